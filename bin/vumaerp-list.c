@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* vumaerp-list: every tenant database with its state and size (vumaerp-list(8)). */
+#include "tenant.h"
+#include "tool.h"
+
+int main(int argc, char *argv[]) {
+        static const ToolSpec spec = {
+                .name = "list",
+                .summary = "List every tenant database with its state and size.",
+                .run = tenant_list,
+        };
+        return tool_main(argc, argv, &spec);
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * message-id.h: the journald MESSAGE_ID of each kind of event, so admins can filter with
+ * `journalctl MESSAGE_ID=…`. Fixed forever once released; a catalog entry explains each.
+ */
+#pragma once
+
+#define MESSAGE_ID_REQUEST      "b95f81878da949be99c4c49588ca73b2"  /* vumaerp-api answered a request */
+#define MESSAGE_ID_AUTH_REFUSED "1fd2facc105b44f9b1d5c12333ab36cb"  /* a request was refused: token or client address */
+#define MESSAGE_ID_ACTION       "2ca8bfcf79ef4ed5bee951b4c67b80dd"  /* an action ran to completion */
+#define MESSAGE_ID_ACTION_FAILED "04f33853db9a4b7e8d50655ffacf3b78" /* an action failed */
+#define MESSAGE_ID_SCHEMA       "093234a5cfea41b7868f519e84122c41"  /* the control database schema was created or migrated */

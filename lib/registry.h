@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.h: the control database (Config.control_db, default "vumaerp"): what vumaerp knows
+ * about tenants beyond PostgreSQL's catalog — country, company, admin email, WHMCS service id,
+ * times, backups, and a journal of operations.
+ *
+ * registry_open() creates the database when missing and applies the schema migrations in order,
+ * under an advisory lock so two processes racing on a fresh server both succeed and the schema is
+ * applied once. A schema newer than this binary knows is refused (-EPROTO) with a clear message.
+ */
+#pragma once
+
+#include <libpq-fe.h>
+
+#include "config.h"
+
+/* The schema version this binary writes and understands. */
+int registry_schema_version(void);
+
+/* Connects to the control database, creating and migrating it as needed. On failure returns a
+ * negative errno with *ret_error set (malloc'd): -ECONNREFUSED (server unreachable),
+ * -EPROTO (schema newer than this binary), other negatives for other failures. */
+int registry_open(const Config *c, PGconn **ret, char **ret_error);

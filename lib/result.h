@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * result.h: the JSON every action answers with — {"success": true, …} or
+ * {"success": false, "error": "<sentence>", "code": "<word>"} — and the exit status that goes with
+ * it. Actions build results with these so the shape never drifts between binaries.
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_t *, json_decref);
+#define _cleanup_json_ _cleanup_(json_decrefp)
+
+/* {"success": true}; callers add fields. NULL on OOM. */
+json_t *result_ok(void);
+
+/* {"success": false, "error": <formatted>, "code": code}. Never NULL (aborts on OOM: there is no
+ * way to report anything without memory). */
+json_t *result_error(const char *code, const char *format, ...) _printf_(2, 3);
+
+/* Sets *ret to result_error(...) and returns status: "return result_fail(ret, EXIT_NO_TENANT, …)". */
+int result_fail(json_t **ret, int status, const char *code, const char *format, ...) _printf_(4, 5);
+
+/* The HTTP status vumaerp-api answers with for an action's exit status (ARCHITECTURE.md):
+ * 0→200, 64/65→400, 66→404, 73→409, 69/75→503, anything else→500. */
+int http_status_for_exit(int status);
+
+/* A request field as a string: NULL when absent or JSON null; strings as they are; numbers and
+ * booleans are not strings (-EINVAL via *ret_bad set true). */
+const char *request_string(json_t *request, const char *key, int *ret_bad);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tenant.h: the tenant actions. Each takes the loaded config and the request (a flat JSON object
+ * of fields), sets *ret to the JSON result (result.h) and returns the exit status (macro.h
+ * EXIT_*). They know nothing of HTTP.
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "config.h"
+
+/* Every tenant database: owned by the Odoo role; not a template, postgres, nor the control
+ * database. {"success":true,"count":N,"tenants":[{db_name,state,size_bytes,size,…}, …]} */
+int tenant_list(const Config *c, json_t *request, json_t **ret);
+
+/* One tenant, request field "db_name". Invalid name: 400 invalid_db_name; absent: 404
+ * no_such_tenant. {"success":true,"db_name":…,"state":"active"|"suspended","size_bytes":…,…} */
+int tenant_status(const Config *c, json_t *request, json_t **ret);
