@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* names.c: the db_name rules (ARCHITECTURE.md, "Names") and the tenant URL. */
+#include <string.h>
+
+#include "macro.h"
+#include "names.h"
+
+bool db_name_is_valid(const char *name) {
+        size_t n;
+
+        if (!name)
+                return false;
+        n = strlen(name);
+        /* 2..63 characters: PostgreSQL truncates identifiers at 63 bytes, and a silently
+         * truncated name would address another tenant. */
+        if (n < 2 || n > 63)
+                return false;
+        if (name[0] < 'a' || name[0] > 'z')
+                return false;
+        for (size_t i = 1; i < n; i++) {
+                char ch = name[i];
+                if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
+                        return false;
+        }
+        return true;
+}
+
+int db_name_check(const Config *c, const char *name) {
+        static const char *const reserved[] = { "postgres", "template0", "template1", "vumaerp" };
+
+        if (!db_name_is_valid(name))
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
+                if (streq(name, reserved[i]))
+                        return -EPERM;
+        if (c) {
+                if (streq_ptr(name, c->control_db) || streq_ptr(name, c->pg_maintenance_db))
+                        return -EPERM;
+                for (size_t i = 0; i < c->n_countries; i++)
+                        if (streq_ptr(name, c->countries[i].template_db))
+                                return -EPERM;
+        }
+        return 0;
+}
+
+char *tenant_url(const Config *c, const char *name) {
+        const char *tpl = c && c->tenant_url_template ? c->tenant_url_template : "https://{subdomain}.vumacloud.com";
+        _cleanup_free_ char *subdomain = strdup(name);
+        char *out, *p;
+        size_t size = 1;
+
+        if (!subdomain)
+                return NULL;
+        for (p = subdomain; *p; p++)
+                if (*p == '_')
+                        *p = '-';
+
+        /* Two passes: measure, then write; placeholders other than ours are copied verbatim. */
+        for (int pass = 0; pass < 2; pass++) {
+                const char *s = tpl;
+                size_t len = 0;
+
+                out = pass ? malloc(size) : NULL;
+                if (pass && !out)
+                        return NULL;
+                while (*s) {
+                        const char *rep = NULL;
+                        size_t skip = 0;
+
+                        if (strncmp(s, "{subdomain}", 11) == 0)
+                                rep = subdomain, skip = 11;
+                        else if (strncmp(s, "{db_name}", 9) == 0)
+                                rep = name, skip = 9;
+
+                        if (rep) {
+                                size_t l = strlen(rep);
+                                if (pass)
+                                        memcpy(out + len, rep, l);
+                                len += l;
+                                s += skip;
+                        } else {
+                                if (pass)
+                                        out[len] = *s;
+                                len++;
+                                s++;
+                        }
+                }
+                if (pass)
+                        out[len] = '\0';
+                size = len + 1;
+        }
+        return out;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* result.c: the JSON shape of every action's answer, and the exit status → HTTP status map. */
+#include <stdarg.h>
+
+#include "result.h"
+
+json_t *result_ok(void) {
+        return json_pack("{s:b}", "success", 1);
+}
+
+static json_t *result_error_va(const char *code, const char *format, va_list ap) {
+        _cleanup_free_ char *text = NULL;
+        json_t *j;
+
+        if (vasprintf(&text, format, ap) < 0)
+                abort();
+        /* The message may quote client input; jansson refuses invalid UTF-8, so fall back to a
+         * text that is always valid rather than lose the error. */
+        j = json_pack("{s:b,s:s,s:s}", "success", 0, "error", text, "code", code);
+        if (!j)
+                j = json_pack("{s:b,s:s,s:s}", "success", 0, "error", "invalid request", "code", code);
+        if (!j)
+                abort();
+        return j;
+}
+
+json_t *result_error(const char *code, const char *format, ...) {
+        va_list ap;
+        json_t *j;
+
+        va_start(ap, format);
+        j = result_error_va(code, format, ap);
+        va_end(ap);
+        return j;
+}
+
+int result_fail(json_t **ret, int status, const char *code, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        *ret = result_error_va(code, format, ap);
+        va_end(ap);
+        return status;
+}
+
+int http_status_for_exit(int status) {
+        switch (status) {
+        case EXIT_OK:
+                return 200;
+        case EXIT_USAGE:
+        case EXIT_BAD_INPUT:
+                return 400;
+        case EXIT_NO_TENANT:
+                return 404;
+        case EXIT_EXISTS:
+                return 409;
+        case EXIT_UNAVAILABLE:
+        case EXIT_TEMPFAIL:
+                return 503;
+        default:
+                return 500;
+        }
+}
+
+const char *request_string(json_t *request, const char *key, int *ret_bad) {
+        json_t *v = request ? json_object_get(request, key) : NULL;
+
+        if (!v || json_is_null(v))
+                return NULL;
+        if (!json_is_string(v)) {
+                if (ret_bad)
+                        *ret_bad = 1;
+                return NULL;
+        }
+        return json_string_value(v);
+}
