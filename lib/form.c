@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * form.c: owns turning request input — query strings, x-www-form-urlencoded bodies, JSON bodies —
+ * into one flat JSON object of fields. Percent-decoding is libcurl's; UTF-8 validation is
+ * jansson's. What neither does (refusing malformed escapes, NUL, duplicates, nesting) is here.
+ */
+#include <curl/curl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <strings.h>
+
+#include "form.h"
+#include "macro.h"
+#include "result.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(char *, curl_free);
+
+static bool is_hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Decodes one key or value of s[0..n) into a JSON string: '+' is a space, %XX by libcurl.
+ * curl_easy_unescape() passes a malformed "%zz" through untouched, so escapes are checked first;
+ * a decoded NUL or invalid UTF-8 (json_stringn() refuses it) is -EBADMSG. */
+static int decode_piece(const char *s, size_t n, json_t **ret) {
+        _cleanup_free_ char *copy = NULL;
+        _cleanup_(curl_freep) char *out = NULL;
+        int outlen = 0;
+        json_t *j;
+
+        if (n > INT_MAX)
+                return -EBADMSG;
+        for (size_t i = 0; i < n; i++)
+                if (s[i] == '%' && (i + 2 >= n || !is_hex(s[i + 1]) || !is_hex(s[i + 2])))
+                        return -EBADMSG;
+
+        if (n == 0) {
+                j = json_string("");
+                if (!j)
+                        return -ENOMEM;
+                *ret = j;
+                return 0;
+        }
+
+        copy = strndup(s, n);
+        if (!copy)
+                return -ENOMEM;
+        if (strlen(copy) != n) /* a raw NUL in the input */
+                return -EBADMSG;
+        for (char *p = copy; *p; p++)
+                if (*p == '+')
+                        *p = ' ';
+
+        /* The handle argument is ignored since libcurl 7.82.0 (its manual says so); NULL is fine. */
+        out = curl_easy_unescape(NULL, copy, (int) n, &outlen);
+        if (!out)
+                return -ENOMEM;
+        if (outlen < 0 || memchr(out, '\0', (size_t) outlen))
+                return -EBADMSG;
+
+        j = json_stringn(out, (size_t) outlen);
+        if (!j)
+                return -EBADMSG;
+        *ret = j;
+        return 0;
+}
+
+static int add_field(json_t *obj, const char *key, json_t *value) {
+        if (json_object_get(obj, key))
+                return -EBADMSG;
+        if (json_object_size(obj) >= FORM_MAX_FIELDS)
+                return -EBADMSG;
+        if (json_object_set(obj, key, value) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int form_decode(const char *s, size_t size, json_t *obj) {
+        const char *p = s, *end = s + size;
+
+        if (!obj || !json_is_object(obj) || (!s && size > 0))
+                return -EINVAL;
+
+        while (p < end) {
+                _cleanup_json_ json_t *key = NULL;
+                _cleanup_json_ json_t *value = NULL;
+                const char *amp, *eq;
+                size_t n;
+                int r;
+
+                amp = memchr(p, '&', (size_t) (end - p));
+                n = amp ? (size_t) (amp - p) : (size_t) (end - p);
+                if (n == 0) { /* "a=1&&b=2": skipped, as browsers and Flask do */
+                        p = amp + 1;
+                        continue;
+                }
+
+                eq = memchr(p, '=', n);
+                r = decode_piece(p, eq ? (size_t) (eq - p) : n, &key);
+                if (r < 0)
+                        return r;
+                if (eq)
+                        r = decode_piece(eq + 1, n - (size_t) (eq - p) - 1, &value);
+                else
+                        r = decode_piece("", 0, &value);
+                if (r < 0)
+                        return r;
+
+                /* A field without a name cannot be asked for; it is a client bug. */
+                if (json_string_length(key) == 0)
+                        return -EBADMSG;
+                r = add_field(obj, json_string_value(key), value);
+                if (r < 0)
+                        return r;
+
+                p = amp ? amp + 1 : end;
+        }
+        return 0;
+}
+
+int form_decode_json(const char *s, size_t size, json_t *obj) {
+        _cleanup_json_ json_t *j = NULL;
+        const char *key;
+        json_t *value;
+
+        if (!obj || !json_is_object(obj) || !s)
+                return -EINVAL;
+
+        /* No JSON_ALLOW_NUL: "\u0000" is refused by jansson, in keys and values. The EOF check
+         * stays on: trailing bytes after the object are an error. */
+        j = json_loadb(s, size, JSON_REJECT_DUPLICATES, NULL);
+        if (!j || !json_is_object(j))
+                return -EBADMSG;
+
+        /* Everything is checked before anything is added, so a refused body adds nothing. */
+        if (json_object_size(obj) + json_object_size(j) > FORM_MAX_FIELDS)
+                return -EBADMSG;
+        json_object_foreach(j, key, value) {
+                if (json_is_object(value) || json_is_array(value))
+                        return -EBADMSG;
+                if (json_object_get(obj, key))
+                        return -EBADMSG;
+        }
+        json_object_foreach(j, key, value)
+                if (json_object_set(obj, key, value) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* Compares the media type of a Content-Type value (before any ';' parameters, surrounding
+ * whitespace ignored) with type, case-insensitively. */
+static bool media_type_is(const char *ct, const char *type) {
+        size_t n = strlen(type);
+
+        ct += strspn(ct, " \t");
+        if (strncasecmp(ct, type, n) != 0)
+                return false;
+        ct += n;
+        ct += strspn(ct, " \t");
+        return *ct == '\0' || *ct == ';';
+}
+
+int form_decode_body(const char *content_type, const char *body, size_t size, json_t *obj) {
+        if (!obj || !json_is_object(obj) || (!body && size > 0))
+                return -EINVAL;
+        if (size == 0)
+                return 0;
+
+        if (isempty(content_type) || content_type[strspn(content_type, " \t")] == '\0') {
+                /* No type: sniff. A JSON body without a type is common from hand-written
+                 * clients; everything else is what curl -d sends. */
+                size_t i = 0;
+                while (i < size && strchr(" \t\r\n", body[i]) && body[i])
+                        i++;
+                if (i < size && body[i] == '{')
+                        return form_decode_json(body, size, obj);
+                return form_decode(body, size, obj);
+        }
+
+        if (media_type_is(content_type, "application/json"))
+                return form_decode_json(body, size, obj);
+        if (media_type_is(content_type, "application/x-www-form-urlencoded"))
+                return form_decode(body, size, obj);
+        return -EMEDIUMTYPE;
+}
