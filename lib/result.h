@@ -10,7 +10,7 @@
 
 #include "macro.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_t *, json_decref);
+/* jansson ships json_decrefp (for its json_auto_t); use it. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
 /* {"success": true}; callers add fields. NULL on OOM. */

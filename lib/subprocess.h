@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * spawn.h: running an action binary as a child of vumaerp-api: no shell, a clean environment,
+ * subprocess.h: running an action binary as a child of vumaerp-api: no shell, a clean environment,
  * the request on its stdin, its stdout collected (bounded), and a deadline after which it and
  * everything it started (its process group) are killed.
  */
@@ -9,23 +9,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SPAWN_MAX_OUTPUT (8U * 1024U * 1024U)
+#define SUBPROCESS_MAX_OUTPUT (8U * 1024U * 1024U)
 
-typedef struct SpawnResult {
+typedef struct SubprocessResult {
         bool exited;          /* exited normally: exit_status is valid */
         int exit_status;
         int term_signal;      /* killed by this signal (when !exited) */
         bool timed_out;       /* we killed it at the deadline */
-        bool output_truncated;/* it wrote more than SPAWN_MAX_OUTPUT */
+        bool output_truncated;/* it wrote more than SUBPROCESS_MAX_OUTPUT */
         char *output;         /* NUL-terminated */
         size_t output_size;
-} SpawnResult;
+} SubprocessResult;
 
 /* Runs path with argv and envp (both NULL-terminated), writes input to its stdin and closes it,
  * collects stdout; its stderr is inherited (the journal). Kills the process group with SIGKILL
- * timeout_ms after the start. Returns 0 with *ret filled (free with spawn_result_done()), or a
+ * timeout_ms after the start. Returns 0 with *ret filled (free with subprocess_result_done()), or a
  * negative errno when it could not be started. */
-int spawn_run(const char *path, char *const argv[], char *const envp[],
-              const char *input, size_t input_size, int timeout_ms, SpawnResult *ret);
+int subprocess_run(const char *path, char *const argv[], char *const envp[],
+              const char *input, size_t input_size, int timeout_ms, SubprocessResult *ret);
 
-void spawn_result_done(SpawnResult *r);
+void subprocess_result_done(SubprocessResult *r);

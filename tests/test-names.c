@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* test-names: the db_name rules and tenant URLs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "names.h"
+#include "tests.h"
+
+static void test_valid(void) {
+        static const char *const good[] = { "acme_ltd", "ab", "a1", "test_company", "x_______", NULL };
+        static const char *const bad[] = { "", "a", "A", "Acme", "1acme", "_acme", "acme-ltd", "acme ltd",
+                                           "acme;drop", "acme'", "acme\"", "acm\xc3\xa9", "../x", "a/b",
+                                           "acme\n", NULL };
+        char name[80];
+
+        for (size_t i = 0; good[i]; i++)
+                CHECK(db_name_is_valid(good[i]));
+        for (size_t i = 0; bad[i]; i++)
+                CHECK(!db_name_is_valid(bad[i]));
+        CHECK(!db_name_is_valid(NULL));
+
+        /* 63 characters is PostgreSQL's limit; 64 would be silently truncated into another name. */
+        memset(name, 'a', 63);
+        name[63] = '\0';
+        CHECK(db_name_is_valid(name));
+        name[63] = 'a';
+        name[64] = '\0';
+        CHECK(!db_name_is_valid(name));
+}
+
+static void test_reserved(void) {
+        Country countries[] = { { .code = (char *) "ke", .template_db = (char *) "tpl_ke" } };
+        Config c = { .control_db = (char *) "control", .pg_maintenance_db = (char *) "maint",
+                     .countries = countries, .n_countries = 1 };
+
+        CHECK_INT(db_name_check(&c, "acme_ltd"), 0);
+        CHECK_INT(db_name_check(&c, "postgres"), -EPERM);
+        CHECK_INT(db_name_check(&c, "template0"), -EPERM);
+        CHECK_INT(db_name_check(&c, "template1"), -EPERM);
+        CHECK_INT(db_name_check(&c, "control"), -EPERM);
+        CHECK_INT(db_name_check(&c, "maint"), -EPERM);
+        CHECK_INT(db_name_check(&c, "tpl_ke"), -EPERM);
+        CHECK_INT(db_name_check(&c, "vumaerp"), -EPERM);
+        CHECK_INT(db_name_check(&c, "Bad"), -EINVAL);
+        CHECK_INT(db_name_check(NULL, "acme"), 0);
+}
+
+static void test_url(void) {
+        Config c = { .tenant_url_template = (char *) "https://{subdomain}.vumacloud.com" };
+        char *u;
+
+        u = tenant_url(&c, "acme_ltd");
+        CHECK_STR(u, "https://acme-ltd.vumacloud.com");
+        free(u);
+
+        c.tenant_url_template = (char *) "https://erp.example.com/{db_name}/{subdomain}/{other}";
+        u = tenant_url(&c, "a_b_c");
+        CHECK_STR(u, "https://erp.example.com/a_b_c/a-b-c/{other}");
+        free(u);
+
+        u = tenant_url(NULL, "test_company");
+        CHECK_STR(u, "https://test-company.vumacloud.com");
+        free(u);
+}
+
+int main(void) {
+        test_valid();
+        test_reserved();
+        test_url();
+        return test_exit_status();
+}
