@@ -12,6 +12,13 @@
 #include "config.h"
 #include "macro.h"
 
+/* The first key of every advisory lock vumaerp takes (the two-int4 form of pg_advisory_lock):
+ * PostgreSQL keeps two-int4 keys apart from single-bigint ones, which is the form Odoo uses, so our
+ * locks never collide with Odoo's. 0x56554d41 is "VUMA"; the registry's migration lock uses the
+ * next value so it can never meet a tenant whose name happens to hash to its second key. */
+#define PG_LOCK_CLASS_TENANT   0x56554d41
+#define PG_LOCK_CLASS_REGISTRY 0x56554d42
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(PGconn *, PQfinish);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PGresult *, PQclear);
 #define _cleanup_pgconn_ _cleanup_(PQfinishp)
@@ -19,7 +26,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PGresult *, PQclear);
 
 /* Connects to dbname as the configured user. Returns 0, -ENOENT when the database does not exist
  * (SQLSTATE 3D000), -ECONNREFUSED when the server cannot be reached or refuses us, -EACCES on
- * authentication failure; *ret_error gets libpq's message (malloc'd) on failure when non-NULL. */
+ * authentication failure, -ENOKEY when the configured password file cannot be read; *ret_error
+ * gets libpq's message (malloc'd) on failure when non-NULL. */
 int pg_connect(const Config *c, const char *dbname, PGconn **ret, char **ret_error);
 
 /* A quoted identifier (PQescapeIdentifier), malloc'd; NULL on error. */

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pg.c: owns how vumaerp talks to PostgreSQL through libpq: the connection parameters (keyword
+ * arrays, never a concatenated conninfo string, the password read from a credential file and
+ * wiped), what a connection failure means (missing database, unreachable, refused credentials),
+ * parameterised statements with their SQLSTATE, and the advisory locks on tenant names.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+#include "pg.h"
+
+/* A password longer than this is not a password but a wrong file. */
+#define PG_PASSWORD_MAX 1024
+
+/* How long pg_lock_tenant() sleeps between attempts: short, so a lock released by another
+ * action is taken promptly, long enough not to hammer the server. */
+#define PG_LOCK_POLL_MS 25
+
+static void wipe_free(char *p, size_t n) {
+        if (!p)
+                return;
+        explicit_bzero(p, n);
+        free(p);
+}
+
+typedef struct Secret {
+        char *data;
+        size_t size;
+} Secret;
+
+static void secret_wipe(Secret *s) {
+        wipe_free(s->data, s->size);
+        s->data = NULL;
+        s->size = 0;
+}
+
+/* Reads the password file: relative names live in $CREDENTIALS_DIRECTORY (systemd
+ * LoadCredential=). Trailing newlines are dropped: editors and `echo` add them. */
+static int read_password(const char *name, Secret *ret, char **ret_error) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        size_t n = 0;
+        char *buf;
+
+        if (name[0] == '/')
+                path = strdup(name);
+        else {
+                const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+                if (isempty(dir)) {
+                        if (ret_error)
+                                (void) asprintf(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set", name);
+                        return -ENOKEY;
+                }
+                if (asprintf(&path, "%s/%s", dir, name) < 0)
+                        path = NULL;
+        }
+        if (!path)
+                return -ENOMEM;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PG_PASSWORD_MAX) {
+                int r = fd < 0 ? negative_errno() : 0;
+
+                if (ret_error)
+                        (void) asprintf(ret_error, "cannot read postgres password file %s: %s", path,
+                                        r < 0 ? strerror(-r) : "not a regular file of at most 1024 bytes");
+                return -ENOKEY;
+        }
+
+        buf = malloc(PG_PASSWORD_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + n, PG_PASSWORD_MAX + 1 - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int r = negative_errno();
+                        wipe_free(buf, PG_PASSWORD_MAX + 1);
+                        if (ret_error)
+                                (void) asprintf(ret_error, "cannot read postgres password file %s: %s", path, strerror(-r));
+                        return -ENOKEY;
+                }
+                if (k == 0)
+                        break;
+                n += k;
+                if (n > PG_PASSWORD_MAX) {
+                        wipe_free(buf, PG_PASSWORD_MAX + 1);
+                        if (ret_error)
+                                (void) asprintf(ret_error, "postgres password file %s is longer than %d bytes", path, PG_PASSWORD_MAX);
+                        return -ENOKEY;
+                }
+        }
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+                n--;
+        buf[n] = '\0';
+
+        *ret = (Secret) { .data = buf, .size = PG_PASSWORD_MAX + 1 };
+        return 0;
+}
+
+/* Server notices (e.g. "relation already exists, skipping") would otherwise go to stderr, which
+ * is the action's log stream: keep them, but at debug level. */
+static void notice_processor(void *arg, const char *message) {
+        size_t n = strlen(message);
+
+        while (n > 0 && message[n - 1] == '\n')
+                n--;
+        log_debug("postgres: %.*s", (int) n, message);
+}
+
+/* libpq gives no SQLSTATE for a failed connection (the server's ErrorResponse is folded into
+ * PQerrorMessage's text), so a missing database can only be recognised by its message, which the
+ * server words as 'database "NAME" does not exist' (3D000, raised in InitPostgres before any
+ * client option could set lc_messages). We look for exactly that sentence with our own name in
+ * it, so another database's name or a quote in ours cannot fool the match. A server whose
+ * lc_messages is not English words it differently: then the failure is reported as unreachable
+ * (-ECONNREFUSED) rather than misread — vumaerp expects lc_messages = 'C' or English. */
+static int classify_connect_error(PGconn *conn, const char *dbname) {
+        const char *msg = PQerrorMessage(conn);
+        _cleanup_free_ char *missing = NULL;
+
+        if (asprintf(&missing, "database \"%s\" does not exist", dbname) < 0)
+                return -ENOMEM;
+        if (strstr(msg, missing))
+                return -ENOENT;
+
+        /* Needs a password we did not give, a wrong password (28P01), or no pg_hba.conf entry
+         * for us (28000): all mean our credentials or our host are not accepted. */
+        if (PQconnectionNeedsPassword(conn) ||
+            strstr(msg, "authentication failed") ||
+            strstr(msg, "pg_hba.conf") ||
+            strstr(msg, "no password supplied") ||
+            strstr(msg, "role \"") /* role "x" does not exist / is not permitted to log in */)
+                return -EACCES;
+
+        /* Everything else — no server listening, a timeout, a name that does not resolve, "too
+         * many connections", "the database system is starting up" — is the server being out of
+         * reach for now. */
+        return -ECONNREFUSED;
+}
+
+/* libpq's multi-line message ("failed: ...\n\tIs the server running...") as one line, for JSON
+ * answers and log lines: runs of whitespace become one space. */
+static char *one_line(const char *msg) {
+        char *out = malloc(strlen(msg) + 1), *p = out;
+
+        if (!out)
+                return NULL;
+        for (const char *s = msg; *s; s++) {
+                if (strchr(" \t\r\n", *s)) {
+                        if (p > out && p[-1] != ' ')
+                                *p++ = ' ';
+                } else
+                        *p++ = *s;
+        }
+        while (p > out && p[-1] == ' ')
+                p--;
+        *p = '\0';
+        return out;
+}
+
+int pg_connect(const Config *c, const char *dbname, PGconn **ret, char **ret_error) {
+        _cleanup_(secret_wipe) Secret password = {};
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        char portbuf[16];
+        const char *port = NULL, *keywords[10], *values[10];
+        size_t n = 0;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+
+        if (c->pg_password_file) {
+                r = read_password(c->pg_password_file, &password, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+#define ADD(k, v)                                       \
+        do {                                            \
+                if (v) {                                \
+                        keywords[n] = (k);              \
+                        values[n] = (v);                \
+                        n++;                            \
+                }                                       \
+        } while (0)
+
+        ADD("host", c->pg_host);
+        if (c->pg_port > 0) {
+                (void) snprintf(portbuf, sizeof portbuf, "%d", c->pg_port);
+                port = portbuf;
+        }
+        ADD("port", port);
+        ADD("user", c->pg_user);
+        ADD("dbname", dbname);
+        ADD("password", password.data);
+        ADD("application_name", "vumaerp");
+        ADD("connect_timeout", "10");
+        ADD("client_encoding", "UTF8");
+#undef ADD
+        keywords[n] = values[n] = NULL;
+
+        /* expand_dbname = 0: a database name is only ever a name, never a conninfo string. */
+        conn = PQconnectdbParams(keywords, values, 0);
+        secret_wipe(&password);
+        if (!conn)
+                return -ENOMEM;
+
+        if (PQstatus(conn) != CONNECTION_OK) {
+                r = classify_connect_error(conn, dbname);
+                if (ret_error)
+                        *ret_error = one_line(PQerrorMessage(conn));
+                return r;
+        }
+
+        (void) PQsetNoticeProcessor(conn, notice_processor, NULL);
+        *ret = TAKE_PTR(conn);
+        return 0;
+}
+
+char *pg_quote_identifier(PGconn *conn, const char *name) {
+        char *q, *copy;
+
+        q = PQescapeIdentifier(conn, name, strlen(name));
+        if (!q)
+                return NULL;
+        copy = strdup(q);
+        PQfreemem(q);
+        return copy;
+}
+
+PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_params, const char *const *params) {
+        _cleanup_pgresult_ PGresult *res = NULL;
+        ExecStatusType status;
+        const char *state = NULL;
+
+        res = PQexecParams(conn, sql, n_params, NULL, params, NULL, NULL, 0);
+        status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+                return TAKE_PTR(res);
+
+        if (res)
+                state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        /* A lost connection leaves no SQLSTATE: report connection_failure so callers can tell
+         * "try again later" from a real error. */
+        if (!state)
+                state = PQstatus(conn) == CONNECTION_BAD ? "08006" : "XX000";
+        if (ret_sqlstate) {
+                memcpy(ret_sqlstate, state, 5);
+                ret_sqlstate[5] = '\0';
+        }
+
+        {
+                const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+                size_t l = strlen(msg);
+
+                while (l > 0 && msg[l - 1] == '\n')
+                        l--;
+                log_error("postgres: %.*s (SQLSTATE %s)", (int) l, msg, state);
+        }
+        return NULL;
+}
+
+static int64_t now_ms(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The two-int4 form: (our class, hashtext(name)). SET lock_timeout does not apply to advisory
+ * locks, so waiting is a loop of pg_try_advisory_lock with short sleeps. Two names with the same
+ * hash share a lock: harmless, one of them waits a little. */
+int pg_lock_tenant(PGconn *conn, const char *name, int timeout_ms) {
+        static const char sql[] = "SELECT pg_try_advisory_lock($1::int4, hashtext($2))";
+        char classid[16];
+        const char *params[2] = { classid, name };
+        int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+
+        (void) snprintf(classid, sizeof classid, "%d", PG_LOCK_CLASS_TENANT);
+        for (;;) {
+                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
+                if (!res)
+                        return -EIO;
+                if (PQntuples(res) == 1 && streq(PQgetvalue(res, 0, 0), "t"))
+                        return 0;
+                if (now_ms() >= deadline)
+                        return -EBUSY;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = PG_LOCK_POLL_MS * 1000000L }, NULL);
+        }
+}
+
+int pg_unlock_tenant(PGconn *conn, const char *name) {
+        static const char sql[] = "SELECT pg_advisory_unlock($1::int4, hashtext($2))";
+        _cleanup_pgresult_ PGresult *res = NULL;
+        char classid[16];
+        const char *params[2] = { classid, name };
+
+        (void) snprintf(classid, sizeof classid, "%d", PG_LOCK_CLASS_TENANT);
+        res = pg_exec(conn, NULL, sql, 2, params);
+        if (!res)
+                return -EIO;
+        /* false: we did not hold it (PostgreSQL also warns); a caller bug, not a server one. */
+        return PQntuples(res) == 1 && streq(PQgetvalue(res, 0, 0), "t") ? 0 : -ENOLCK;
+}

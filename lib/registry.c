@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.c: owns the control database — creating it on first use, and its schema: the ordered
+ * list of migrations and applying the missing ones exactly once, however many processes race.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "message-id.h"
+#include "pg.h"
+#include "registry.h"
+
+/* The schema, one migration per entry, applied in order: version = index + 1. Released entries
+ * are never edited, only new ones appended. */
+static const char *const migrations[] = {
+        /* 1: tenants, their backups, and a journal of operations. */
+        "CREATE TABLE tenants ("
+        "  db_name text PRIMARY KEY,"
+        "  country text,"
+        "  company_name text,"
+        "  admin_email text,"
+        "  admin_login text,"
+        "  whmcs_service_id bigint,"
+        "  state text NOT NULL DEFAULT 'active'"
+        "    CHECK (state IN ('provisioning','active','suspended','terminating','terminated')),"
+        "  created_at timestamptz NOT NULL DEFAULT now(),"
+        "  suspended_at timestamptz,"
+        "  suspend_reason text,"
+        "  unsuspended_at timestamptz,"
+        "  terminated_at timestamptz,"
+        "  updated_at timestamptz NOT NULL DEFAULT now()"
+        ");"
+        "CREATE INDEX tenants_whmcs_service_id_idx ON tenants (whmcs_service_id)"
+        "  WHERE whmcs_service_id IS NOT NULL;"
+        "CREATE INDEX tenants_state_idx ON tenants (state);"
+        "CREATE TABLE backups ("
+        "  id bigserial PRIMARY KEY,"
+        "  db_name text NOT NULL,"
+        "  path text NOT NULL,"
+        "  size_bytes bigint,"
+        "  sha256 text,"
+        "  created_at timestamptz NOT NULL DEFAULT now(),"
+        "  kind text"
+        ");"
+        "CREATE INDEX backups_db_name_created_at_idx ON backups (db_name, created_at);"
+        "CREATE TABLE operations ("
+        "  id bigserial PRIMARY KEY,"
+        "  db_name text,"
+        "  action text NOT NULL,"
+        "  request_id text,"
+        "  started_at timestamptz NOT NULL DEFAULT now(),"
+        "  finished_at timestamptz,"
+        "  outcome text,"
+        "  detail jsonb"
+        ");"
+        "CREATE INDEX operations_db_name_started_at_idx ON operations (db_name, started_at);"
+        /* The unfinished ones are what the next action on a tenant must look for. */
+        "CREATE INDEX operations_unfinished_idx ON operations (db_name) WHERE finished_at IS NULL;",
+};
+
+int registry_schema_version(void) {
+        return (int) ELEMENTSOF(migrations);
+}
+
+static void set_error(char **ret_error, const char *format, ...) _printf_(2, 3);
+static void set_error(char **ret_error, const char *format, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return;
+        free(*ret_error);
+        va_start(ap, format);
+        if (vasprintf(ret_error, format, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+}
+
+/* libpq's message without its trailing newline, as "%.*s" arguments. */
+#define CONN_ERROR(conn) conn_error_len(conn), PQerrorMessage(conn)
+static int conn_error_len(PGconn *conn) {
+        const char *m = PQerrorMessage(conn);
+        size_t n = strlen(m);
+
+        while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+                n--;
+        return (int) n;
+}
+
+/* Creates the control database from the maintenance database. Losing a race to another process
+ * doing the same is success: the database exists, which is all we wanted. */
+static int create_control_db(const Config *c, char **ret_error) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_free_ char *quoted = NULL, *sql = NULL;
+        char state[6] = "";
+        int r;
+
+        r = pg_connect(c, c->pg_maintenance_db ? c->pg_maintenance_db : "postgres", &conn, ret_error);
+        if (r < 0)
+                return r;
+
+        quoted = pg_quote_identifier(conn, c->control_db);
+        if (!quoted)
+                return -ENOMEM;
+        /* DDL takes no parameters: the name goes in quoted by PQescapeIdentifier. template0 so
+         * the encoding can be UTF8 whatever template1 was made with. */
+        if (asprintf(&sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", quoted) < 0)
+                return -ENOMEM;
+
+        res = pg_exec(conn, state, sql, 0, NULL);
+        if (res) {
+                log_event(LOG_NOTICE, MESSAGE_ID_SCHEMA, NULL, "created the control database %s", c->control_db);
+                return 0;
+        }
+        /* 42P04 duplicate_database; 23505 when the race is lost on pg_database's unique index. */
+        if (streq(state, "42P04") || streq(state, "23505"))
+                return 0;
+        set_error(ret_error, "cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
+        return -EIO;
+}
+
+/* The simple query protocol: a migration is several statements, which PQexecParams refuses. */
+static int exec_simple(PGconn *conn, const char *sql, char **ret_error) {
+        _cleanup_pgresult_ PGresult *res = PQexec(conn, sql);
+
+        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+                log_error("control database %s: %.*s", PQdb(conn), CONN_ERROR(conn));
+                set_error(ret_error, "control database: %.*s", CONN_ERROR(conn));
+                return -EIO;
+        }
+        return 0;
+}
+
+/* Everything happens in one transaction that first takes a transaction-level advisory lock:
+ * two racing "CREATE TABLE IF NOT EXISTS" can still collide on pg_type's unique index, so no DDL
+ * runs before the lock is ours. The lock is released by COMMIT/ROLLBACK. */
+static int migrate(PGconn *conn, char **ret_error) {
+        _cleanup_pgresult_ PGresult *res = NULL;
+        char classid[16], version[16];
+        const char *params[1] = { classid };
+        int have, want = registry_schema_version(), r;
+
+        r = exec_simple(conn, "BEGIN", ret_error);
+        if (r < 0)
+                return r;
+
+        (void) snprintf(classid, sizeof classid, "%d", PG_LOCK_CLASS_REGISTRY);
+        res = pg_exec(conn, NULL, "SELECT pg_advisory_xact_lock($1::int4, 0)", 1, params);
+        if (!res)
+                goto fail;
+        PQclear(res);
+
+        /* to_regclass instead of IF NOT EXISTS: no "already exists, skipping" notice on every run. */
+        res = pg_exec(conn, NULL, "SELECT to_regclass('public.schema_version') IS NULL", 0, NULL);
+        if (!res)
+                goto fail;
+        if (streq(PQgetvalue(res, 0, 0), "t")) {
+                r = exec_simple(conn,
+                                "CREATE TABLE public.schema_version ("
+                                "  version int NOT NULL PRIMARY KEY,"
+                                "  applied_at timestamptz NOT NULL DEFAULT now())",
+                                ret_error);
+                if (r < 0)
+                        goto fail_set;
+        }
+        PQclear(res);
+
+        res = pg_exec(conn, NULL, "SELECT coalesce(max(version), 0) FROM public.schema_version", 0, NULL);
+        if (!res)
+                goto fail;
+        have = atoi(PQgetvalue(res, 0, 0));
+        PQclear(res);
+        res = NULL;
+
+        if (have > want) {
+                (void) exec_simple(conn, "ROLLBACK", NULL);
+                set_error(ret_error,
+                          "control database %s has schema version %d, newer than this vumaerp (%d): upgrade vumaerp",
+                          PQdb(conn), have, want);
+                return -EPROTO;
+        }
+
+        for (int v = have + 1; v <= want; v++) {
+                const char *vparams[1] = { version };
+
+                r = exec_simple(conn, migrations[v - 1], ret_error);
+                if (r < 0)
+                        goto fail_set;
+                (void) snprintf(version, sizeof version, "%d", v);
+                res = pg_exec(conn, NULL, "INSERT INTO public.schema_version (version) VALUES ($1::int4)", 1, vparams);
+                if (!res)
+                        goto fail;
+                PQclear(res);
+                res = NULL;
+        }
+
+        r = exec_simple(conn, "COMMIT", ret_error);
+        if (r < 0)
+                return r;
+        if (want > have)
+                log_event(LOG_NOTICE, MESSAGE_ID_SCHEMA, NULL,
+                          "control database %s migrated from schema version %d to %d", PQdb(conn), have, want);
+        return 0;
+
+fail:
+        set_error(ret_error, "control database: %.*s", CONN_ERROR(conn));
+fail_set:
+        (void) exec_simple(conn, "ROLLBACK", NULL);
+        return -EIO;
+}
+
+int registry_open(const Config *c, PGconn **ret, char **ret_error) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        const char *name = c->control_db ? c->control_db : "vumaerp";
+        Config copy;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        /* The creation path reads c->control_db: make sure it sees the default too. */
+        copy = *c;
+        copy.control_db = (char *) name;
+
+        r = pg_connect(&copy, name, &conn, ret_error);
+        if (r == -ENOENT) {
+                if (ret_error) {
+                        free(*ret_error);
+                        *ret_error = NULL;
+                }
+                r = create_control_db(&copy, ret_error);
+                if (r < 0)
+                        return r;
+                r = pg_connect(&copy, name, &conn, ret_error);
+        }
+        if (r < 0)
+                return r;
+
+        r = migrate(conn, ret_error);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(conn);
+        return 0;
+}

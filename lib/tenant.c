@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tenant.c: owns the tenant actions (for now list and status): what counts as a tenant database,
+ * its state as PostgreSQL's catalog says it, and what the registry adds to it.
+ */
+#include <stdlib.h>
+
+#include "log.h"
+#include "names.h"
+#include "pg.h"
+#include "registry.h"
+#include "result.h"
+#include "tenant.h"
+
+/* One query for both actions, on the control database: pg_database and pg_roles are shared
+ * catalogs, visible from any database, so list and status need a single connection.
+ * $1: the Odoo role; $2: names that are never tenants (a JSON array, so no hand-made array
+ * literal quoting); $3: one name, or NULL for all. The size is computed once per database
+ * (LATERAL), since pg_database_size() stats every file of the database. */
+static const char tenant_query[] =
+        "SELECT d.datname, d.datallowconn, s.size, pg_size_pretty(s.size),"
+        "       t.country, t.company_name, t.admin_email, t.whmcs_service_id,"
+        "       to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        "       to_char(t.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        "  FROM pg_catalog.pg_database d"
+        "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
+        "  CROSS JOIN LATERAL (SELECT pg_catalog.pg_database_size(d.oid) AS size) s"
+        "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
+        " WHERE r.rolname = $1"
+        "   AND NOT d.datistemplate"
+        "   AND d.datname NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"
+        "   AND ($3::text IS NULL OR d.datname = $3::text)"
+        " ORDER BY d.datname COLLATE \"C\"";
+
+enum {
+        COL_NAME,
+        COL_ALLOWCONN,
+        COL_SIZE,
+        COL_SIZE_PRETTY,
+        COL_COUNTRY,
+        COL_COMPANY,
+        COL_EMAIL,
+        COL_WHMCS,
+        COL_CREATED,
+        COL_SUSPENDED,
+};
+
+/* The names that are never tenants even when the Odoo role owns them, as a JSON array text. */
+static char *excluded_names(const Config *c) {
+        _cleanup_json_ json_t *a = json_array();
+
+        if (!a)
+                return NULL;
+        if (json_array_append_new(a, json_string("postgres")) < 0 ||
+            json_array_append_new(a, json_string("template0")) < 0 ||
+            json_array_append_new(a, json_string("template1")) < 0 ||
+            json_array_append_new(a, json_string(c->control_db ? c->control_db : "vumaerp")) < 0 ||
+            json_array_append_new(a, json_string(c->pg_maintenance_db ? c->pg_maintenance_db : "postgres")) < 0)
+                return NULL;
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (c->countries[i].template_db &&
+                    json_array_append_new(a, json_string(c->countries[i].template_db)) < 0)
+                        return NULL;
+        return json_dumps(a, JSON_COMPACT);
+}
+
+/* A text column as JSON: null when SQL NULL. */
+static json_t *column_string(PGresult *res, int row, int col) {
+        if (PQgetisnull(res, row, col))
+                return json_null();
+        return json_string(PQgetvalue(res, row, col));
+}
+
+static json_t *column_integer(PGresult *res, int row, int col) {
+        if (PQgetisnull(res, row, col))
+                return json_null();
+        return json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+/* One tenant row into obj (which may already hold "success"). */
+static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
+        const char *name = PQgetvalue(res, row, COL_NAME);
+        bool allow = streq(PQgetvalue(res, row, COL_ALLOWCONN), "t");
+        _cleanup_free_ char *url = tenant_url(c, name);
+        struct {
+                const char *key;
+                json_t *value;
+        } fields[] = {
+                { "db_name", json_string(name) },
+                /* The catalog is the truth: suspension is ALLOW_CONNECTIONS false. */
+                { "state", json_string(allow ? "active" : "suspended") },
+                { "accepting_connections", json_boolean(allow) },
+                { "size_bytes", column_integer(res, row, COL_SIZE) },
+                { "size", column_string(res, row, COL_SIZE_PRETTY) },
+                { "url", url ? json_string(url) : NULL },
+                { "country", column_string(res, row, COL_COUNTRY) },
+                { "company_name", column_string(res, row, COL_COMPANY) },
+                { "admin_email", column_string(res, row, COL_EMAIL) },
+                { "whmcs_service_id", column_integer(res, row, COL_WHMCS) },
+                { "created_at", column_string(res, row, COL_CREATED) },
+                { "suspended_at", column_string(res, row, COL_SUSPENDED) },
+        };
+        int r = 0;
+
+        /* json_object_set_new() takes (and on failure frees) every value, so all are handed
+         * over even after one fails; a NULL value (OOM, or a name not in UTF-8) fails the row. */
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (!fields[i].value || json_object_set_new(obj, fields[i].key, fields[i].value) < 0)
+                        r = -ENOMEM;
+        return r;
+}
+
+/* What a failure to open the registry means for the client. */
+static int registry_failure(int r, const char *error, json_t **ret) {
+        const char *msg = strempty(error);
+
+        switch (r) {
+        case -ECONNREFUSED:
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                   "PostgreSQL is unavailable: %s", msg);
+        case -EPROTO:
+                return result_fail(ret, EXIT_CONFIG, "schema_too_new", "%s", msg);
+        case -EACCES:
+                return result_fail(ret, EXIT_CONFIG, "database_access_denied",
+                                   "PostgreSQL refused vumaerp's credentials: %s", msg);
+        case -ENOKEY:
+                return result_fail(ret, EXIT_CONFIG, "config_error", "%s", msg);
+        default:
+                return result_fail(ret, EXIT_SOFTWARE, "registry_error",
+                                   "cannot open the control database: %s", isempty(error) ? strerror(-r) : msg);
+        }
+}
+
+/* Runs the tenant query for one name (or all when name is NULL). Returns an exit status; on
+ * success *ret_res holds the rows, on failure *ret the error. */
+static int query_tenants(const Config *c, const char *name, PGconn **ret_conn, PGresult **ret_res, json_t **ret) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_free_ char *error = NULL, *excluded = NULL;
+        const char *params[3];
+        PGresult *res;
+        int r;
+
+        r = registry_open(c, &conn, &error);
+        if (r < 0)
+                return registry_failure(r, error, ret);
+
+        excluded = excluded_names(c);
+        if (!excluded)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        params[0] = c->odoo_role ? c->odoo_role : "odoo";
+        params[1] = excluded;
+        params[2] = name;
+
+        res = pg_exec(conn, NULL, tenant_query, 3, params);
+        if (!res) {
+                if (PQstatus(conn) == CONNECTION_BAD)
+                        return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                           "PostgreSQL is unavailable: %s", PQerrorMessage(conn));
+                return result_fail(ret, EXIT_SOFTWARE, "database_error",
+                                   "listing tenant databases failed: %s", PQerrorMessage(conn));
+        }
+        *ret_conn = TAKE_PTR(conn);
+        *ret_res = res;
+        return EXIT_OK;
+}
+
+int tenant_list(const Config *c, json_t *request, json_t **ret) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_json_ json_t *out = NULL, *tenants = NULL;
+        int status, n;
+
+        status = query_tenants(c, NULL, &conn, &res, ret);
+        if (status != EXIT_OK)
+                return status;
+
+        n = PQntuples(res);
+        tenants = json_array();
+        out = result_ok();
+        if (!tenants || !out)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        for (int i = 0; i < n; i++) {
+                json_t *t = json_object();
+
+                if (!t || json_array_append_new(tenants, t) < 0 || tenant_fill(c, res, i, t) < 0)
+                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory",
+                                           "cannot represent tenant database %d of %d", i + 1, n);
+        }
+        if (json_object_set_new(out, "count", json_integer(n)) < 0 ||
+            json_object_set_new(out, "tenants", TAKE_PTR(tenants)) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
+
+int tenant_status(const Config *c, json_t *request, json_t **ret) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_json_ json_t *out = NULL;
+        const char *name;
+        int bad = 0, status, r;
+
+        /* Everything about the name is settled before PostgreSQL is touched. */
+        name = request_string(request, "db_name", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "db_name must be a string");
+        if (!name)
+                return result_fail(ret, EXIT_USAGE, "missing_db_name", "db_name is required");
+        r = db_name_check(c, name);
+        if (r == -EPERM)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   "db_name \"%s\" is reserved and cannot be a tenant", name);
+        if (r < 0)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   "invalid db_name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
+
+        status = query_tenants(c, name, &conn, &res, ret);
+        if (status != EXIT_OK)
+                return status;
+
+        if (PQntuples(res) == 0)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", name);
+
+        out = result_ok();
+        if (!out || tenant_fill(c, res, 0, out) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
