@@ -90,6 +90,7 @@ pg_psql() {
 }
 
 # write_test_config DIR [extra yaml lines for the api: section...]
+# API_DEADLINE and API_RECEIVE_TIMEOUT (seconds) override the api section's defaults.
 # A config for the private server: control database vumaerp, tenants owned by role odoo.
 write_test_config() {
         local dir=$1; shift
@@ -111,8 +112,8 @@ backups:
   dir: $dir/backups
   retention_days: 30
 api:
-  deadline: 60
-  receive_timeout: 10
+  deadline: ${API_DEADLINE:-60}
+  receive_timeout: ${API_RECEIVE_TIMEOUT:-10}
   token_file: $dir/api-token
 YAML
         local line
