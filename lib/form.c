@@ -42,11 +42,13 @@ static int decode_piece(const char *s, size_t n, json_t **ret) {
                 return 0;
         }
 
-        copy = strndup(s, n);
+        if (memchr(s, '\0', n)) /* a raw NUL in the input */
+                return -EBADMSG;
+        copy = malloc(n + 1);
         if (!copy)
                 return -ENOMEM;
-        if (strlen(copy) != n) /* a raw NUL in the input */
-                return -EBADMSG;
+        memcpy(copy, s, n);
+        copy[n] = '\0';
         for (char *p = copy; *p; p++)
                 if (*p == '+')
                         *p = ' ';

@@ -46,6 +46,17 @@ static bool is_target_char(unsigned char c) {
         return c > 0x20 && c < 0x7f && c != '#';
 }
 
+/* strndup() for bytes that are not NUL-terminated: strndup() may look past n for a NUL. */
+static char *memdup_str(const char *p, size_t n) {
+        char *s = malloc(n + 1);
+
+        if (!s)
+                return NULL;
+        memcpy(s, p, n);
+        s[n] = '\0';
+        return s;
+}
+
 void http_request_done(HttpRequest *req) {
         if (!req)
                 return;
@@ -150,13 +161,13 @@ static int parse_request_line(const char *line, size_t len, HttpRequest *req) {
                         return -EBADMSG;
 
         req->version_minor = v[7] - '0';
-        req->method = strndup(line, (size_t) (sp1 - line));
-        req->target = strndup(sp1 + 1, (size_t) (sp2 - sp1 - 1));
+        req->method = memdup_str(line, (size_t) (sp1 - line));
+        req->target = memdup_str(sp1 + 1, (size_t) (sp2 - sp1 - 1));
         if (!req->method || !req->target)
                 return -ENOMEM;
 
         const char *q = strchr(req->target, '?');
-        req->path = q ? strndup(req->target, (size_t) (q - req->target)) : strdup(req->target);
+        req->path = q ? memdup_str(req->target, (size_t) (q - req->target)) : strdup(req->target);
         if (!req->path)
                 return -ENOMEM;
         if (q) {
@@ -195,8 +206,8 @@ static int parse_header_line(const char *line, size_t len, HttpRequest *req) {
                         return -ENOMEM;
         }
         HttpHeader *h = &req->headers[req->n_headers];
-        h->name = strndup(line, (size_t) (colon - line));
-        h->value = strndup(v, (size_t) (end - v));
+        h->name = memdup_str(line, (size_t) (colon - line));
+        h->value = memdup_str(v, (size_t) (end - v));
         if (!h->name || !h->value) {
                 free(h->name);
                 free(h->value);
