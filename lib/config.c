@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c: reads vumaerp.yaml and the countries.yaml it names with libyaml's document API and
+ * checks them against the schema in config.h. Every problem becomes one "FILE:LINE:COLUMN: what"
+ * message (libyaml's marks are 0-based; admins and editors count from 1).
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "macro.h"
+#include "names.h"
+
+#define CONFIG_FILE_MAX (1024 * 1024)
+/* How much of an offending value an error message quotes. */
+#define QUOTE_MAX 64
+
+typedef struct Parser {
+        const char *file;       /* as given: messages must name what the admin typed */
+        char *text;
+        size_t size;
+        yaml_document_t doc;
+        bool have_doc;
+        char *error;
+} Parser;
+
+static void parser_done(Parser *p) {
+        if (p->have_doc)
+                yaml_document_delete(&p->doc);
+        p->have_doc = false;
+        free(p->text);
+        p->text = NULL;
+        /* p->error is handed to the caller or freed by it. */
+}
+
+_printf_(4, 5)
+static int fail(Parser *p, yaml_mark_t mark, int r, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+        int k;
+
+        if (p->error)   /* the first problem is the one worth reporting */
+                return r;
+        va_start(ap, fmt);
+        k = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        if (asprintf(&p->error, "%s:%zu:%zu: %s", p->file, mark.line + 1, mark.column + 1, msg) < 0) {
+                p->error = NULL;
+                return -ENOMEM;
+        }
+        return r;
+}
+
+static int fail_io(const char *file, int r, char **ret_error) {
+        const char *what = r == -EFBIG ? "larger than 1 MiB" :
+                           r == -EBADF ? "not a regular file" : strerror(-r);
+
+        if (asprintf(ret_error, "%s: %s", file, what) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
+/* A value quoted in a message: bounded, and without control characters that could forge a
+ * second log line. Returns a static buffer: one call per message. */
+static const char *quote(const char *s) {
+        static char buf[QUOTE_MAX + 4];
+        size_t i;
+
+        for (i = 0; s[i] && i < QUOTE_MAX; i++)
+                buf[i] = (unsigned char) s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+        if (s[i])
+                memcpy(buf + i, "...", 4);
+        else
+                buf[i] = '\0';
+        return buf;
+}
+
+static const char *node_kind(const yaml_node_t *n) {
+        switch (n->type) {
+        case YAML_SCALAR_NODE:
+                return "a scalar";
+        case YAML_SEQUENCE_NODE:
+                return "a sequence";
+        case YAML_MAPPING_NODE:
+                return "a mapping";
+        default:
+                return "empty";
+        }
+}
+
+static const char *scalar(const yaml_node_t *n) {
+        return (const char *) n->data.scalar.value;
+}
+
+/* "key:" with nothing after it, or ~ / null: the key is as good as absent. */
+static bool node_is_null(const yaml_node_t *n) {
+        const char *v;
+
+        if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+                return false;
+        v = scalar(n);
+        return !*v || streq(v, "~") || streq(v, "null") || streq(v, "Null") || streq(v, "NULL");
+}
+
+static int load_file(const char *file, char **ret_text, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        struct stat st;
+
+        /* O_NONBLOCK: a FIFO planted as the config must not hang the loader; it is refused below. */
+        fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        if (st.st_size > CONFIG_FILE_MAX)
+                return -EFBIG;
+
+        /* One byte more than the limit, in case the file grew since fstat(). */
+        text = malloc(CONFIG_FILE_MAX + 2);
+        if (!text)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, text + size, CONFIG_FILE_MAX + 1 - size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size > CONFIG_FILE_MAX)
+                        return -EFBIG;
+        }
+        text[size] = '\0';
+        *ret_text = TAKE_PTR(text);
+        *ret_size = size;
+        return 0;
+}
+
+/* libyaml's reader errors (bad UTF-8, control characters) carry a byte offset, not a mark. */
+static yaml_mark_t mark_at_offset(const Parser *p, size_t offset) {
+        yaml_mark_t m = { .index = offset };
+
+        for (size_t i = 0; i < offset && i < p->size; i++) {
+                if (p->text[i] == '\n') {
+                        m.line++;
+                        m.column = 0;
+                } else if (((unsigned char) p->text[i] & 0xc0) != 0x80)
+                        m.column++;
+        }
+        return m;
+}
+
+static int yaml_failure(Parser *p, yaml_parser_t *y) {
+        if (y->error == YAML_MEMORY_ERROR)
+                return -ENOMEM;
+        if (y->error == YAML_READER_ERROR)
+                return fail(p, mark_at_offset(p, y->problem_offset), -EINVAL, "YAML syntax error: %s",
+                            strempty(y->problem));
+        if (y->context)
+                return fail(p, y->problem_mark, -EINVAL, "YAML syntax error: %s (%s started at line %zu, column %zu)",
+                            strempty(y->problem), y->context, y->context_mark.line + 1, y->context_mark.column + 1);
+        return fail(p, y->problem_mark, -EINVAL, "YAML syntax error: %s", strempty(y->problem));
+}
+
+/* Reads and parses one file into p->doc; returns its root, a mapping. I/O problems are
+ * returned as negative errno without a message (the caller words them). */
+static int parse_file(Parser *p, yaml_node_t **ret_root) {
+        yaml_parser_t y;
+        yaml_document_t extra;
+        yaml_node_t *root;
+        int r;
+
+        r = load_file(p->file, &p->text, &p->size);
+        if (r < 0)
+                return r;
+
+        if (!yaml_parser_initialize(&y))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&y, (const unsigned char *) p->text, p->size);
+        if (!yaml_parser_load(&y, &p->doc)) {
+                r = yaml_failure(p, &y);
+                yaml_parser_delete(&y);
+                return r;
+        }
+        p->have_doc = true;
+
+        root = yaml_document_get_root_node(&p->doc);
+        if (!root) {
+                yaml_parser_delete(&y);
+                return fail(p, (yaml_mark_t) {}, -EINVAL, "the file is empty");
+        }
+
+        /* A second "---" document would be silently ignored; say so instead. */
+        if (!yaml_parser_load(&y, &extra)) {
+                r = yaml_failure(p, &y);
+                yaml_parser_delete(&y);
+                return r;
+        }
+        if (yaml_document_get_root_node(&extra))
+                r = fail(p, extra.start_mark, -EINVAL, "only one YAML document is allowed per file");
+        yaml_document_delete(&extra);
+        yaml_parser_delete(&y);
+        if (r < 0)
+                return r;
+
+        if (root->type != YAML_MAPPING_NODE)
+                return fail(p, root->start_mark, -EINVAL, "the file must be a mapping of keys to values, not %s",
+                            node_kind(root));
+        *ret_root = root;
+        return 0;
+}
+
+/* The key node of pair i, checked to be a scalar that is not a repeat of an earlier key. */
+static int pair_key(Parser *p, yaml_node_pair_t *pairs, size_t i, yaml_node_t **ret_key, yaml_node_t **ret_value) {
+        yaml_node_t *key = yaml_document_get_node(&p->doc, pairs[i].key);
+        yaml_node_t *value = yaml_document_get_node(&p->doc, pairs[i].value);
+
+        if (!key || !value)
+                return fail(p, (yaml_mark_t) {}, -EINVAL, "malformed YAML document");
+        if (key->type != YAML_SCALAR_NODE)
+                return fail(p, key->start_mark, -EINVAL, "keys must be scalars, not %s", node_kind(key));
+        *ret_key = key;
+        *ret_value = value;
+        return 0;
+}
+
+/* Called once a key is known to be valid, so the loop is bounded by the schema's size. */
+static int check_duplicate(Parser *p, yaml_node_pair_t *pairs, size_t i, const yaml_node_t *key) {
+        for (size_t j = 0; j < i; j++) {
+                yaml_node_t *k = yaml_document_get_node(&p->doc, pairs[j].key);
+                if (k && k->type == YAML_SCALAR_NODE && streq(scalar(k), scalar(key)))
+                        return fail(p, key->start_mark, -EINVAL, "duplicate key '%s' (first set on line %zu)",
+                                    quote(scalar(key)), k->start_mark.line + 1);
+        }
+        return 0;
+}
+
+static int get_string(Parser *p, const char *name, const yaml_node_t *v, char **ret) {
+        if (v->type != YAML_SCALAR_NODE)
+                return fail(p, v->start_mark, -EINVAL, "'%s' must be a scalar, not %s", name, node_kind(v));
+        if (v->data.scalar.length == 0)
+                return fail(p, v->start_mark, -EINVAL, "'%s' must not be empty", name);
+        /* "\0" in a double-quoted scalar would silently cut the value short. */
+        if (strlen(scalar(v)) != v->data.scalar.length)
+                return fail(p, v->start_mark, -EINVAL, "'%s' must not contain a NUL character", name);
+        *ret = strdup(scalar(v));
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Decimal digits only: no sign, blanks, 0x or exponent; overflow is out of range. */
+static int get_int(Parser *p, const char *name, const yaml_node_t *v, long min, long max, int *ret) {
+        const char *s;
+        char *end;
+        long l;
+
+        if (v->type != YAML_SCALAR_NODE)
+                return fail(p, v->start_mark, -EINVAL, "'%s' must be an integer between %ld and %ld, not %s",
+                            name, min, max, node_kind(v));
+        s = scalar(v);
+        if (s[0] < '0' || s[0] > '9')
+                goto bad;
+        errno = 0;
+        l = strtol(s, &end, 10);
+        if (errno != 0 || *end || end != s + v->data.scalar.length || l < min || l > max)
+                goto bad;
+        *ret = (int) l;
+        return 0;
+bad:
+        return fail(p, v->start_mark, -EINVAL, "'%s' must be an integer between %ld and %ld, not '%s'",
+                    name, min, max, quote(s));
+}
+
+static bool cidr_is_valid(const char *s) {
+        char addr[INET6_ADDRSTRLEN];
+        unsigned char buf[sizeof(struct in6_addr)];
+        const char *slash = strchr(s, '/');
+        size_t n = slash ? (size_t) (slash - s) : strlen(s);
+        int maxbits;
+
+        if (n == 0 || n >= sizeof(addr))
+                return false;
+        memcpy(addr, s, n);
+        addr[n] = '\0';
+        if (inet_pton(AF_INET, addr, buf) == 1)
+                maxbits = 32;
+        else if (inet_pton(AF_INET6, addr, buf) == 1)
+                maxbits = 128;
+        else
+                return false;
+
+        if (slash) {
+                const char *d = slash + 1;
+                int bits = 0;
+
+                if (!*d || strlen(d) > 3)
+                        return false;
+                for (; *d; d++) {
+                        if (*d < '0' || *d > '9')
+                                return false;
+                        bits = bits * 10 + (*d - '0');
+                }
+                if (bits > maxbits)
+                        return false;
+        }
+        return true;
+}
+
+static int get_cidr_list(Parser *p, const char *name, const yaml_node_t *v, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n, i = 0;
+
+        if (node_is_null(v))
+                return 0;
+        if (v->type != YAML_SEQUENCE_NODE)
+                return fail(p, v->start_mark, -EINVAL, "'%s' must be a sequence of addresses, not %s",
+                            name, node_kind(v));
+        n = v->data.sequence.items.top - v->data.sequence.items.start;
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+                yaml_node_t *e = yaml_document_get_node(&p->doc, *it);
+                int r;
+
+                if (!e)
+                        return fail(p, v->start_mark, -EINVAL, "malformed YAML document");
+                r = get_string(p, name, e, &l[i]);
+                if (r < 0)
+                        return r;
+                if (!cidr_is_valid(l[i]))
+                        return fail(p, e->start_mark, -EINVAL,
+                                    "'%s' entry '%s' is not an IPv4 or IPv6 address with an optional /prefix",
+                                    name, quote(l[i]));
+                i++;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* The schema of vumaerp.yaml: one row per key, each writing one Config field. */
+typedef enum KeyType {
+        KEY_STRING,
+        KEY_ABS_PATH,     /* must start with '/': services run with / as working directory */
+        KEY_DB_NAME,      /* reaches SQL as an identifier: ^[a-z][a-z0-9_]{1,62}$ */
+        KEY_HTTP_URL,
+        KEY_URL_TEMPLATE,
+        KEY_INT,
+        KEY_CIDR_LIST,
+} KeyType;
+
+typedef struct Key {
+        const char *section;    /* NULL: top level */
+        const char *name;
+        KeyType type;
+        size_t offset;
+        long min, max;
+        bool required;
+} Key;
+
+#define K(s, n, t, f, ...) { .section = s, .name = n, .type = t, .offset = offsetof(Config, f), __VA_ARGS__ }
+static const Key keys[] = {
+        K("postgres", "host",            KEY_STRING,       pg_host),
+        K("postgres", "port",            KEY_INT,          pg_port, .min = 1, .max = 65535),
+        K("postgres", "user",            KEY_STRING,       pg_user),
+        K("postgres", "password_file",   KEY_STRING,       pg_password_file),
+        K("postgres", "maintenance_db",  KEY_DB_NAME,      pg_maintenance_db),
+        K("postgres", "control_db",      KEY_DB_NAME,      control_db),
+        K("postgres", "odoo_role",       KEY_DB_NAME,      odoo_role),
+        K("odoo",     "url",             KEY_HTTP_URL,     odoo_url),
+        K("odoo",     "data_dir",        KEY_ABS_PATH,     odoo_data_dir),
+        K("tenants",  "url_template",    KEY_URL_TEMPLATE, tenant_url_template),
+        K("backups",  "dir",             KEY_ABS_PATH,     backup_dir, .required = true),
+        K("backups",  "retention_days",  KEY_INT,          backup_retention_days, .min = 1, .max = 36500),
+        K("api",      "deadline",        KEY_INT,          api_deadline_sec, .min = 1, .max = 86400),
+        K("api",      "receive_timeout", KEY_INT,          api_receive_timeout_sec, .min = 1, .max = 300),
+        K("api",      "token_file",      KEY_STRING,       api_token_file),
+        K("api",      "allowed_clients", KEY_CIDR_LIST,    api_allowed_clients),
+        K("api",      "action_dir",      KEY_ABS_PATH,     action_dir),
+        K(NULL,       "countries",       KEY_STRING,       countries_path, .required = true),
+};
+#undef K
+
+static const char *const sections[] = { "postgres", "odoo", "tenants", "backups", "api" };
+
+static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
+        void *field = (uint8_t *) c + k->offset;
+        char *s = NULL;
+        int r;
+
+        if (k->type == KEY_CIDR_LIST)
+                return get_cidr_list(p, k->name, v, (char ***) field);
+
+        /* An empty value keeps the default; a required key must have one. */
+        if (node_is_null(v))
+                return k->required ? fail(p, v->start_mark, -EINVAL, "'%s' must not be empty", k->name) : 0;
+
+        if (k->type == KEY_INT)
+                return get_int(p, k->name, v, k->min, k->max, (int *) field);
+
+        r = get_string(p, k->name, v, &s);
+        if (r < 0)
+                return r;
+        switch (k->type) {
+        case KEY_ABS_PATH:
+                if (s[0] != '/')
+                        r = fail(p, v->start_mark, -EINVAL, "'%s' must be an absolute path, not '%s'",
+                                 k->name, quote(s));
+                break;
+        case KEY_DB_NAME:
+                if (!db_name_is_valid(s))
+                        r = fail(p, v->start_mark, -EINVAL,
+                                 "'%s' must match ^[a-z][a-z0-9_]{1,62}$, not '%s'", k->name, quote(s));
+                break;
+        case KEY_HTTP_URL:
+                if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+                        r = fail(p, v->start_mark, -EINVAL, "'%s' must start with http:// or https://, not '%s'",
+                                 k->name, quote(s));
+                break;
+        case KEY_URL_TEMPLATE:
+                if (!strstr(s, "{subdomain}") && !strstr(s, "{db_name}"))
+                        r = fail(p, v->start_mark, -EINVAL, "'%s' must contain {subdomain} or {db_name}, not '%s'",
+                                 k->name, quote(s));
+                break;
+        default:
+                break;
+        }
+        if (r < 0) {
+                free(s);
+                return r;
+        }
+        free(*(char **) field);  /* the default */
+        *(char **) field = s;
+        return 0;
+}
+
+static const Key *find_key(const char *section, const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq_ptr(keys[i].section, section) && streq(keys[i].name, name))
+                        return &keys[i];
+        return NULL;
+}
+
+/* Fails on the first required key of section (NULL: top level) that was not given. */
+static int check_required(Parser *p, const char *section, const bool *seen, yaml_mark_t where) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (!keys[i].required || !streq_ptr(keys[i].section, section) || seen[i])
+                        continue;
+                if (section)
+                        return fail(p, where, -EINVAL, "missing required key '%s' in section '%s'",
+                                    keys[i].name, section);
+                return fail(p, where, -EINVAL, "missing required key '%s'", keys[i].name);
+        }
+        return 0;
+}
+
+static int parse_section(Parser *p, Config *c, const char *section, const yaml_node_t *key_node,
+                         const yaml_node_t *v, bool *seen) {
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        if (!node_is_null(v)) {   /* "odoo:" with every key commented out is an empty section */
+                if (v->type != YAML_MAPPING_NODE)
+                        return fail(p, v->start_mark, -EINVAL, "section '%s' must be a mapping, not %s",
+                                    section, node_kind(v));
+                pairs = v->data.mapping.pairs.start;
+                n = v->data.mapping.pairs.top - pairs;
+                for (size_t i = 0; i < n; i++) {
+                        yaml_node_t *k, *val;
+                        const Key *key;
+
+                        r = pair_key(p, pairs, i, &k, &val);
+                        if (r < 0)
+                                return r;
+                        key = find_key(section, scalar(k));
+                        if (!key)
+                                return fail(p, k->start_mark, -EINVAL, "unknown key '%s' in section '%s'",
+                                            quote(scalar(k)), section);
+                        r = check_duplicate(p, pairs, i, k);
+                        if (r < 0)
+                                return r;
+                        r = set_key(p, c, key, val);
+                        if (r < 0)
+                                return r;
+                        seen[key - keys] = true;
+                }
+        }
+        return check_required(p, section, seen, key_node->start_mark);
+}
+
+static int config_defaults(Config *c) {
+        c->pg_maintenance_db = strdup("postgres");
+        c->control_db = strdup("vumaerp");
+        c->odoo_role = strdup("odoo");
+        c->tenant_url_template = strdup("https://{subdomain}.vumacloud.com");
+        c->backup_retention_days = 30;
+        c->api_deadline_sec = 300;
+        c->api_receive_timeout_sec = 10;
+        if (!c->pg_maintenance_db || !c->control_db || !c->odoo_role || !c->tenant_url_template)
+                return -ENOMEM;
+        return 0;
+}
+
+/* countries: relative to the directory of the vumaerp.yaml that names it. */
+static int resolve_countries_path(Config *c) {
+        const char *slash = strrchr(c->path, '/');
+        char *resolved;
+
+        if (c->countries_path[0] == '/' || !slash)
+                return 0;
+        if (asprintf(&resolved, "%.*s/%s", (int) (slash - c->path), c->path, c->countries_path) < 0)
+                return -ENOMEM;
+        free(c->countries_path);
+        c->countries_path = resolved;
+        return 0;
+}
+
+static int parse_main(Parser *p, Config *c, yaml_mark_t *ret_countries_mark) {
+        bool seen[ELEMENTSOF(keys)] = {};
+        yaml_node_t *root;
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        r = parse_file(p, &root);
+        if (r < 0)
+                return r;
+
+        pairs = root->data.mapping.pairs.start;
+        n = root->data.mapping.pairs.top - pairs;
+        for (size_t i = 0; i < n; i++) {
+                yaml_node_t *k, *v;
+                const char *section = NULL;
+                const Key *key;
+
+                r = pair_key(p, pairs, i, &k, &v);
+                if (r < 0)
+                        return r;
+                for (size_t s = 0; s < ELEMENTSOF(sections); s++)
+                        if (streq(scalar(k), sections[s]))
+                                section = sections[s];
+                key = section ? NULL : find_key(NULL, scalar(k));
+                if (!section && !key)
+                        return fail(p, k->start_mark, -EINVAL, "unknown top-level key '%s'", quote(scalar(k)));
+                r = check_duplicate(p, pairs, i, k);
+                if (r < 0)
+                        return r;
+                if (section)
+                        r = parse_section(p, c, section, k, v, seen);
+                else {
+                        r = set_key(p, c, key, v);
+                        seen[key - keys] = true;
+                        if (key->offset == offsetof(Config, countries_path))
+                                *ret_countries_mark = v->start_mark;
+                }
+                if (r < 0)
+                        return r;
+        }
+
+        /* A section that is absent altogether still has its required keys missing. */
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (keys[i].required && !seen[i]) {
+                        if (keys[i].section)
+                                return fail(p, root->start_mark, -EINVAL, "missing required section '%s'",
+                                            keys[i].section);
+                        return fail(p, root->start_mark, -EINVAL, "missing required key '%s'", keys[i].name);
+                }
+        return 0;
+}
+
+static bool is_letters(const char *s, size_t n, char lo, char hi) {
+        if (strlen(s) != n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (s[i] < lo || s[i] > hi)
+                        return false;
+        return true;
+}
+
+/* Characters a value may have when it is later handed to Odoo or PostgreSQL as a word. */
+static bool is_word(const char *s, const char *extra) {
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                      *s == '_' || strchr(extra, *s)))
+                        return false;
+        return true;
+}
+
+/* Odoo module names are lowercase Python identifiers; they end up in RPC calls. */
+static bool module_name_is_valid(const char *s) {
+        if (*s < 'a' || *s > 'z' || strlen(s) > 64)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+                        return false;
+        return true;
+}
+
+static int get_modules(Parser *p, const yaml_node_t *v, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n, i = 0;
+
+        if (v->type != YAML_SEQUENCE_NODE)
+                return fail(p, v->start_mark, -EINVAL, "'modules' must be a sequence of module names, not %s",
+                            node_is_null(v) ? "empty" : node_kind(v));
+        n = v->data.sequence.items.top - v->data.sequence.items.start;
+        if (n == 0)
+                return fail(p, v->start_mark, -EINVAL, "'modules' must name at least one module");
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+                yaml_node_t *e = yaml_document_get_node(&p->doc, *it);
+                int r;
+
+                if (!e)
+                        return fail(p, v->start_mark, -EINVAL, "malformed YAML document");
+                r = get_string(p, "modules", e, &l[i]);
+                if (r < 0)
+                        return r;
+                if (!module_name_is_valid(l[i]))
+                        return fail(p, e->start_mark, -EINVAL,
+                                    "'modules' entry '%s' is not an Odoo module name (^[a-z][a-z0-9_]*$)",
+                                    quote(l[i]));
+                i++;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static const char *const country_keys[] = {
+        "name", "iso_code", "currency", "language", "timezone", "template", "modules",
+};
+
+static int parse_country_field(Parser *p, Config *c, Country *co, size_t field, const yaml_node_t *v) {
+        char **targets[] = { &co->name, &co->iso_code, &co->currency, &co->language, &co->timezone,
+                             &co->template_db };
+        const char *name = country_keys[field];
+        const char *s;
+        int r;
+
+        if (streq(name, "modules"))
+                return get_modules(p, v, &co->modules);
+
+        if (node_is_null(v))
+                return fail(p, v->start_mark, -EINVAL, "'%s' must not be empty", name);
+        r = get_string(p, name, v, targets[field]);
+        if (r < 0)
+                return r;
+        s = *targets[field];
+
+        if (streq(name, "iso_code") && !is_letters(s, 2, 'A', 'Z'))
+                return fail(p, v->start_mark, -EINVAL, "'iso_code' must be two uppercase letters, not '%s'", quote(s));
+        if (streq(name, "currency") && !is_letters(s, 3, 'A', 'Z'))
+                return fail(p, v->start_mark, -EINVAL, "'currency' must be three uppercase letters, not '%s'", quote(s));
+        if (streq(name, "language") && (!is_word(s, "@") || strlen(s) > 16))
+                return fail(p, v->start_mark, -EINVAL, "'language' must be an Odoo language code like en_US, not '%s'",
+                            quote(s));
+        if (streq(name, "timezone") && (!is_word(s, "/+-") || s[0] == '/' || strstr(s, "..") || strlen(s) > 64))
+                return fail(p, v->start_mark, -EINVAL, "'timezone' must be a time zone name like Africa/Nairobi, not '%s'",
+                            quote(s));
+        if (streq(name, "template")) {
+                if (!db_name_is_valid(s))
+                        return fail(p, v->start_mark, -EINVAL,
+                                    "'template' must match ^[a-z][a-z0-9_]{1,62}$, not '%s'", quote(s));
+                for (size_t i = 0; i < c->n_countries; i++)
+                        if (streq_ptr(c->countries[i].template_db, s))
+                                return fail(p, v->start_mark, -EINVAL,
+                                            "template '%s' is already used by country '%s'", s, c->countries[i].code);
+                /* c->n_countries does not count this country yet: only the others are compared. */
+                if (db_name_check(c, s) == -EPERM)
+                        return fail(p, v->start_mark, -EINVAL, "template '%s' is a reserved database name", s);
+        }
+        return 0;
+}
+
+static int parse_country(Parser *p, Config *c, Country *co, const yaml_node_t *k, const yaml_node_t *v) {
+        bool seen[ELEMENTSOF(country_keys)] = {};
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        co->code = strdup(scalar(k));
+        if (!co->code)
+                return -ENOMEM;
+        if (v->type != YAML_MAPPING_NODE)
+                return fail(p, node_is_null(v) ? k->start_mark : v->start_mark, -EINVAL,
+                            "country '%s' must be a mapping, not %s", co->code,
+                            node_is_null(v) ? "empty" : node_kind(v));
+
+        pairs = v->data.mapping.pairs.start;
+        n = v->data.mapping.pairs.top - pairs;
+        for (size_t i = 0; i < n; i++) {
+                yaml_node_t *key, *val;
+                size_t f;
+
+                r = pair_key(p, pairs, i, &key, &val);
+                if (r < 0)
+                        return r;
+                for (f = 0; f < ELEMENTSOF(country_keys); f++)
+                        if (streq(scalar(key), country_keys[f]))
+                                break;
+                if (f == ELEMENTSOF(country_keys))
+                        return fail(p, key->start_mark, -EINVAL, "unknown key '%s' in country '%s'",
+                                    quote(scalar(key)), co->code);
+                r = check_duplicate(p, pairs, i, key);
+                if (r < 0)
+                        return r;
+                r = parse_country_field(p, c, co, f, val);
+                if (r < 0)
+                        return r;
+                seen[f] = true;
+        }
+        for (size_t f = 0; f < ELEMENTSOF(country_keys); f++)
+                if (!seen[f])
+                        return fail(p, k->start_mark, -EINVAL, "missing required key '%s' in country '%s'",
+                                    country_keys[f], co->code);
+        return 0;
+}
+
+static int parse_countries(Parser *p, Config *c) {
+        yaml_node_t *root;
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        r = parse_file(p, &root);
+        if (r < 0)
+                return r;
+        pairs = root->data.mapping.pairs.start;
+        n = root->data.mapping.pairs.top - pairs;
+        c->countries = calloc(n, sizeof(Country));
+        if (!c->countries)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                yaml_node_t *k, *v;
+
+                r = pair_key(p, pairs, i, &k, &v);
+                if (r < 0)
+                        return r;
+                if (!is_letters(scalar(k), 2, 'a', 'z'))
+                        return fail(p, k->start_mark, -EINVAL, "country code '%s' must be two lowercase letters",
+                                    quote(scalar(k)));
+                r = check_duplicate(p, pairs, i, k);
+                if (r < 0)
+                        return r;
+                r = parse_country(p, c, &c->countries[i], k, v);
+                c->n_countries = i + 1;   /* counted even when half-filled: config_free frees it */
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+const char *config_default_path(void) {
+        const char *e = secure_getenv("VUMAERP_CONFIG");
+        return isempty(e) ? VUMAERP_DEFAULT_CONFIG : e;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+
+int config_load(const char *path, Config **ret, char **ret_error) {
+        _cleanup_(config_freep) Config *c = NULL;
+        Parser p = {};
+        yaml_mark_t countries_mark = {};
+        int r;
+
+        *ret_error = NULL;
+        if (!path)
+                path = config_default_path();
+
+        c = calloc(1, sizeof(Config));
+        if (!c)
+                return -ENOMEM;
+        c->path = strdup(path);
+        if (!c->path)
+                return -ENOMEM;
+        r = config_defaults(c);
+        if (r < 0)
+                return r;
+
+        p.file = c->path;
+        r = parse_main(&p, c, &countries_mark);
+        parser_done(&p);
+        if (r < 0) {
+                if (!p.error && r != -ENOMEM)
+                        return fail_io(c->path, r, ret_error);
+                *ret_error = p.error;
+                return r;
+        }
+
+        r = resolve_countries_path(c);
+        if (r < 0)
+                return r;
+
+        p = (Parser) { .file = c->countries_path };
+        r = parse_countries(&p, c);
+        parser_done(&p);
+        if (r < 0) {
+                if (!p.error && r != -ENOMEM) {
+                        /* Point at the line that names the file: that is what the admin edits. */
+                        Parser q = { .file = c->path };
+                        (void) fail(&q, countries_mark, r, "cannot read countries file '%s': %s",
+                                    c->countries_path,
+                                    r == -EFBIG ? "larger than 1 MiB" :
+                                    r == -EBADF ? "not a regular file" : strerror(-r));
+                        *ret_error = q.error;
+                        return r;
+                }
+                *ret_error = p.error;
+                return r;
+        }
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static void country_done(Country *co) {
+        free(co->code);
+        free(co->name);
+        free(co->iso_code);
+        free(co->currency);
+        free(co->language);
+        free(co->timezone);
+        free(co->template_db);
+        strv_free(co->modules);
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        free(c->path);
+        free(c->countries_path);
+        free(c->pg_host);
+        free(c->pg_user);
+        free(c->pg_password_file);
+        free(c->pg_maintenance_db);
+        free(c->control_db);
+        free(c->odoo_role);
+        free(c->odoo_url);
+        free(c->odoo_data_dir);
+        free(c->tenant_url_template);
+        free(c->backup_dir);
+        free(c->api_token_file);
+        strv_free(c->api_allowed_clients);
+        free(c->action_dir);
+        for (size_t i = 0; i < c->n_countries; i++)
+                country_done(&c->countries[i]);
+        free(c->countries);
+        free(c);
+        return NULL;
+}
+
+const Country *config_find_country(const Config *c, const char *code) {
+        if (!c || !code)
+                return NULL;
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (c->countries[i].code && strcasecmp(c->countries[i].code, code) == 0)
+                        return &c->countries[i];
+        return NULL;
+}

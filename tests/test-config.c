@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-config.c: the shipped conf/ files load to exactly the values they say, and every kind of
+ * mistake an admin can make is reported as "FILE:LINE:COLUMN: what" pointing at the right place.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "macro.h"
+#include "tests.h"
+
+static char tmpdir[] = "/tmp/test-config.XXXXXX";
+
+/* Names created under tmpdir, removed at the end. */
+static const char *const tmpfiles[] = {
+        "vumaerp.yaml", "countries.yaml", "other-countries.yaml", "big.yaml", "env.yaml",
+};
+
+static char *tmp_path(const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", tmpdir, name) < 0)
+                abort();
+        return p;
+}
+
+static void write_file(const char *name, const char *text, size_t size) {
+        _cleanup_free_ char *p = tmp_path(name);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd < 0 || write(fd, text, size) != (ssize_t) size) {
+                perror(p);
+                abort();
+        }
+}
+
+static void write_text(const char *name, const char *text) {
+        write_file(name, text, strlen(text));
+}
+
+static const char good_countries[] =
+        "ke:\n"
+        "  name: Kenya\n"
+        "  iso_code: KE\n"
+        "  currency: KES\n"
+        "  language: en_US\n"
+        "  timezone: Africa/Nairobi\n"
+        "  template: tpl_ke\n"
+        "  modules: [account, l10n_ke]\n";
+
+/* The smallest valid vumaerp.yaml: everything else has a default. */
+static const char minimal[] =
+        "backups:\n"
+        "  dir: /srv/backups\n"
+        "countries: countries.yaml\n";
+
+static void check_country(const Config *c, const char *code, const char *name, const char *iso,
+                          const char *currency, const char *tz, const char *template_db, const char *const *modules) {
+        const Country *co = config_find_country(c, code);
+        size_t i;
+
+        CHECK(co);
+        if (!co)
+                return;
+        CHECK_STR(co->code, code);
+        CHECK_STR(co->name, name);
+        CHECK_STR(co->iso_code, iso);
+        CHECK_STR(co->currency, currency);
+        CHECK_STR(co->language, "en_US");
+        CHECK_STR(co->timezone, tz);
+        CHECK_STR(co->template_db, template_db);
+        CHECK(co->modules);
+        if (!co->modules)
+                return;
+        for (i = 0; modules[i]; i++)
+                CHECK_STR(co->modules[i], modules[i]);
+        CHECK(!co->modules[i]);
+}
+
+static void test_shipped_config(void) {
+        Config *c = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = config_load(SOURCE_DIR "/conf/vumaerp.yaml", &c, &error);
+        CHECK_INT(r, 0);
+        if (error)
+                fprintf(stderr, "unexpected error: %s\n", error);
+        if (r < 0)
+                return;
+
+        CHECK_STR(c->path, SOURCE_DIR "/conf/vumaerp.yaml");
+        CHECK_STR(c->countries_path, SOURCE_DIR "/conf/countries.yaml");
+        CHECK_STR(c->pg_host, "/var/run/postgresql");
+        CHECK_INT(c->pg_port, 5432);
+        CHECK_STR(c->pg_user, "postgres");
+        CHECK(!c->pg_password_file);
+        CHECK_STR(c->pg_maintenance_db, "postgres");
+        CHECK_STR(c->control_db, "vumaerp");
+        CHECK_STR(c->odoo_role, "odoo");
+        CHECK_STR(c->odoo_url, "http://127.0.0.1:8069");
+        CHECK_STR(c->odoo_data_dir, "/var/lib/odoo");
+        CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
+        CHECK_STR(c->backup_dir, "/var/lib/vumaerp/backups");
+        CHECK_INT(c->backup_retention_days, 30);
+        CHECK_INT(c->api_deadline_sec, 300);
+        CHECK_INT(c->api_receive_timeout_sec, 10);
+        CHECK(!c->api_token_file);
+        CHECK(!c->action_dir);
+        CHECK(c->api_allowed_clients);
+        if (c->api_allowed_clients) {
+                CHECK_STR(c->api_allowed_clients[0], "127.0.0.1/8");
+                CHECK_STR(c->api_allowed_clients[1], "::1/128");
+                CHECK(!c->api_allowed_clients[2]);
+        }
+
+        CHECK_INT(c->n_countries, 6);
+        check_country(c, "ke", "Kenya", "KE", "KES", "Africa/Nairobi", "tpl_ke",
+                      (const char *const[]) { "account", "l10n_ke", NULL });
+        check_country(c, "ng", "Nigeria", "NG", "NGN", "Africa/Lagos", "tpl_ng",
+                      (const char *const[]) { "account", "l10n_ng", NULL });
+        check_country(c, "gh", "Ghana", "GH", "GHS", "Africa/Accra", "tpl_gh",
+                      (const char *const[]) { "account", NULL });
+        check_country(c, "ug", "Uganda", "UG", "UGX", "Africa/Kampala", "tpl_ug",
+                      (const char *const[]) { "account", "l10n_ug", NULL });
+        check_country(c, "tz", "Tanzania", "TZ", "TZS", "Africa/Dar_es_Salaam", "tpl_tz",
+                      (const char *const[]) { "account", "l10n_tz", NULL });
+        check_country(c, "rw", "Rwanda", "RW", "RWF", "Africa/Kigali", "tpl_rw",
+                      (const char *const[]) { "account", "l10n_rw", NULL });
+
+        /* Codes are matched case-insensitively; unknown ones are not guessed. */
+        CHECK(config_find_country(c, "KE") == config_find_country(c, "ke"));
+        CHECK(config_find_country(c, "Rw") == config_find_country(c, "rw"));
+        CHECK(!config_find_country(c, "xx"));
+        CHECK(!config_find_country(c, "k"));
+        CHECK(!config_find_country(c, ""));
+        CHECK(!config_find_country(c, NULL));
+
+        config_free(c);
+}
+
+static void test_defaults(void) {
+        _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
+        _cleanup_free_ char *countries = tmp_path("countries.yaml");
+        _cleanup_free_ char *error = NULL;
+        Config *c = NULL;
+        int r;
+
+        write_text("countries.yaml", good_countries);
+        write_text("vumaerp.yaml", minimal);
+        r = config_load(path, &c, &error);
+        CHECK_INT(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "unexpected error: %s\n", strempty(error));
+                return;
+        }
+        CHECK_STR(c->countries_path, countries);
+        CHECK(!c->pg_host);
+        CHECK_INT(c->pg_port, 0);
+        CHECK(!c->pg_user);
+        CHECK(!c->pg_password_file);
+        CHECK_STR(c->pg_maintenance_db, "postgres");
+        CHECK_STR(c->control_db, "vumaerp");
+        CHECK_STR(c->odoo_role, "odoo");
+        CHECK(!c->odoo_url);
+        CHECK(!c->odoo_data_dir);
+        CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
+        CHECK_STR(c->backup_dir, "/srv/backups");
+        CHECK_INT(c->backup_retention_days, 30);
+        CHECK_INT(c->api_deadline_sec, 300);
+        CHECK_INT(c->api_receive_timeout_sec, 10);
+        CHECK(!c->api_token_file);
+        CHECK(!c->api_allowed_clients);
+        CHECK(!c->action_dir);
+        CHECK_INT(c->n_countries, 1);
+        config_free(c);
+        c = NULL;
+
+        /* Empty sections and empty values keep the defaults; quoted numbers are numbers. */
+        write_text("vumaerp.yaml",
+                   "postgres:\n"
+                   "  # everything commented out\n"
+                   "odoo:\n"
+                   "api:\n"
+                   "  deadline: \"45\"\n"
+                   "  token_file:\n"
+                   "  allowed_clients: []\n"
+                   "tenants:\n"
+                   "  url_template: https://erp.example.com/{db_name}\n"
+                   "backups:\n"
+                   "  dir: /srv/backups\n"
+                   "  retention_days: 7\n"
+                   "countries: other-countries.yaml\n");
+        write_text("other-countries.yaml", good_countries);
+        free(error);
+        error = NULL;
+        r = config_load(path, &c, &error);
+        CHECK_INT(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "unexpected error: %s\n", strempty(error));
+                return;
+        }
+        CHECK_INT(c->api_deadline_sec, 45);
+        CHECK(!c->api_token_file);
+        CHECK(c->api_allowed_clients && !c->api_allowed_clients[0]);
+        CHECK_STR(c->tenant_url_template, "https://erp.example.com/{db_name}");
+        CHECK_INT(c->backup_retention_days, 7);
+        CHECK_STR(c->pg_maintenance_db, "postgres");
+        config_free(c);
+}
+
+static void test_default_path(void) {
+        _cleanup_free_ char *path = tmp_path("env.yaml");
+        _cleanup_free_ char *error = NULL;
+        Config *c = NULL;
+        int r;
+
+        CHECK_INT(unsetenv("VUMAERP_CONFIG"), 0);
+        CHECK_STR(config_default_path(), VUMAERP_DEFAULT_CONFIG);
+        CHECK_INT(setenv("VUMAERP_CONFIG", "", 1), 0);
+        CHECK_STR(config_default_path(), VUMAERP_DEFAULT_CONFIG);
+
+        write_text("countries.yaml", good_countries);
+        write_text("env.yaml", minimal);
+        CHECK_INT(setenv("VUMAERP_CONFIG", path, 1), 0);
+        CHECK_STR(config_default_path(), path);
+        r = config_load(NULL, &c, &error);
+        CHECK_INT(r, 0);
+        if (r == 0) {
+                CHECK_STR(c->path, path);
+                CHECK_STR(c->backup_dir, "/srv/backups");
+                config_free(c);
+        }
+        CHECK_INT(unsetenv("VUMAERP_CONFIG"), 0);
+}
+
+/* Loads main (and countries, when given) and checks the error is exactly
+ * "<file>:<where>: <message>", file being vumaerp.yaml or (in_countries) countries.yaml. */
+static void expect_error_at(int line, const char *main_yaml, const char *countries_yaml, bool in_countries,
+                            const char *where, const char *message) {
+        _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
+        _cleanup_free_ char *cpath = tmp_path("countries.yaml");
+        _cleanup_free_ char *error = NULL, *expected = NULL;
+        Config *c = (Config *) 0x1;
+        int r;
+
+        write_text("vumaerp.yaml", main_yaml);
+        write_text("countries.yaml", countries_yaml ? countries_yaml : good_countries);
+
+        if (asprintf(&expected, "%s%s%s: %s", in_countries ? cpath : path, *where ? ":" : "", where, message) < 0)
+                abort();
+        r = config_load(path, &c, &error);
+        test_checks++;
+        if (r >= 0 || !error || !streq(error, expected)) {
+                fprintf(stderr, "%s:%d: config_load() == %d, error \"%s\", expected \"%s\"\n",
+                        __FILE__, line, r, strempty(error), expected);
+                test_failures++;
+        }
+        CHECK(c == (Config *) 0x1);   /* untouched on failure */
+        if (r >= 0 && c != (Config *) 0x1)
+                config_free(c);
+}
+#define expect_error(main_yaml, where, message) \
+        expect_error_at(__LINE__, main_yaml, NULL, false, where, message)
+#define expect_country_error(countries_yaml, where, message) \
+        expect_error_at(__LINE__, minimal, countries_yaml, true, where, message)
+
+static void test_main_errors(void) {
+        /* Unknown keys, at the key. */
+        expect_error("postgres:\n  port: 5432\napi:\n  deadlin: 300\n", "4:3",
+                     "unknown key 'deadlin' in section 'api'");
+        expect_error("backups:\n  dir: /srv\ncountries: countries.yaml\nfoo: 1\n", "4:1",
+                     "unknown top-level key 'foo'");
+        expect_error("# comment\n\nbackups:\n  dir: /srv\n  retention: 3\ncountries: countries.yaml\n", "5:3",
+                     "unknown key 'retention' in section 'backups'");
+
+        /* Ill-typed and out-of-range values, at the value. */
+        expect_error("postgres:\n  port: abc\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not 'abc'");
+        expect_error("postgres:\n  port: 65536\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not '65536'");
+        expect_error("postgres:\n  port: 0\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not '0'");
+        expect_error("postgres:\n  port: -5432\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not '-5432'");
+        expect_error("postgres:\n  port: +5432\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not '+5432'");
+        expect_error("postgres:\n  port: 0x15\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not '0x15'");
+        expect_error("postgres:\n  port: \" 5432\"\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not ' 5432'");
+        expect_error("postgres:\n  port: 5432.0\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not '5432.0'");
+        expect_error("postgres:\n  port: 99999999999999999999999\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not '99999999999999999999999'");
+        expect_error("api:\n  deadline: 86401\n", "2:13",
+                     "'deadline' must be an integer between 1 and 86400, not '86401'");
+        expect_error("api:\n  receive_timeout: 301\n", "2:20",
+                     "'receive_timeout' must be an integer between 1 and 300, not '301'");
+        expect_error("backups:\n  dir: /srv\n  retention_days: 0\n", "3:19",
+                     "'retention_days' must be an integer between 1 and 36500, not '0'");
+        expect_error("postgres:\n  port: [5432]\n", "2:9",
+                     "'port' must be an integer between 1 and 65535, not a sequence");
+        /* A mapping where a scalar belongs. */
+        expect_error("postgres:\n  host:\n    name: db\n", "3:5",
+                     "'host' must be a scalar, not a mapping");
+        expect_error("api: 5\n", "1:6", "section 'api' must be a mapping, not a scalar");
+        expect_error("- postgres\n", "1:1", "the file must be a mapping of keys to values, not a sequence");
+        expect_error("api:\n  allowed_clients: 127.0.0.1\n", "2:20",
+                     "'allowed_clients' must be a sequence of addresses, not a scalar");
+        expect_error("api:\n  allowed_clients:\n    - {a: b}\n", "3:7",
+                     "'allowed_clients' must be a scalar, not a mapping");
+        expect_error("postgres:\n  user: \"\"\n", "2:9", "'user' must not be empty");
+        expect_error("postgres:\n  user: \"a\\0b\"\n", "2:9", "'user' must not contain a NUL character");
+        expect_error("postgres:\n  control_db: Vuma-ERP\n", "2:15",
+                     "'control_db' must match ^[a-z][a-z0-9_]{1,62}$, not 'Vuma-ERP'");
+        expect_error("odoo:\n  url: 127.0.0.1:8069\n", "2:8",
+                     "'url' must start with http:// or https://, not '127.0.0.1:8069'");
+        expect_error("odoo:\n  data_dir: var/lib/odoo\n", "2:13",
+                     "'data_dir' must be an absolute path, not 'var/lib/odoo'");
+        expect_error("tenants:\n  url_template: https://erp.example.com\n", "2:17",
+                     "'url_template' must contain {subdomain} or {db_name}, not 'https://erp.example.com'");
+
+        /* Bad client networks, at the entry. */
+        expect_error("api:\n  allowed_clients:\n    - 127.0.0.1/8\n    - 10.0.0.0/33\n", "4:7",
+                     "'allowed_clients' entry '10.0.0.0/33' is not an IPv4 or IPv6 address with an optional /prefix");
+        expect_error("api:\n  allowed_clients: [\"::1/128\", \"::1/129\"]\n", "2:32",
+                     "'allowed_clients' entry '::1/129' is not an IPv4 or IPv6 address with an optional /prefix");
+        expect_error("api:\n  allowed_clients: [localhost]\n", "2:21",
+                     "'allowed_clients' entry 'localhost' is not an IPv4 or IPv6 address with an optional /prefix");
+        expect_error("api:\n  allowed_clients: [1.2.3.4/]\n", "2:21",
+                     "'allowed_clients' entry '1.2.3.4/' is not an IPv4 or IPv6 address with an optional /prefix");
+        expect_error("api:\n  allowed_clients: [1.2.3.4/-1]\n", "2:21",
+                     "'allowed_clients' entry '1.2.3.4/-1' is not an IPv4 or IPv6 address with an optional /prefix");
+        expect_error("api:\n  allowed_clients: [1.2.3/24]\n", "2:21",
+                     "'allowed_clients' entry '1.2.3/24' is not an IPv4 or IPv6 address with an optional /prefix");
+
+        /* Missing keys: at the section that lacks them, or at the top for whole sections. */
+        expect_error("backups:\n  retention_days: 5\ncountries: countries.yaml\n", "1:1",
+                     "missing required key 'dir' in section 'backups'");
+        expect_error("postgres:\n  port: 5432\nbackups:\ncountries: countries.yaml\n", "3:1",
+                     "missing required key 'dir' in section 'backups'");
+        expect_error("# vumaerp\npostgres:\n  port: 5432\ncountries: countries.yaml\n", "2:1",
+                     "missing required section 'backups'");
+        expect_error("backups:\n  dir: /srv\n", "1:1", "missing required key 'countries'");
+        expect_error("backups:\n  dir:\ncountries: countries.yaml\n", "2:7", "'dir' must not be empty");
+
+        /* Duplicate keys, at the second one. */
+        expect_error("postgres:\n  port: 5432\n  host: /run\n  port: 5433\n", "4:3",
+                     "duplicate key 'port' (first set on line 2)");
+        expect_error("api:\n  deadline: 5\nbackups:\n  dir: /srv\napi:\n  deadline: 6\n", "5:1",
+                     "duplicate key 'api' (first set on line 1)");
+
+        /* Malformed YAML: libyaml's own words, at its problem mark. */
+        expect_error("postgres:\n  port: 5432\n host: x\n", "3:2",
+                     "YAML syntax error: did not find expected key (while parsing a block mapping "
+                     "started at line 1, column 1)");
+        expect_error("api:\n  allowed_clients: [1.2.3.4\n", "3:1",
+                     "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence "
+                     "started at line 2, column 20)");
+        expect_error("postgres:\n  host: \"/run\n", "3:1",
+                     "YAML syntax error: found unexpected end of stream (while scanning a quoted scalar "
+                     "started at line 2, column 9)");
+        expect_error("postgres:\n\thost: x\n", "2:1",
+                     "YAML syntax error: found character that cannot start any token (while scanning for the "
+                     "next token started at line 2, column 1)");
+        expect_error("postgres:\n  host: caf\xc3\n", "2:13", "YAML syntax error: invalid trailing UTF-8 octet");
+        expect_error("backups:\n  dir: /srv\ncountries: countries.yaml\n---\nfoo: 1\n", "4:1",
+                     "only one YAML document is allowed per file");
+        expect_error("postgres:\n  host: *nowhere\n", "2:9",
+                     "YAML syntax error: found undefined alias");
+
+        /* Empty files. */
+        expect_error("", "1:1", "the file is empty");
+        expect_error("# only a comment\n", "1:1", "the file is empty");
+}
+
+/* Two pieces: a valid entry, then the broken one. */
+static void expect_country_error_2(const char *first, const char *second, const char *where, const char *message) {
+        _cleanup_free_ char *both = NULL;
+
+        if (asprintf(&both, "%s%s", first, second) < 0)
+                abort();
+        expect_country_error(both, where, message);
+}
+
+static void test_country_errors(void) {
+        expect_country_error("KEN:\n  name: Kenya\n", "1:1", "country code 'KEN' must be two lowercase letters");
+        expect_country_error_2(good_countries, "KE:\n  name: Kenya\n", "9:1",
+                             "country code 'KE' must be two lowercase letters");
+        expect_country_error("ke:\n  name: Kenya\n  iso_code: KE\n  currency: KES\n  language: en_US\n"
+                             "  timezone: Africa/Nairobi\n  template: tpl_ke\n",
+                             "1:1", "missing required key 'modules' in country 'ke'");
+        expect_country_error("ke:\n  name: Kenya\n  iso_code: ke\n", "3:13",
+                             "'iso_code' must be two uppercase letters, not 'ke'");
+        expect_country_error("ke:\n  currency: KESH\n", "2:13", "'currency' must be three uppercase letters, not 'KESH'");
+        expect_country_error("ke:\n  template: Tpl-KE\n", "2:13",
+                             "'template' must match ^[a-z][a-z0-9_]{1,62}$, not 'Tpl-KE'");
+        expect_country_error("ke:\n  template: vumaerp\n", "2:13", "template 'vumaerp' is a reserved database name");
+        expect_country_error("ke:\n  name: Kenya\n  capital: Nairobi\n", "3:3", "unknown key 'capital' in country 'ke'");
+        expect_country_error("ke:\n  name: Kenya\n  name: Kenia\n", "3:3", "duplicate key 'name' (first set on line 2)");
+        expect_country_error("ke:\n  modules: account\n", "2:12",
+                             "'modules' must be a sequence of module names, not a scalar");
+        expect_country_error("ke:\n  modules: []\n", "2:12", "'modules' must name at least one module");
+        expect_country_error("ke:\n  modules: [account, \"l10n ke\"]\n", "2:22",
+                             "'modules' entry 'l10n ke' is not an Odoo module name (^[a-z][a-z0-9_]*$)");
+        expect_country_error("ke:\n  timezone: ../../etc/passwd\n", "2:13",
+                             "'timezone' must be a time zone name like Africa/Nairobi, not '../../etc/passwd'");
+        expect_country_error("ke:\n  name:\n", "2:8", "'name' must not be empty");
+        expect_country_error("ke: Kenya\n", "1:5", "country 'ke' must be a mapping, not a scalar");
+        expect_country_error("[ke, ng]\n", "1:1", "the file must be a mapping of keys to values, not a sequence");
+        expect_country_error("", "1:1", "the file is empty");
+
+        /* Two countries may not share a template: the second is the mistake. */
+        expect_country_error("ke:\n  name: Kenya\n  iso_code: KE\n  currency: KES\n  language: en_US\n"
+                             "  timezone: Africa/Nairobi\n  template: tpl_ke\n  modules: [account]\n"
+                             "ug:\n  name: Uganda\n  iso_code: UG\n  currency: UGX\n  language: en_US\n"
+                             "  timezone: Africa/Kampala\n  template: tpl_ke\n  modules: [account]\n",
+                             "15:13", "template 'tpl_ke' is already used by country 'ke'");
+}
+
+static void test_file_errors(void) {
+        _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
+        _cleanup_free_ char *missing = tmp_path("missing.yaml");
+        _cleanup_free_ char *big = tmp_path("big.yaml");
+        _cleanup_free_ char *expected = NULL;
+        _cleanup_free_ char *text = NULL;
+        char *error = NULL;
+        Config *c = NULL;
+
+        /* The main file itself: "FILE: reason". */
+        CHECK_INT(config_load(missing, &c, &error), -ENOENT);
+        if (asprintf(&expected, "%s: No such file or directory", missing) < 0)
+                abort();
+        CHECK_STR(error, expected);
+        free(error);
+        free(expected);
+
+        CHECK_INT(config_load(tmpdir, &c, &error), -EISDIR);
+        if (asprintf(&expected, "%s: Is a directory", tmpdir) < 0)
+                abort();
+        CHECK_STR(error, expected);
+        free(error);
+        free(expected);
+
+        text = malloc(1024 * 1024 + 2);
+        CHECK(text);
+        if (!text)
+                return;
+        memset(text, '#', 1024 * 1024 + 1);
+        write_file("big.yaml", text, 1024 * 1024 + 1);
+        CHECK_INT(config_load(big, &c, &error), -EFBIG);
+        if (asprintf(&expected, "%s: larger than 1 MiB", big) < 0)
+                abort();
+        CHECK_STR(error, expected);
+        free(error);
+        free(expected);
+        expected = NULL;
+        CHECK(!c);
+
+        /* The countries file: at the line of vumaerp.yaml that names it. */
+        if (asprintf(&expected, "cannot read countries file '%s/nowhere.yaml': No such file or directory",
+                     tmpdir) < 0)
+                abort();
+        expect_error("backups:\n  dir: /srv\ncountries: nowhere.yaml\n", "3:12", expected);
+        free(expected);
+        if (asprintf(&expected, "cannot read countries file '%s': Is a directory", tmpdir) < 0)
+                abort();
+        /* An absolute name is taken as it is. */
+        {
+                _cleanup_free_ char *yaml = NULL;
+                if (asprintf(&yaml, "backups:\n  dir: /srv\ncountries: \"%s\"\n", tmpdir) < 0)
+                        abort();
+                expect_error(yaml, "3:12", expected);
+        }
+        free(expected);
+        expected = NULL;
+        (void) path;
+}
+
+int main(void) {
+        if (!mkdtemp(tmpdir)) {
+                perror("mkdtemp");
+                return EXIT_FAILURE;
+        }
+
+        test_shipped_config();
+        test_defaults();
+        test_default_path();
+        test_main_errors();
+        test_country_errors();
+        test_file_errors();
+
+        for (size_t i = 0; i < ELEMENTSOF(tmpfiles); i++) {
+                _cleanup_free_ char *p = tmp_path(tmpfiles[i]);
+                (void) unlink(p);
+        }
+        (void) rmdir(tmpdir);
+        return test_exit_status();
+}
