@@ -5,6 +5,16 @@
  * Every error — a malformed file, an unknown key, a missing or ill-typed field — is reported as
  * one message "FILE:LINE:COLUMN: what is wrong" and the load fails; callers exit EX_CONFIG (78)
  * without doing anything else.
+ *
+ * Schema rules (vumaerp.yaml(5)): only backups.dir and countries are required; every other key may
+ * be left out, or left empty ("key:" / ~ / null), to get the default noted below. Files over 1 MiB,
+ * unknown keys, duplicate keys, several YAML documents, empty strings and NUL characters are
+ * refused. Integers are plain decimal digits (quoting is allowed, signs are not). odoo.data_dir,
+ * backups.dir and api.action_dir must be absolute; maintenance_db, control_db and odoo_role must
+ * match ^[a-z][a-z0-9_]{1,62}$ (they reach SQL); odoo.url starts with http:// or https://.
+ * countries.yaml: code (2 lowercase letters) → every field below required; iso_code 2 uppercase
+ * letters, currency 3, template a valid db_name that no other country uses and that is not
+ * reserved (names.h), modules a non-empty list of ^[a-z][a-z0-9_]*$.
  */
 #pragma once
 
@@ -28,7 +38,7 @@ typedef struct Config {
 
         /* postgres: */
         char *pg_host;              /* host name or socket directory; NULL: libpq's default */
-        int pg_port;                /* 0: libpq's default */
+        int pg_port;                /* 1..65535; 0: libpq's default */
         char *pg_user;              /* NULL: libpq's default */
         char *pg_password_file;     /* NULL: none; relative names are looked up in $CREDENTIALS_DIRECTORY */
         char *pg_maintenance_db;    /* default "postgres": where the control database is created from */
@@ -40,17 +50,18 @@ typedef struct Config {
         char *odoo_data_dir;        /* NULL: no filestore handling */
 
         /* tenants: */
-        char *tenant_url_template;  /* "https://{subdomain}.vumacloud.com" */
+        char *tenant_url_template;  /* default "https://{subdomain}.vumacloud.com"; contains {subdomain} or {db_name} */
 
         /* backups: */
-        char *backup_dir;
-        int backup_retention_days;
+        char *backup_dir;           /* required, absolute */
+        int backup_retention_days;  /* 1..36500, default 30 */
 
         /* api: */
-        int api_deadline_sec;         /* an action running longer is killed: 504 */
-        int api_receive_timeout_sec;  /* a request arriving slower: 408; default 10 */
+        int api_deadline_sec;         /* an action running longer is killed: 504; 1..86400, default 300 */
+        int api_receive_timeout_sec;  /* a request arriving slower: 408; 1..300, default 10 */
         char *api_token_file;         /* NULL: $CREDENTIALS_DIRECTORY/api-token */
-        char **api_allowed_clients;   /* NULL-terminated CIDRs; NULL or empty: everyone */
+        char **api_allowed_clients;   /* NULL-terminated, as written: addresses with an optional /prefix,
+                                       * checked with inet_pton(); NULL or empty: everyone */
         char *action_dir;             /* where vumaerp-<action> live; NULL: beside vumaerp-api */
 
         Country *countries;
@@ -59,7 +70,9 @@ typedef struct Config {
 
 /* Loads the file at path (NULL: $VUMAERP_CONFIG, else the compiled-in default) and the countries
  * file it names (relative to its own directory). On failure returns a negative errno and sets
- * *ret_error to a malloc'd "FILE:LINE:COLUMN: message" (or "FILE: message" for I/O errors). */
+ * *ret_error to a malloc'd "FILE:LINE:COLUMN: message" (or "FILE: message" when vumaerp.yaml itself
+ * cannot be read; an unreadable countries file is reported at the line of vumaerp.yaml naming it).
+ * *ret_error is NULL only on -ENOMEM. *ret is set only on success. */
 int config_load(const char *path, Config **ret, char **ret_error);
 
 Config *config_free(Config *c);
