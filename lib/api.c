@@ -183,6 +183,9 @@ static int build_request(const HttpRequest *req, json_t **ret, int *ret_status, 
                         *ret_status = 400, *ret_code = "bad_request", *ret_message = "the query string is malformed";
                         return r;
                 }
+                /* A token in a URL ends up in proxy and shell history logs: it never counts, and
+                 * it goes no further. */
+                json_object_del(fields, "api_token");
         }
         r = form_decode_body(http_request_header(req, "Content-Type"), req->body, req->body_size, fields);
         if (r == -EMEDIUMTYPE) {

@@ -78,8 +78,8 @@ full_page_writes = off
 synchronous_commit = off
 logging_collector = off
 CONF
-        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/postgres.log" -w -t 60 start >/dev/null \
-                || { cat "$PG_TMP/postgres.log" >&2; return 1; }
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 60 start >/dev/null \
+                || { cat "$PG_TMP/run/postgres.log" >&2; return 1; }
         export PGHOST="$PG_TMP/run" PGPORT PGUSER=postgres PGDATABASE=postgres
         export PG_TMP PG_DATA PG_BIN
 }
