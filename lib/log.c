@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+/* Without this, sd_journal_sendv() adds CODE_FILE/CODE_LINE of log.c itself: noise. */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include "log.h"
@@ -256,7 +258,10 @@ static void log_internal(int priority, const char *message_id, const LogContext 
                 fl.http_status = ctx->http_status;
         }
 
-        if (!log_journal || send_journal(priority, message_id, message, &fl) < 0)
+        /* libsystemd reports success and drops the entry when the socket is missing (stderr
+         * may be a journal stream without one): check, so that the line reaches stderr then. */
+        if (!log_journal || !journal_socket_exists() ||
+            send_journal(priority, message_id, message, &fl) < 0)
                 write_stderr_line(message, &fl);
 
         errno = saved_errno;
