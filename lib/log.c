@@ -53,9 +53,13 @@ static bool journal_socket_exists(void) {
 }
 
 void log_setup(const char *program) {
+        int saved_errno = errno;
+
+        /* Not copied: callers pass a literal or argv[0]'s name, which live as long as we do. */
         if (!isempty(program))
                 log_program = program;
         log_journal = stderr_is_journal_stream() || journal_socket_exists();
+        errno = saved_errno;
 }
 
 int log_to_journal(void) {
