@@ -109,14 +109,18 @@ static int create_control_db(const Config *c, char **ret_error) {
         if (asprintf(&sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", quoted) < 0)
                 return -ENOMEM;
 
-        res = pg_exec(conn, state, sql, 0, NULL);
-        if (res) {
+        /* PQexec rather than pg_exec: losing the race is expected and must not log an error. */
+        res = PQexec(conn, sql);
+        if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
                 log_event(LOG_NOTICE, MESSAGE_ID_SCHEMA, NULL, "created the control database %s", c->control_db);
                 return 0;
         }
         /* 42P04 duplicate_database; 23505 when the race is lost on pg_database's unique index. */
+        if (res && PQresultErrorField(res, PG_DIAG_SQLSTATE))
+                (void) snprintf(state, sizeof state, "%s", PQresultErrorField(res, PG_DIAG_SQLSTATE));
         if (streq(state, "42P04") || streq(state, "23505"))
                 return 0;
+        log_error("cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
         set_error(ret_error, "cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
         return -EIO;
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# integration-list-status.sh: vumaerp-list and vumaerp-status against a private PostgreSQL —
+# which databases are tenants, their state and size, the registry's fields, the answers for
+# missing, reserved and malformed names (with nothing created or dropped), and a real Odoo 17
+# database restored from the fixtures when they are there.
+#   VUMAERP_LIST_BENCH=N also creates N more tenant databases and times the list (slow: ~7 MB each).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+
+LIST="$BUILD_DIR/bin/vumaerp-list"
+STATUS="$BUILD_DIR/bin/vumaerp-status"
+for b in "$LIST" "$STATUS"; do
+        [ -x "$b" ] || { echo "FAIL: $b is not built" >&2; exit 1; }
+done
+command -v jq >/dev/null || skip "jq is not installed"
+
+pg_start
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-list-status.XXXXXX")
+pg_on_exit "rm -rf '$tmp'"
+write_test_config "$tmp/conf"
+CONF="$tmp/conf/vumaerp.yaml"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run_tool() {
+        RC=0
+        OUT=$("$@" 2>"$tmp/stderr") || RC=$?
+}
+expect() { # expect RC JQ-FILTER DESCRIPTION
+        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
+        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
+}
+status_json() { # status_json JSON: the request on stdin, as vumaerp-api sends it
+        RC=0
+        OUT=$("$STATUS" --config "$CONF" --json <<<"$1" 2>"$tmp/stderr") || RC=$?
+}
+databases() { pg_psql postgres "SELECT string_agg(datname || ':' || datdba::regrole || ':' || datallowconn, ',' ORDER BY datname) FROM pg_database"; }
+
+echo "# no tenants yet"
+run_tool "$LIST" --config "$CONF"
+expect 0 '.success == true and .count == 0 and .tenants == []' "empty list"
+
+echo "# which databases are tenants"
+for sql in \
+        "CREATE DATABASE acme_ltd OWNER odoo" \
+        "CREATE DATABASE beta_co OWNER odoo" \
+        "CREATE DATABASE susp_co OWNER odoo" \
+        "ALTER DATABASE susp_co ALLOW_CONNECTIONS false" \
+        "CREATE DATABASE not_odoos" \
+        "CREATE DATABASE tpl_ke OWNER odoo" \
+        "CREATE DATABASE sealed_tpl OWNER odoo IS_TEMPLATE true"; do
+        pg_psql postgres "$sql"
+done
+pg_psql vumaerp "INSERT INTO tenants (db_name, country, company_name, admin_email, whmcs_service_id, created_at)
+                 VALUES ('acme_ltd', 'ke', 'Acme Ltd', 'admin@acme.co.ke', 4242, '2024-05-06 07:08:09+00')"
+
+run_tool "$LIST" --config "$CONF"
+expect 0 '.success == true and .count == 3' "list"
+expect 0 '[.tenants[].db_name] == ["acme_ltd", "beta_co", "susp_co"]' "only odoo's non-template, non-reserved databases, sorted"
+expect 0 'all(.tenants[]; .size_bytes > 0 and (.size | length) > 0)' "sizes"
+expect 0 '.tenants[0] | .state == "active" and .accepting_connections == true
+          and .url == "https://acme-ltd.vumacloud.test" and .country == "ke" and .company_name == "Acme Ltd"
+          and .admin_email == "admin@acme.co.ke" and .whmcs_service_id == 4242
+          and .created_at == "2024-05-06T07:08:09Z" and .suspended_at == null' "acme_ltd with its registry record"
+expect 0 '.tenants[1] | .state == "active" and .country == null and .company_name == null' "beta_co without a registry record"
+expect 0 '.tenants[2] | .state == "suspended" and .accepting_connections == false' "susp_co suspended"
+# The sizes are PostgreSQL's.
+want=$(pg_psql postgres "SELECT pg_database_size('beta_co')")
+expect 0 ".tenants[1].size_bytes == $want" "beta_co's size is pg_database_size"
+
+echo "# status"
+run_tool "$STATUS" --config "$CONF" acme_ltd
+expect 0 '.success == true and .db_name == "acme_ltd" and .state == "active" and .size_bytes > 0
+          and .url == "https://acme-ltd.vumacloud.test" and .company_name == "Acme Ltd" and .whmcs_service_id == 4242' "status acme_ltd"
+status_json '{"db_name":"susp_co"}'
+expect 0 '.success == true and .db_name == "susp_co" and .state == "suspended" and .accepting_connections == false' "status --json susp_co"
+run_tool "$STATUS" --config "$CONF" --db-name beta_co
+expect 0 '.db_name == "beta_co" and .country == null' "status --db-name beta_co"
+
+for name in nobody_here not_odoos sealed_tpl; do
+        run_tool "$STATUS" --config "$CONF" "$name"
+        expect 66 ".success == false and .code == \"no_such_tenant\"" "status of $name"
+done
+
+echo "# missing and invalid names touch nothing"
+before=$(databases)
+status_json '{}'
+expect 64 '.success == false and .code == "missing_db_name"' "no db_name"
+status_json '{"db_name":null}'
+expect 64 '.code == "missing_db_name"' "db_name null"
+status_json '{"db_name":5}'
+expect 65 '.code == "invalid_db_name"' "db_name a number"
+long=$(printf 'a%.0s' $(seq 64))
+for name in 'Robert"; DROP DATABASE acme_ltd; --' '../x' 'a' "$long" 'café' 'Acme_ltd' '' '1abc' 'acme ltd' \
+            'postgres' 'template0' 'template1' 'vumaerp' 'tpl_ke'; do
+        status_json "$(jq -cn --arg n "$name" '{db_name: $n}')"
+        expect 65 '.success == false and .code == "invalid_db_name"' "status --json of '$name'"
+        if [ -n "$name" ]; then
+                run_tool "$STATUS" --config "$CONF" -- "$name"
+                expect 65 '.code == "invalid_db_name"' "status '$name'"
+        fi
+done
+[ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
+
+echo "# a real Odoo 17 database"
+fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+fixture_skipped=
+if [ -f "$fixture" ]; then
+        pg_psql postgres "CREATE DATABASE kenya_co"
+        pg_restore --no-owner --no-acl -d kenya_co "$fixture"
+        pg_psql postgres "ALTER DATABASE kenya_co OWNER TO odoo"
+        run_tool "$STATUS" --config "$CONF" kenya_co
+        # The restored template is about 39 MB: far above an empty database's 7 MB.
+        expect 0 '.success == true and .state == "active" and .size_bytes > 20000000' "status of a restored Odoo database"
+        run_tool "$LIST" --config "$CONF"
+        expect 0 '.count == 4 and any(.tenants[]; .db_name == "kenya_co" and .size_bytes > 20000000)' "list with the Odoo database"
+else
+        fixture_skipped="no Odoo fixture at $fixture"
+        echo "# skipped: $fixture_skipped"
+fi
+
+if [ -n "${VUMAERP_LIST_BENCH:-}" ]; then
+        echo "# timing the list of $VUMAERP_LIST_BENCH more tenants"
+        for i in $(seq -w 1 "$VUMAERP_LIST_BENCH"); do
+                echo "CREATE DATABASE bench_$i OWNER odoo TEMPLATE template0;"
+        done | psql -X -q -v ON_ERROR_STOP=1 -d postgres
+        for i in 1 2 3; do
+                start=$(date +%s%N)
+                run_tool "$LIST" --config "$CONF"
+                end=$(date +%s%N)
+                expect 0 ".count >= $VUMAERP_LIST_BENCH" "bench list"
+                echo "# list of $(jq .count <<<"$OUT") tenants: $(( (end - start) / 1000000 )) ms"
+        done
+fi
+
+[ -z "$fixture_skipped" ] || skip "everything else passed; $fixture_skipped"
+echo "PASS"
