@@ -75,6 +75,10 @@ static void set_error(char **ret_error, const char *format, ...) {
         if (vasprintf(ret_error, format, ap) < 0)
                 *ret_error = NULL;
         va_end(ap);
+        /* Server messages span lines ("ERROR: …\nDETAIL: …"): one line reads better in JSON. */
+        for (char *p = *ret_error; p && *p; p++)
+                if (*p == '\n' || *p == '\t')
+                        *p = ' ';
 }
 
 /* libpq's message without its trailing newline, as "%.*s" arguments. */
