@@ -13,7 +13,9 @@
  *     with the same value, is 400);
  *   - Transfer-Encoding of any kind is 501: we never need chunked bodies (WHMCS and curl send a
  *     Content-Length), and not implementing it removes the CL/TE disagreement class entirely;
- *   - HTTP/1.1 requests need exactly one Host (RFC 9112 §3.2 says 400 otherwise);
+ *   - HTTP/1.1 requests need exactly one Host (RFC 9112 §3.2 says 400 otherwise), and the fields
+ *     that decide anything (Host, Content-Length, Content-Type, Authorization, X-API-Token) may
+ *     appear only once;
  *   - only origin-form targets ("/path?query"); absolute-form and '*' are 400.
  * The method is a token, kept as sent: methods are case-sensitive, so "get" is not GET and the
  * router answers it like any other method it does not serve.
@@ -231,6 +233,9 @@ static size_t header_count(const HttpRequest *req, const char *name) {
  * Returns 1 with *ret_head and *ret_body set, 0 when the head is incomplete, or a negative errno
  * (with *req emptied). */
 static int parse_head(const char *buf, size_t size, HttpRequest *req, size_t *ret_head, size_t *ret_body) {
+        static const char *const singletons[] = {
+                "Host", "Content-Length", "Content-Type", "Authorization", "X-API-Token",
+        };
         size_t head_len = 0, body_len = 0, pos;
         const char *cl;
         int r;
@@ -263,11 +268,14 @@ static int parse_head(const char *buf, size_t size, HttpRequest *req, size_t *re
                 r = -EOPNOTSUPP;
                 goto fail;
         }
-        if (header_count(req, "Host") > 1 || (req->version_minor == 1 && header_count(req, "Host") == 0)) {
-                r = -EBADMSG;
-                goto fail;
-        }
-        if (header_count(req, "Content-Length") > 1) {
+        /* Fields we act on appear once: with two, this parser and a proxy in front of it could
+         * each pick a different one. */
+        for (size_t i = 0; i < ELEMENTSOF(singletons); i++)
+                if (header_count(req, singletons[i]) > 1) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+        if (req->version_minor == 1 && header_count(req, "Host") == 0) {
                 r = -EBADMSG;
                 goto fail;
         }

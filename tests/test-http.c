@@ -261,6 +261,11 @@ static void test_injection_and_syntax(void) {
         CHECK_INT(parse_str("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"), -EBADMSG);
         CHECK_INT(parse_str("GET / HTTP/1.0\r\n\r\n"), 1);
         CHECK_INT(parse_str("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), -EBADMSG);
+        /* Other fields that decide something appear once too; the rest may repeat. */
+        CHECK_INT(parse_str("POST / HTTP/1.1\r\nHost: h\r\nContent-Type: a/b\r\ncontent-type: c/d\r\nContent-Length: 0\r\n\r\n"), -EBADMSG);
+        CHECK_INT(parse_str("GET / HTTP/1.1\r\nHost: h\r\nAuthorization: a\r\nAuthorization: a\r\n\r\n"), -EBADMSG);
+        CHECK_INT(parse_str("GET / HTTP/1.1\r\nHost: h\r\nX-API-Token: a\r\nx-api-token: b\r\n\r\n"), -EBADMSG);
+        CHECK_INT(parse_str("GET / HTTP/1.1\r\nHost: h\r\nAccept: a\r\nAccept: b\r\n\r\n"), 1);
         CHECK_INT(http_status_for_parse_error(-EBADMSG), 400);
 }
 
