@@ -146,7 +146,6 @@ static void answer_error(Exchange *x, int status, const char *extra_headers, con
 static const char *code_for_parse_error(int status) {
         switch (status) {
         case 408: return "request_timeout";
-        case 411: return "length_required";
         case 413: return "request_too_large";
         case 501: return "not_implemented";
         case 505: return "http_version_not_supported";
@@ -313,8 +312,7 @@ static void serve(const Config *c, Exchange *x, const struct sockaddr *peer, soc
                                     status == 408 ? "the request did not arrive in time" :
                                     status == 413 ? "the request is too large" :
                                     status == 501 ? "transfer codings are not supported; send Content-Length" :
-                                    status == 505 ? "only HTTP/1.0 and HTTP/1.1 are supported" :
-                                    status == 411 ? "Content-Length is required" : "the request is malformed");
+                                    status == 505 ? "only HTTP/1.0 and HTTP/1.1 are supported" : "the request is malformed");
         }
 
         r = allow_list_parse(c->api_allowed_clients, &allow, &bad);

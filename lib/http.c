@@ -280,13 +280,12 @@ static int parse_head(const char *buf, size_t size, HttpRequest *req, size_t *re
                 goto fail;
         }
         cl = http_request_header(req, "Content-Length");
+        /* Without Content-Length (and Transfer-Encoding is refused above) the body is empty
+         * (RFC 9112 6.3): that is what `curl -X POST` and the original API's clients send. */
         if (cl) {
                 r = parse_content_length(cl, &body_len);
                 if (r < 0)
                         goto fail;
-        } else if (streq(req->method, "POST") || streq(req->method, "PUT") || streq(req->method, "PATCH")) {
-                r = -ENOMSG;
-                goto fail;
         }
 
         *ret_head = head_len;
@@ -340,8 +339,6 @@ int http_status_for_parse_error(int r) {
                 return 501;
         case -EPROTONOSUPPORT:
                 return 505;
-        case -ENOMSG:
-                return 411;
         case -ETIMEDOUT:
                 return 408;
         case -ENOMEM:

@@ -5,7 +5,7 @@
  * The parser works on a buffer holding what has arrived so far and says whether the request is
  * complete, needs more bytes, or is refused. It accepts only what WHMCS and curl send: a request
  * line "METHOD SP origin-form SP HTTP/1.x", header fields without obs-fold, a body given by exactly
- * one Content-Length (Transfer-Encoding of any kind is refused with 501 — see http.c for why).
+ * at most one Content-Length (Transfer-Encoding of any kind is refused with 501 — see http.c for why).
  * Limits: request line and headers HTTP_MAX_HEAD together, body HTTP_MAX_BODY, HTTP_MAX_HEADERS
  * fields. Bytes after the request (pipelining) are ignored: the connection is closed after one
  * answer, always.
@@ -43,7 +43,7 @@ typedef struct HttpRequest {
  *   a negative errno when the request is refused, to be turned into a status by
  *   http_status_for_parse_error(): -EBADMSG malformed (400), -EMSGSIZE head too large (431→we send
  *   413 per the issue), -EFBIG body too large (413), -EOPNOTSUPP transfer-encoding (501),
- *   -EPROTONOSUPPORT not HTTP/1.x (505), -ENOMSG POST/PUT without Content-Length (411). */
+ *   -EPROTONOSUPPORT not HTTP/1.x (505). A request without Content-Length has an empty body. */
 int http_request_parse(const char *buf, size_t size, HttpRequest *req);
 
 void http_request_done(HttpRequest *req);

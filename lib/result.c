@@ -8,7 +8,7 @@ json_t *result_ok(void) {
         return json_pack("{s:b}", "success", 1);
 }
 
-static json_t *result_error_va(const char *code, const char *format, va_list ap) {
+_printf_(2, 0) static json_t *result_error_va(const char *code, const char *format, va_list ap) {
         _cleanup_free_ char *text = NULL;
         json_t *j;
 
