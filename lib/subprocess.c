@@ -164,8 +164,12 @@ int subprocess_run(const char *path, char *const argv[], char *const envp[],
          * outlive the request that started them. */
         (void) kill(-pid, SIGKILL);
 
-        if (!res.output && append_output(&res, &allocated, "", 0) < 0)
-                return -ENOMEM;
+        if (!res.output) {
+                /* Nothing was written: callers still get a string. */
+                res.output = strdup("");
+                if (!res.output)
+                        return -ENOMEM;
+        }
         *ret = res;
         return 0;
 
