@@ -219,6 +219,17 @@ fail_set:
         return -EIO;
 }
 
+/* The schema version without a lock or a transaction, or -1 when it cannot be read (no
+ * schema_version table yet: a fresh database). Not through pg_exec(): a missing table is
+ * expected here and not worth an error in the log. */
+static int schema_version_probe(PGconn *conn) {
+        _cleanup_pgresult_ PGresult *res = PQexec(conn, "SELECT coalesce(max(version), 0) FROM public.schema_version");
+
+        if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+                return -1;
+        return atoi(PQgetvalue(res, 0, 0));
+}
+
 int registry_open(const Config *c, PGconn **ret, char **ret_error) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         const char *name = c->control_db ? c->control_db : "vumaerp";
@@ -245,9 +256,13 @@ int registry_open(const Config *c, PGconn **ret, char **ret_error) {
         if (r < 0)
                 return r;
 
-        r = migrate(conn, ret_error);
-        if (r < 0)
-                return r;
+        /* Every action opens the registry, and almost always the schema is current: one round
+         * trip settles that, and only a fresh or outdated database pays for the locked path. */
+        if (schema_version_probe(conn) != registry_schema_version()) {
+                r = migrate(conn, ret_error);
+                if (r < 0)
+                        return r;
+        }
 
         *ret = TAKE_PTR(conn);
         return 0;
