@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* result.c: the JSON shape of every action's answer, and the exit status → HTTP status map. */
 #include <stdarg.h>
+#include <strings.h>
 
 #include "result.h"
 
@@ -73,4 +74,25 @@ const char *request_string(json_t *request, const char *key, int *ret_bad) {
                 return NULL;
         }
         return json_string_value(v);
+}
+
+bool request_bool(json_t *request, const char *key, bool def, int *ret_bad) {
+        static const char *const truthy[] = { "true", "1", "yes" }, *const falsy[] = { "false", "0", "no" };
+        json_t *v = request ? json_object_get(request, key) : NULL;
+        const char *s;
+
+        if (!v || json_is_null(v))
+                return def;
+        if (json_is_boolean(v))
+                return json_is_true(v);
+        s = json_string_value(v);
+        for (size_t i = 0; s && i < ELEMENTSOF(truthy); i++) {
+                if (strcasecmp(s, truthy[i]) == 0)
+                        return true;
+                if (strcasecmp(s, falsy[i]) == 0)
+                        return false;
+        }
+        if (ret_bad)
+                *ret_bad = 1;
+        return def;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "macro.h"
 
@@ -30,3 +31,8 @@ int http_status_for_exit(int status);
 /* A request field as a string: NULL when absent or JSON null; strings as they are; numbers and
  * booleans are not strings (-EINVAL via *ret_bad set true). */
 const char *request_string(json_t *request, const char *key, int *ret_bad);
+
+/* A request field as a boolean: JSON true/false, or (from forms and the command line) the
+ * strings "true"/"false", "1"/"0", "yes"/"no", case-insensitive. Absent or null: def. Anything
+ * else sets *ret_bad and returns def. */
+bool request_bool(json_t *request, const char *key, bool def, int *ret_bad);

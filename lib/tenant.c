@@ -12,25 +12,51 @@
 #include "result.h"
 #include "tenant.h"
 
-/* One query for both actions, on the control database: pg_database and pg_roles are shared
+/* One statement for both actions, on the control database: pg_database and pg_roles are shared
  * catalogs, visible from any database, so list and status need a single connection.
  * $1: the Odoo role; $2: names that are never tenants (a JSON array, so no hand-made array
- * literal quoting); $3: one name, or NULL for all. The size is computed once per database
- * (LATERAL), since pg_database_size() stats every file of the database. */
+ * literal quoting); $3: one name, or NULL for all; $4: how old (seconds) a cached size may be.
+ *
+ * Sizes: pg_database_size() stats every file of a database (~1.3 ms each here), so a size
+ * measured less than $4 seconds ago is taken from tenant_sizes, and the ones measured now are
+ * written back. The CTE is referenced twice, so PostgreSQL materialises it and measures each
+ * database once. Cached rows of databases that are gone are dropped on a full list. */
 static const char tenant_query[] =
+        "WITH d AS ("
+        "  SELECT d.oid, d.datname, d.datallowconn, z.size_bytes AS cached, z.measured_at,"
+        "         CASE WHEN z.db_oid IS DISTINCT FROM d.oid"
+        "                OR z.measured_at < now() - make_interval(secs => $4::int)"
+        "              THEN pg_catalog.pg_database_size(d.oid) END AS fresh"
+        "    FROM pg_catalog.pg_database d"
+        "    JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
+        "    LEFT JOIN public.tenant_sizes z ON z.db_name = d.datname"
+        "   WHERE r.rolname = $1"
+        "     AND NOT d.datistemplate"
+        "     AND d.datname NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"
+        "     AND ($3::text IS NULL OR d.datname = $3::text)"
+        "), measured AS ("
+        "  INSERT INTO public.tenant_sizes AS z (db_name, db_oid, size_bytes, measured_at)"
+        "  SELECT datname, oid, fresh, now() FROM d WHERE fresh IS NOT NULL"
+        "  ON CONFLICT (db_name) DO UPDATE"
+        "    SET db_oid = excluded.db_oid, size_bytes = excluded.size_bytes, measured_at = excluded.measured_at"
+        "), gone AS ("
+        "  DELETE FROM public.tenant_sizes z"
+        "   WHERE $3::text IS NULL"
+        "     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database x WHERE x.oid = z.db_oid)"
+        ")"
         "SELECT d.datname, d.datallowconn, s.size, pg_size_pretty(s.size),"
         "       t.country, t.company_name, t.admin_email, t.whmcs_service_id,"
         "       to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "       to_char(t.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-        "  FROM pg_catalog.pg_database d"
-        "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
-        "  CROSS JOIN LATERAL (SELECT pg_catalog.pg_database_size(d.oid) AS size) s"
+        "       to_char(t.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        "       to_char(CASE WHEN d.fresh IS NOT NULL THEN now() ELSE d.measured_at END AT TIME ZONE 'UTC',"
+        "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        "  FROM d"
+        "  CROSS JOIN LATERAL (SELECT coalesce(d.fresh, d.cached) AS size) s"
         "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
-        " WHERE r.rolname = $1"
-        "   AND NOT d.datistemplate"
-        "   AND d.datname NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"
-        "   AND ($3::text IS NULL OR d.datname = $3::text)"
         " ORDER BY d.datname COLLATE \"C\"";
+
+/* How old a size list may report; status always measures. */
+#define SIZE_CACHE_MAX_AGE_SEC 3600
 
 enum {
         COL_NAME,
@@ -43,6 +69,7 @@ enum {
         COL_WHMCS,
         COL_CREATED,
         COL_SUSPENDED,
+        COL_SIZE_MEASURED,
 };
 
 /* The names that are never tenants even when the Odoo role owns them, as a JSON array text. */
@@ -92,6 +119,7 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
                 { "accepting_connections", json_boolean(allow) },
                 { "size_bytes", column_integer(res, row, COL_SIZE) },
                 { "size", column_string(res, row, COL_SIZE_PRETTY) },
+                { "size_measured_at", column_string(res, row, COL_SIZE_MEASURED) },
                 { "url", url ? json_string(url) : NULL },
                 { "country", column_string(res, row, COL_COUNTRY) },
                 { "company_name", column_string(res, row, COL_COMPANY) },
@@ -133,10 +161,11 @@ static int registry_failure(int r, const char *error, json_t **ret) {
 
 /* Runs the tenant query for one name (or all when name is NULL). Returns an exit status; on
  * success *ret_res holds the rows, on failure *ret the error. */
-static int query_tenants(const Config *c, const char *name, PGconn **ret_conn, PGresult **ret_res, json_t **ret) {
+static int query_tenants(const Config *c, const char *name, int size_max_age, PGconn **ret_conn, PGresult **ret_res, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_free_ char *error = NULL, *excluded = NULL;
-        const char *params[3];
+        const char *params[4];
+        char max_age[16];
         PGresult *res;
         int r;
 
@@ -150,8 +179,10 @@ static int query_tenants(const Config *c, const char *name, PGconn **ret_conn, P
         params[0] = c->odoo_role ? c->odoo_role : "odoo";
         params[1] = excluded;
         params[2] = name;
+        (void) snprintf(max_age, sizeof max_age, "%d", size_max_age);
+        params[3] = max_age;
 
-        res = pg_exec(conn, NULL, tenant_query, 3, params);
+        res = pg_exec(conn, NULL, tenant_query, 4, params);
         if (!res) {
                 if (PQstatus(conn) == CONNECTION_BAD)
                         return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
@@ -168,9 +199,12 @@ int tenant_list(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_json_ json_t *out = NULL, *tenants = NULL;
-        int status, n;
+        int bad = 0, status, n;
+        bool fresh = request_bool(request, "fresh_sizes", false, &bad);
 
-        status = query_tenants(c, NULL, &conn, &res, ret);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "fresh_sizes must be true or false");
+        status = query_tenants(c, NULL, fresh ? 0 : SIZE_CACHE_MAX_AGE_SEC, &conn, &res, ret);
         if (status != EXIT_OK)
                 return status;
 
@@ -215,7 +249,7 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
                                    "invalid db_name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
 
-        status = query_tenants(c, name, &conn, &res, ret);
+        status = query_tenants(c, name, 0, &conn, &res, ret);
         if (status != EXIT_OK)
                 return status;
 

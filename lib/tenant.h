@@ -11,7 +11,8 @@
 #include "config.h"
 
 /* Every tenant database: owned by the Odoo role; not a template, postgres, nor the control
- * database. {"success":true,"count":N,"tenants":[{db_name,state,size_bytes,size,…}, …]} */
+ * database. {"success":true,"count":N,"tenants":[{db_name,state,size_bytes,size,…}, …]}
+ * Sizes may be up to an hour old (size_measured_at says when), unless fresh_sizes is true. */
 int tenant_list(const Config *c, json_t *request, json_t **ret);
 
 /* One tenant, request field "db_name". Invalid name: 400 invalid_db_name; absent: 404

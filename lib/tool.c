@@ -37,7 +37,7 @@ static void print_help(const ToolSpec *spec) {
         for (const ToolOption *o = spec->options; o && o->name; o++) {
                 char name[64];
                 snprintf(name, sizeof(name), "%s%s", o->name, o->is_flag ? "" : " VALUE");
-                printf("     --%-17s %s\n", name, o->help);
+                printf("     --%-16s %s\n", name, o->help);
         }
         printf("\nPrints one JSON object (indented on a terminal). Exit status: 0 done, 64/65 bad request,\n"
                "66 no such tenant, 69/75 unavailable, 73 already exists, 78 configuration error,\n"

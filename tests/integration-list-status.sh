@@ -67,6 +67,30 @@ expect 0 '.tenants[2] | .state == "suspended" and .accepting_connections == fals
 # The sizes are PostgreSQL's.
 want=$(pg_psql postgres "SELECT pg_database_size('beta_co')")
 expect 0 ".tenants[1].size_bytes == $want" "beta_co's size is pg_database_size"
+expect 0 'all(.tenants[]; .size_measured_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))' "size_measured_at"
+
+echo "# sizes: list reports a size measured within the hour; status and --fresh-sizes measure now"
+pg_psql beta_co "CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g"
+grown=$(pg_psql postgres "SELECT pg_database_size('beta_co')")
+[ "$grown" -gt "$want" ] || fail "the filler table did not grow beta_co ($want -> $grown)"
+run_tool "$LIST" --config "$CONF"
+expect 0 ".tenants[1].size_bytes == $want" "list keeps the size measured a moment ago"
+run_tool "$STATUS" --config "$CONF" beta_co
+expect 0 ".size_bytes == $grown" "status measures now"
+pg_psql vumaerp "UPDATE tenant_sizes SET size_bytes = 1, measured_at = now() - interval '2 hours' WHERE db_name = 'acme_ltd'"
+run_tool "$LIST" --config "$CONF"
+expect 0 ".tenants[1].size_bytes == $grown" "list picks up the size status measured"
+expect 0 '.tenants[0].size_bytes > 1' "a size older than an hour is measured again"
+pg_psql vumaerp "UPDATE tenant_sizes SET size_bytes = 1 WHERE db_name = 'beta_co'"
+run_tool "$LIST" --config "$CONF" --fresh-sizes
+expect 0 ".tenants[1].size_bytes == $grown" "--fresh-sizes measures every size"
+# A database dropped and made again under the same name never inherits the old size.
+pg_psql vumaerp "UPDATE tenant_sizes SET size_bytes = 1 WHERE db_name = 'beta_co'"
+pg_psql postgres "DROP DATABASE beta_co"
+pg_psql postgres "CREATE DATABASE beta_co OWNER odoo"
+recreated=$(pg_psql postgres "SELECT pg_database_size('beta_co')")
+run_tool "$LIST" --config "$CONF"
+expect 0 ".tenants[1].size_bytes == $recreated" "a re-created database is measured, not given the old size"
 
 echo "# status"
 run_tool "$STATUS" --config "$CONF" acme_ltd

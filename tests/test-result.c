@@ -56,9 +56,31 @@ static void test_request_string(void) {
         CHECK(request_string(NULL, "a", NULL) == NULL);
 }
 
+static void test_request_bool(void) {
+        _cleanup_json_ json_t *r = json_pack("{s:b,s:b,s:s,s:s,s:s,s:s,s:s,s:i,s:n}", "t", 1, "f", 0, "s1", "TRUE",
+                                             "s0", "0", "yes", "yes", "no", "No", "junk", "maybe", "n", 1, "z");
+        int bad = 0;
+
+        CHECK(request_bool(r, "t", false, &bad));
+        CHECK(!request_bool(r, "f", true, &bad));
+        CHECK(request_bool(r, "s1", false, &bad));
+        CHECK(!request_bool(r, "s0", true, &bad));
+        CHECK(request_bool(r, "yes", false, &bad));
+        CHECK(!request_bool(r, "no", true, &bad));
+        CHECK(request_bool(r, "missing", true, &bad));
+        CHECK(!request_bool(r, "z", false, &bad));
+        CHECK_INT(bad, 0);
+        CHECK(request_bool(r, "junk", true, &bad));
+        CHECK_INT(bad, 1);
+        bad = 0;
+        CHECK(!request_bool(r, "n", false, &bad));
+        CHECK_INT(bad, 1);
+}
+
 int main(void) {
         test_map();
         test_shapes();
         test_request_string();
+        test_request_bool();
         return test_exit_status();
 }
