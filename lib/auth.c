@@ -4,14 +4,13 @@
  * compared in constant time) and the client-network allow-list (CIDRs matched by prefix).
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "auth.h"
+#include "fileio.h"
 #include "macro.h"
 
 #define TOKEN_FILE_MAX (64 * 1024)
@@ -39,52 +38,6 @@ TokenSet *token_set_free(TokenSet *t) {
         free(t->digests);
         free(t);
         return NULL;
-}
-
-/* The whole file, at most TOKEN_FILE_MAX bytes, NUL-terminated; the caller cleanses it. */
-static int read_token_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -1;
-        char *buf;
-        size_t size = 0;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-
-        /* One byte more than allowed, to tell "exactly the limit" from "too big". */
-        buf = malloc(TOKEN_FILE_MAX + 2);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + size, TOKEN_FILE_MAX + 1 - size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int r = negative_errno();
-                        OPENSSL_cleanse(buf, size);
-                        free(buf);
-                        return r;
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-                if (size > TOKEN_FILE_MAX) {
-                        OPENSSL_cleanse(buf, size);
-                        free(buf);
-                        return -EFBIG;
-                }
-        }
-        buf[size] = '\0';
-        *ret = buf;
-        *ret_size = size;
-        return 0;
 }
 
 static bool is_blank(char c) {
@@ -146,19 +99,17 @@ int token_set_load(const char *path, TokenSet **ret) {
                 path = joined;
         }
 
-        r = read_token_file(path, &buf, &size);
+        r = read_file_bounded(path, TOKEN_FILE_MAX, true, &buf, &size);
         if (r < 0)
                 return r;
 
         t = calloc(1, sizeof *t);
         if (!t) {
-                OPENSSL_cleanse(buf, size);
-                free(buf);
+                wipe_free(buf, size);
                 return -ENOMEM;
         }
         r = parse_tokens(buf, size, t);
-        OPENSSL_cleanse(buf, size);
-        free(buf);
+        wipe_free(buf, size);
         if (r < 0) {
                 token_set_free(t);
                 return r;

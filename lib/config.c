@@ -5,17 +5,16 @@
  * message (libyaml's marks are 0-based; admins and editors count from 1).
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #include "build-config.h"
 #include "config.h"
+#include "fileio.h"
 #include "macro.h"
 #include "names.h"
 
@@ -112,48 +111,6 @@ static bool node_is_null(const yaml_node_t *n) {
         return !*v || streq(v, "~") || streq(v, "null") || streq(v, "Null") || streq(v, "NULL");
 }
 
-static int load_file(const char *file, char **ret_text, size_t *ret_size) {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        struct stat st;
-
-        /* O_NONBLOCK: a FIFO planted as the config must not hang the loader; it is refused below. */
-        fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        if (st.st_size > CONFIG_FILE_MAX)
-                return -EFBIG;
-
-        /* One byte more than the limit, in case the file grew since fstat(). */
-        text = malloc(CONFIG_FILE_MAX + 2);
-        if (!text)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, text + size, CONFIG_FILE_MAX + 1 - size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > CONFIG_FILE_MAX)
-                        return -EFBIG;
-        }
-        text[size] = '\0';
-        *ret_text = TAKE_PTR(text);
-        *ret_size = size;
-        return 0;
-}
-
 /* libyaml's reader errors (bad UTF-8, control characters) carry a byte offset, not a mark. */
 static yaml_mark_t mark_at_offset(const Parser *p, size_t offset) {
         yaml_mark_t m = { .index = offset };
@@ -188,7 +145,7 @@ static int parse_file(Parser *p, yaml_node_t **ret_root) {
         yaml_node_t *root;
         int r;
 
-        r = load_file(p->file, &p->text, &p->size);
+        r = read_file_bounded(p->file, CONFIG_FILE_MAX, false, &p->text, &p->size);
         if (r < 0)
                 return r;
 

@@ -5,12 +5,11 @@
  * wiped), what a connection failure means (missing database, unreachable, refused credentials),
  * parameterised statements with their SQLSTATE, and the advisory locks on tenant names.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "pg.h"
 
@@ -20,13 +19,6 @@
 /* How long pg_lock_tenant() sleeps between attempts: short, so a lock released by another
  * action is taken promptly, long enough not to hammer the server. */
 #define PG_LOCK_POLL_MS 25
-
-static void wipe_free(char *p, size_t n) {
-        if (!p)
-                return;
-        explicit_bzero(p, n);
-        free(p);
-}
 
 typedef struct Secret {
         char *data;
@@ -43,10 +35,9 @@ static void secret_wipe(Secret *s) {
  * LoadCredential=). Trailing newlines are dropped: editors and `echo` add them. */
 static int read_password(const char *name, Secret *ret, char **ret_error) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-        size_t n = 0;
+        size_t n = 0, size;
         char *buf;
+        int r;
 
         if (name[0] == '/')
                 path = strdup(name);
@@ -64,45 +55,22 @@ static int read_password(const char *name, Secret *ret, char **ret_error) {
         if (!path)
                 return -ENOMEM;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PG_PASSWORD_MAX) {
-                int r = fd < 0 ? negative_errno() : 0;
-
+        r = read_file_bounded(path, PG_PASSWORD_MAX, true, &buf, &n);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
                 if (ret_error)
                         (void) asprintf(ret_error, "cannot read postgres password file %s: %s", path,
-                                        r < 0 ? strerror(-r) : "not a regular file of at most 1024 bytes");
+                                        r == -EFBIG ? "longer than 1024 bytes" :
+                                        r == -EBADF ? "not a regular file" : strerror(-r));
                 return -ENOKEY;
         }
-
-        buf = malloc(PG_PASSWORD_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, PG_PASSWORD_MAX + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int r = negative_errno();
-                        wipe_free(buf, PG_PASSWORD_MAX + 1);
-                        if (ret_error)
-                                (void) asprintf(ret_error, "cannot read postgres password file %s: %s", path, strerror(-r));
-                        return -ENOKEY;
-                }
-                if (k == 0)
-                        break;
-                n += k;
-                if (n > PG_PASSWORD_MAX) {
-                        wipe_free(buf, PG_PASSWORD_MAX + 1);
-                        if (ret_error)
-                                (void) asprintf(ret_error, "postgres password file %s is longer than %d bytes", path, PG_PASSWORD_MAX);
-                        return -ENOKEY;
-                }
-        }
+        size = n + 1;
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
                 n--;
         buf[n] = '\0';
 
-        *ret = (Secret) { .data = buf, .size = PG_PASSWORD_MAX + 1 };
+        *ret = (Secret) { .data = buf, .size = size };
         return 0;
 }
 

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fileio.h: reading the small files vumaerp trusts — the config, the API tokens, the PostgreSQL
+ * password — whole, bounded, and (for secrets) without leaving copies behind in freed memory.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Reads the regular file at path, at most max bytes, into a NUL-terminated malloc'd buffer.
+ * Refuses a directory (-EISDIR), anything else that is not a regular file (-EBADF; opened
+ * O_NONBLOCK so that a FIFO put in its place cannot hang the reader) and a larger file
+ * (-EFBIG). With secret, every buffer dropped on the way is wiped first; the caller wipes the
+ * result with wipe_free(buf, size + 1) when done. */
+int read_file_bounded(const char *path, size_t max, bool secret, char **ret, size_t *ret_size);
+
+/* explicit_bzero() then free(); NULL is fine. */
+void wipe_free(void *p, size_t size);
