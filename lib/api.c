@@ -110,18 +110,15 @@ static int64_t elapsed_ms(const struct timespec *start) {
         return (int64_t) (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Writes the answer and the one journal entry of this request. */
-static void answer(Exchange *x, int status, const char *extra_headers, json_t *body) {
-        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        const char *code = json_string_value(json_object_get(body, "code"));
+/* Writes the answer (body_text, a JSON object; code: its "code" or NULL) and the one journal
+ * entry of this request. */
+static void answer_text(Exchange *x, int status, const char *extra_headers, const char *body_text, size_t size, const char *code) {
         LogContext ctx = LOG_CONTEXT_INIT;
         int r, priority;
 
         x->status = status;
         x->answered = true;
-        if (!text)
-                text = strdup("{\"success\":false,\"error\":\"out of memory\",\"code\":\"internal_error\"}");
-        r = text ? http_write_response(x->out_fd, status, extra_headers, text, strlen(text)) : -ENOMEM;
+        r = http_write_response(x->out_fd, status, extra_headers, body_text, size);
 
         ctx.action = x->action ? x->action : "api";
         ctx.db = x->db;
@@ -134,6 +131,16 @@ static void answer(Exchange *x, int status, const char *extra_headers, json_t *b
         log_event(priority, status == 401 || status == 403 ? MESSAGE_ID_AUTH_REFUSED : MESSAGE_ID_REQUEST, &ctx,
                   "%s %d%s%s%s", ctx.action, status, code ? " " : "", strempty(code),
                   r < 0 ? " (the client was gone before the answer was written)" : "");
+}
+
+static void answer(Exchange *x, int status, const char *extra_headers, json_t *body) {
+        static const char oom[] = "{\"success\":false,\"error\":\"out of memory\",\"code\":\"internal_error\"}";
+        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        const char *code = json_string_value(json_object_get(body, "code"));
+
+        if (!text)
+                return answer_text(x, 500, NULL, oom, strlen(oom), "internal_error");
+        answer_text(x, status, extra_headers, text, strlen(text), code);
 }
 
 static void answer_error(Exchange *x, int status, const char *extra_headers, const char *code, const char *message) {
@@ -283,11 +290,20 @@ static void run_action(const Config *c, const Route *route, json_t *fields, Exch
                 answer_error(x, 500, NULL, "action_crashed", "the action crashed; see the journal");
         else {
                 json_error_t err;
-                reply = res.output_truncated ? NULL : json_loadb(res.output, res.output_size, 0, &err);
+                size_t n = res.output_size;
+
+                /* Parsed to be sure it is one JSON object (and for its code), but relayed as
+                 * the action wrote it: re-serialising a 1,000-tenant list costs more than
+                 * parsing it. */
+                reply = res.output_truncated ? NULL : json_loadb(res.output, n, 0, &err);
                 if (!json_is_object(reply))
                         answer_error(x, 500, NULL, "action_failed", "the action gave no valid answer; see the journal");
-                else
-                        answer(x, http_status_for_exit(res.exit_status), NULL, reply);
+                else {
+                        while (n > 0 && (res.output[n - 1] == '\n' || res.output[n - 1] == ' '))
+                                n--;
+                        answer_text(x, http_status_for_exit(res.exit_status), NULL, res.output, n,
+                                    json_string_value(json_object_get(reply, "code")));
+                }
         }
         subprocess_result_done(&res);
 }
