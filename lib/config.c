@@ -343,6 +343,7 @@ static const Key keys[] = {
         K("postgres", "odoo_role",       KEY_DB_NAME,      odoo_role),
         K("odoo",     "url",             KEY_HTTP_URL,     odoo_url),
         K("odoo",     "data_dir",        KEY_ABS_PATH,     odoo_data_dir),
+        K("odoo",     "master_password_file", KEY_STRING,  odoo_master_password_file),
         K("tenants",  "url_template",    KEY_URL_TEMPLATE, tenant_url_template),
         K("backups",  "dir",             KEY_ABS_PATH,     backup_dir, .required = true),
         K("backups",  "retention_days",  KEY_INT,          backup_retention_days, .min = 1, .max = 36500),
@@ -814,6 +815,7 @@ Config *config_free(Config *c) {
         free(c->odoo_role);
         free(c->odoo_url);
         free(c->odoo_data_dir);
+        free(c->odoo_master_password_file);
         free(c->tenant_url_template);
         free(c->backup_dir);
         free(c->api_token_file);

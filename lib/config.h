@@ -48,6 +48,9 @@ typedef struct Config {
         /* odoo: */
         char *odoo_url;             /* NULL: not configured (no login verification) */
         char *odoo_data_dir;        /* NULL: no filestore handling */
+        char *odoo_master_password_file; /* Odoo's master (admin_passwd) password, for its database
+                                          * manager (template build); NULL: none; relative names are
+                                          * looked up in $CREDENTIALS_DIRECTORY */
 
         /* tenants: */
         char *tenant_url_template;  /* default "https://{subdomain}.vumacloud.com"; contains {subdomain} or {db_name} */

@@ -168,6 +168,7 @@ static void test_defaults(void) {
         CHECK_STR(c->odoo_role, "odoo");
         CHECK(!c->odoo_url);
         CHECK(!c->odoo_data_dir);
+        CHECK(!c->odoo_master_password_file);
         CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
         CHECK_STR(c->backup_dir, "/srv/backups");
         CHECK_INT(c->backup_retention_days, 30);
@@ -185,6 +186,7 @@ static void test_defaults(void) {
                    "postgres:\n"
                    "  # everything commented out\n"
                    "odoo:\n"
+                   "  master_password_file: odoo-master\n"
                    "api:\n"
                    "  deadline: \"45\"\n"
                    "  token_file:\n"
@@ -205,6 +207,7 @@ static void test_defaults(void) {
                 return;
         }
         CHECK_INT(c->api_deadline_sec, 45);
+        CHECK_STR(c->odoo_master_password_file, "odoo-master");
         CHECK(!c->api_token_file);
         CHECK(c->api_allowed_clients && !c->api_allowed_clients[0]);
         CHECK_STR(c->tenant_url_template, "https://erp.example.com/{db_name}");
