@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * filestore.c: owns the Odoo filestore trees on disk (filestore.h). Everything walks the tree with
+ * directory file descriptors (openat/linkat/mkdirat/unlinkat, O_NOFOLLOW), so a symlink planted in
+ * a tree — or a directory swapped for one while we walk — is never followed out of it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "filestore.h"
+#include "log.h"
+#include "macro.h"
+#include "names.h"
+
+/* Odoo's filestore is two levels deep (ab/abcdef…); anything much deeper is not a filestore. */
+#define FILESTORE_MAX_DEPTH 16
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                (void) closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+char *filestore_path(const char *data_dir, const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/filestore/%s", data_dir, name) < 0)
+                return NULL;
+        return p;
+}
+
+/* The <data_dir>/filestore directory, opened without following a symlink at its last step (the
+ * data dir itself is the admin's configuration and may be a link). Missing: -ENOENT. */
+static int open_filestore_root(const char *data_dir, int flags) {
+        _cleanup_close_ int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd;
+
+        if (dfd < 0)
+                return negative_errno();
+        if ((flags & O_CREAT) && mkdirat(dfd, "filestore", 0750) < 0 && errno != EEXIST)
+                return negative_errno();
+        fd = openat(dfd, "filestore", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+static int copy_bytes(int src_dir, const char *name, int dst_dir, mode_t mode) {
+        _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int out = -1;
+        char buf[64 * 1024];
+
+        if (in < 0)
+                return negative_errno();
+        out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+        if (out < 0)
+                return negative_errno();
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof buf), w = 0;
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                while (w < n) {
+                        ssize_t l = write(out, buf + w, (size_t) (n - w));
+
+                        if (l < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return negative_errno();
+                        }
+                        w += l;
+                }
+        }
+        return close(TAKE_FD(out)) < 0 ? negative_errno() : 0;
+}
+
+/* Copies the entries of directory src into the (new, empty) directory dst. */
+static int copy_tree(int src, int dst, int depth) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int fd;
+
+        if (depth > FILESTORE_MAX_DEPTH)
+                return -ELOOP;
+        fd = dup(src);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                (void) close(fd);
+                return negative_errno();
+        }
+
+        while ((errno = 0, de = readdir(d))) {
+                struct stat st;
+                int r;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return negative_errno();
+
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int s = -1, t = -1;
+
+                        s = openat(src, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (s < 0)
+                                return negative_errno();
+                        if (mkdirat(dst, de->d_name, st.st_mode & 07777) < 0)
+                                return negative_errno();
+                        t = openat(dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (t < 0)
+                                return negative_errno();
+                        r = copy_tree(s, t, depth + 1);
+                        if (r < 0)
+                                return r;
+                } else if (S_ISREG(st.st_mode)) {
+                        /* linkat without AT_SYMLINK_FOLLOW links the entry itself. */
+                        if (linkat(src, de->d_name, dst, de->d_name, 0) >= 0)
+                                continue;
+                        /* Another file system, or one that has no hard links, or a file we may
+                         * not link (fs.protected_hardlinks and someone else's file): copy. */
+                        if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != EOPNOTSUPP)
+                                return negative_errno();
+                        r = copy_bytes(src, de->d_name, dst, st.st_mode);
+                        if (r < 0)
+                                return r;
+                } else {
+                        /* Symlinks, devices, FIFOs, sockets: never part of an Odoo filestore. */
+                        log_error("filestore: refusing to copy %s: not a regular file or directory", de->d_name);
+                        return -ELOOP;
+                }
+        }
+        if (errno != 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Removes everything inside directory fd. */
+static int remove_contents(int fd, int depth) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int dfd, r = 0;
+
+        if (depth > FILESTORE_MAX_DEPTH)
+                return -ELOOP;
+        dfd = dup(fd);
+        if (dfd < 0)
+                return negative_errno();
+        d = fdopendir(dfd);
+        if (!d) {
+                (void) close(dfd);
+                return negative_errno();
+        }
+        while ((errno = 0, de = readdir(d))) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return negative_errno();
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        int k;
+
+                        if (sub < 0)
+                                return negative_errno();
+                        k = remove_contents(sub, depth + 1);
+                        if (k < 0)
+                                return k;
+                        if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                                return negative_errno();
+                } else if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
+                        /* A symlink is removed as the link itself, never what it points at. */
+                        return negative_errno();
+        }
+        if (errno != 0)
+                r = negative_errno();
+        return r;
+}
+
+static int remove_at(int root, const char *name) {
+        _cleanup_close_ int fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int r;
+
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                /* A symlink or a file where the tenant's directory should be: remove the entry. */
+                if (errno == ELOOP || errno == ENOTDIR)
+                        return unlinkat(root, name, 0) < 0 && errno != ENOENT ? negative_errno() : 0;
+                return negative_errno();
+        }
+        r = remove_contents(fd, 0);
+        if (r < 0)
+                return r;
+        if (unlinkat(root, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+/* The names reach the file system as one path component: a db_name never holds '/' or "..",
+ * and this makes sure of it whoever calls. */
+static bool name_ok(const char *name) {
+        return db_name_is_valid(name);
+}
+
+int filestore_copy(const char *data_dir, const char *from, const char *to) {
+        _cleanup_close_ int root = -1, src = -1, dst = -1;
+        struct stat st;
+        int r;
+
+        if (!data_dir || !name_ok(from) || !name_ok(to) || streq(from, to))
+                return -EINVAL;
+
+        root = open_filestore_root(data_dir, O_CREAT);
+        if (root < 0)
+                return root;
+        src = openat(root, from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (src < 0) {
+                if (errno == ENOENT)
+                        return 0;   /* a template without stored files */
+                return negative_errno();
+        }
+        if (fstat(src, &st) < 0)
+                return negative_errno();
+        if (mkdirat(root, to, st.st_mode & 07777) < 0)
+                return negative_errno();   /* -EEXIST: never merge into someone's files */
+        dst = openat(root, to, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dst < 0)
+                r = negative_errno();
+        else
+                r = copy_tree(src, dst, 0);
+        if (r < 0) {
+                int k = remove_at(root, to);
+
+                if (k < 0)
+                        log_error("filestore: cannot remove the partial copy %s/filestore/%s: %s",
+                                  data_dir, to, strerror(-k));
+                return r;
+        }
+        return 0;
+}
+
+int filestore_remove(const char *data_dir, const char *name) {
+        _cleanup_close_ int root = -1;
+
+        if (!data_dir || !name_ok(name))
+                return -EINVAL;
+        root = open_filestore_root(data_dir, 0);
+        if (root == -ENOENT)
+                return 0;
+        if (root < 0)
+                return root;
+        return remove_at(root, name);
+}
