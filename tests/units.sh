@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# units: the systemd units pass `systemd-analyze verify`, vumaerp-api@.service scores 2.0 or lower
+# ("OK") in `systemd-analyze security --offline=yes`, and the unit still runs vumaerp-api the way
+# the end-to-end tests do (socket on stdin/stdout, the token as a credential), so they cannot drift.
+set -euo pipefail
+: "${BUILD_DIR:?}" "${SOURCE_DIR:?}"
+command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze is not installed" >&2; exit 77; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# verify checks that ExecStart= exists: point it at the build tree's programs.
+for u in "$SOURCE_DIR"/units/*; do
+        sed "s|/usr/bin/vumaerp-|$BUILD_DIR/bin/vumaerp-|g" "$u" >"$tmp/$(basename "$u")"
+done
+
+cd "$tmp"
+out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || { echo "FAIL: systemd-analyze verify: $out" >&2; exit 1; }
+[ -z "$out" ] || { echo "FAIL: systemd-analyze verify warns: $out" >&2; exit 1; }
+
+if ! systemd-analyze security --offline=yes --threshold=20 ./vumaerp-api@.service >"$tmp/security" 2>&1; then
+        grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
+        echo "FAIL: vumaerp-api@.service is exposed above 2.0" >&2
+        exit 1
+fi
+grep 'Overall' "$tmp/security"
+
+svc=$SOURCE_DIR/units/vumaerp-api@.service
+for line in 'StandardInput=socket' 'StandardOutput=socket' 'LoadCredential=api-token:/etc/vumaerp/api-token' \
+        'ExecStart=/usr/bin/vumaerp-api'; do
+        grep -qx "$line" "$svc" || { echo "FAIL: $svc lacks '$line', which tests/e2e-api.sh relies on" >&2; exit 1; }
+done
+grep -qx 'Accept=yes' "$SOURCE_DIR/units/vumaerp-api.socket" || { echo "FAIL: the socket is not Accept=yes" >&2; exit 1; }
+echo "units verified"
