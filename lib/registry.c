@@ -67,6 +67,18 @@ static const char *const migrations[] = {
         "  db_oid oid NOT NULL,"
         "  size_bytes bigint NOT NULL,"
         "  measured_at timestamptz NOT NULL"
+        ");"
+        /* The sealed template of each country (vumaerp-template seal): what it was made from,
+         * its Odoo version and installed modules when it was sealed. */
+        "CREATE TABLE templates ("
+        "  country text PRIMARY KEY,"
+        "  db_name text NOT NULL UNIQUE,"
+        "  source_db text,"
+        "  odoo_version text,"
+        "  modules jsonb NOT NULL DEFAULT '[]',"
+        "  module_count int NOT NULL DEFAULT 0,"
+        "  currency text,"
+        "  sealed_at timestamptz NOT NULL DEFAULT now()"
         ");",
 };
 
