@@ -42,11 +42,18 @@ typedef struct Route {
         const char *action;   /* runs vumaerp-<action>; NULL: answered by vumaerp-api itself */
 } Route;
 
-/* The original API's endpoints. GET endpoints also take POST, as the original's did. */
+/* The original API's endpoints (and backup and password, which the WHMCS module needs). GET
+ * endpoints also take POST, as the original's did; the ones that change something take only POST. */
 static const Route routes[] = {
-        { "/health",         METHOD_GET,               NULL },
-        { "/api/v1/list",    METHOD_GET | METHOD_POST, "list" },
-        { "/api/v1/status",  METHOD_GET | METHOD_POST, "status" },
+        { "/health",            METHOD_GET,               NULL },
+        { "/api/v1/list",       METHOD_GET | METHOD_POST, "list" },
+        { "/api/v1/status",     METHOD_GET | METHOD_POST, "status" },
+        { "/api/v1/provision",  METHOD_POST,              "provision" },
+        { "/api/v1/suspend",    METHOD_POST,              "suspend" },
+        { "/api/v1/unsuspend",  METHOD_POST,              "unsuspend" },
+        { "/api/v1/terminate",  METHOD_POST,              "terminate" },
+        { "/api/v1/backup",     METHOD_POST,              "backup" },
+        { "/api/v1/password",   METHOD_POST,              "password" },
 };
 
 typedef struct Exchange {
