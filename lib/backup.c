@@ -1,0 +1,1133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backup.c: owns tenant backups: running pg_dump and pg_restore (posix_spawn, no shell, the
+ * password in a private 0600 PGPASSFILE, never argv or our environment), verifying and fsyncing
+ * the dump, the sha256 (OpenSSL EVP), the registry's backups table, retention, and restoring a
+ * backup as a tenant.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "backup.h"
+#include "fileio.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "names.h"
+#include "pg.h"
+#include "registry.h"
+#include "result.h"
+
+extern char **environ;
+
+#define BACKUP_PATH_MAX 4096
+#define PASSWORD_MAX 1024
+/* What of a tool's stderr goes into the answer and the journal. */
+#define TOOL_STDERR_MAX 4096
+
+void backup_info_done(BackupInfo *b) {
+        free(b->path);
+        *b = (BackupInfo) {};
+}
+
+static void set_error(char **ret_error, const char *format, ...) _printf_(2, 3);
+static void set_error(char **ret_error, const char *format, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return;
+        free(*ret_error);
+        va_start(ap, format);
+        if (vasprintf(ret_error, format, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        for (char *p = *ret_error; p && *p; p++)
+                if (*p == '\n' || *p == '\t' || *p == '\r')
+                        *p = ' ';
+}
+
+/* --- names, checksums, retention: the pure parts --- */
+
+char *backup_file_name(const char *db_name, time_t t, unsigned seq) {
+        struct tm tm;
+        char stamp[32];
+        char *s;
+
+        if (!gmtime_r(&t, &tm) || strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm) == 0)
+                return NULL;
+        if (seq > 1 ? asprintf(&s, "%s-%s-%u.dump", db_name, stamp, seq) < 0
+                    : asprintf(&s, "%s-%s.dump", db_name, stamp) < 0)
+                return NULL;
+        return s;
+}
+
+int backup_sha256_file(const char *path, char ret_hex[static 65], int64_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        EVP_MD_CTX *ctx = NULL;
+        unsigned char md[EVP_MAX_MD_SIZE], buf[1 << 16];
+        unsigned md_len = 0;
+        int64_t size = 0;
+        int r = 0;
+
+        if (fd < 0)
+                return negative_errno();
+        ctx = EVP_MD_CTX_new();
+        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof buf);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = negative_errno();
+                        goto out;
+                }
+                if (n == 0)
+                        break;
+                if (EVP_DigestUpdate(ctx, buf, (size_t) n) != 1) {
+                        r = -EIO;
+                        goto out;
+                }
+                size += n;
+        }
+        if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32) {
+                r = -EIO;
+                goto out;
+        }
+        for (unsigned i = 0; i < md_len; i++)
+                (void) snprintf(ret_hex + 2 * i, 3, "%02x", md[i]);
+        if (ret_size)
+                *ret_size = size;
+out:
+        EVP_MD_CTX_free(ctx);
+        return r;
+}
+
+static const char *base_name(const char *path) {
+        const char *s = strrchr(path, '/');
+        return s ? s + 1 : path;
+}
+
+char *backup_sha256_line(const char *hex, const char *path) {
+        char *s;
+
+        if (asprintf(&s, "%s  %s\n", hex, base_name(path)) < 0)
+                return NULL;
+        return s;
+}
+
+static bool is_hex64(const char *s) {
+        for (int i = 0; i < 64; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+                        return false;
+        return true;
+}
+
+int backup_sha256_parse(const char *text, const char *path, char ret_hex[static 65]) {
+        const char *want = base_name(path), *found = NULL, *only = NULL;
+        size_t valid = 0;
+
+        /* Each line: 64 hex digits, a space, a space or '*' (binary mode), the file name. */
+        for (const char *line = text; line && *line; ) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t) (end - line) : strlen(line);
+
+                if (len > 66 && is_hex64(line) && line[64] == ' ' && (line[65] == ' ' || line[65] == '*')) {
+                        size_t name_len = len - 66;
+
+                        if (line[len - 1] == '\r')
+                                name_len--;
+                        valid++;
+                        only = line;
+                        if (!found && name_len == strlen(want) && memcmp(line + 66, want, name_len) == 0)
+                                found = line;
+                }
+                line = end ? end + 1 : NULL;
+        }
+        /* One line naming another file: a renamed backup still carries its hash. */
+        if (!found && valid == 1)
+                found = only;
+        if (!found)
+                return -EBADMSG;
+        for (int i = 0; i < 64; i++)
+                ret_hex[i] = (char) (found[i] >= 'A' && found[i] <= 'F' ? found[i] - 'A' + 'a' : found[i]);
+        ret_hex[64] = '\0';
+        return 0;
+}
+
+char *backup_pgpass_line(const char *password) {
+        /* hostname:port:database:username:password, each field '*' but the password, where ':'
+         * and '\' are escaped with '\' (libpq's passwordFromFile). */
+        size_t n = strlen(password);
+        char *s = malloc(STRLEN("*:*:*:*:") + 2 * n + 2), *p;
+
+        if (!s)
+                return NULL;
+        p = stpcpy(s, "*:*:*:*:");
+        for (size_t i = 0; i < n; i++) {
+                if (password[i] == ':' || password[i] == '\\')
+                        *p++ = '\\';
+                *p++ = password[i];
+        }
+        *p++ = '\n';
+        *p = '\0';
+        return s;
+}
+
+size_t backup_prune_select(const BackupRecord *records, size_t n, time_t now, int retention_days, bool *ret_delete) {
+        time_t keep = (time_t) retention_days * 86400;
+        size_t count = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                const BackupRecord *b = &records[i];
+                bool newest = true;
+
+                ret_delete[i] = false;
+                if (b->created_at + keep > now)
+                        continue;
+                if (b->tenant_terminated && b->terminated_at + keep > now) {
+                        for (size_t j = 0; j < n && newest; j++)
+                                if (j != i && streq(records[j].db_name, b->db_name) &&
+                                    (records[j].created_at > b->created_at ||
+                                     (records[j].created_at == b->created_at && records[j].id > b->id)))
+                                        newest = false;
+                        if (newest)
+                                continue;
+                }
+                ret_delete[i] = true;
+                count++;
+        }
+        return count;
+}
+
+/* --- running pg_dump and pg_restore --- */
+
+/* A private directory for the password file and the tools' stderr, removed with everything in it. */
+typedef struct ToolDir {
+        char *dir;
+        char *passfile;   /* NULL: no password configured */
+        char *errfile;
+} ToolDir;
+
+static void tool_dir_done(ToolDir *t) {
+        if (t->passfile) {
+                (void) unlink(t->passfile);
+                free(t->passfile);
+        }
+        if (t->errfile) {
+                (void) unlink(t->errfile);
+                free(t->errfile);
+        }
+        if (t->dir) {
+                (void) rmdir(t->dir);
+                free(t->dir);
+        }
+        *t = (ToolDir) {};
+}
+
+/* The configured password file, as pg.c reads it: relative names in $CREDENTIALS_DIRECTORY. */
+static int read_password(const Config *c, char **ret, size_t *ret_size, char **ret_error) {
+        _cleanup_free_ char *path = NULL;
+        char *buf = NULL;
+        size_t n = 0;
+        int r;
+
+        if (c->pg_password_file[0] == '/')
+                path = strdup(c->pg_password_file);
+        else {
+                const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+                if (isempty(dir)) {
+                        set_error(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set",
+                                  c->pg_password_file);
+                        return -ENOKEY;
+                }
+                if (asprintf(&path, "%s/%s", dir, c->pg_password_file) < 0)
+                        path = NULL;
+        }
+        if (!path)
+                return -ENOMEM;
+        r = read_file_bounded(path, PASSWORD_MAX, true, &buf, &n);
+        if (r < 0) {
+                set_error(ret_error, "cannot read postgres password file %s: %s", path, strerror(-r));
+                return r;
+        }
+        *ret_size = n + 1;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+                n--;
+        buf[n] = '\0';
+        *ret = buf;
+        return 0;
+}
+
+static int tool_dir_make(const Config *c, ToolDir *t, char **ret_error) {
+        const char *tmp = getenv("TMPDIR");
+        _cleanup_close_ int fd = -1;
+        char *password = NULL;
+        size_t password_size = 0;
+        int r = 0;
+
+        if (isempty(tmp) || tmp[0] != '/')
+                tmp = "/tmp";
+        if (asprintf(&t->dir, "%s/vumaerp-backup.XXXXXX", tmp) < 0) {
+                t->dir = NULL;
+                return -ENOMEM;
+        }
+        if (!mkdtemp(t->dir)) {       /* 0700 */
+                r = negative_errno();
+                free(t->dir);
+                t->dir = NULL;
+                set_error(ret_error, "cannot make a private temporary directory in %s: %s", tmp, strerror(-r));
+                return r;
+        }
+        if (asprintf(&t->errfile, "%s/stderr", t->dir) < 0) {
+                t->errfile = NULL;
+                return -ENOMEM;
+        }
+        if (!c->pg_password_file)
+                return 0;
+
+        r = read_password(c, &password, &password_size, ret_error);
+        if (r < 0)
+                return r;
+        if (asprintf(&t->passfile, "%s/pgpass", t->dir) < 0) {
+                t->passfile = NULL;
+                r = -ENOMEM;
+        } else {
+                _cleanup_free_ char *line = backup_pgpass_line(password);
+                size_t len = line ? strlen(line) : 0;
+
+                fd = open(t->passfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (!line)
+                        r = -ENOMEM;
+                else if (fd < 0 || write(fd, line, len) != (ssize_t) len)
+                        r = negative_errno();
+                if (line)
+                        explicit_bzero(line, len);
+                if (r < 0)
+                        set_error(ret_error, "cannot write the password file for pg_dump: %s", strerror(-r));
+        }
+        wipe_free(password, password_size);
+        return r;
+}
+
+/* pg_dump/pg_restore at least as new as the server: Debian keeps each major version's tools in
+ * /usr/lib/postgresql/<major>/bin (pg_config --bindir is not always installed), else PATH. */
+static char *find_tool(PGconn *conn, const char *name) {
+        int major = PQserverVersion(conn) / 10000;
+        const char *path = getenv("PATH");
+        char *p;
+
+        if (major > 0) {
+                if (asprintf(&p, "/usr/lib/postgresql/%d/bin/%s", major, name) < 0)
+                        return NULL;
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        if (isempty(path))
+                path = "/usr/local/bin:/usr/bin:/bin";
+        for (const char *s = path; s && *s; ) {
+                const char *e = strchr(s, ':');
+                size_t len = e ? (size_t) (e - s) : strlen(s);
+
+                if (len > 0 && s[0] == '/') {
+                        if (asprintf(&p, "%.*s/%s", (int) len, s, name) < 0)
+                                return NULL;
+                        if (access(p, X_OK) == 0)
+                                return p;
+                        free(p);
+                }
+                s = e ? e + 1 : NULL;
+        }
+        return NULL;
+}
+
+/* The last non-empty line of what the tool wrote on stderr (all of it goes to the journal). */
+static char *tool_stderr(const ToolDir *t, const char *tool) {
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+        char *last, *s;
+
+        if (read_file_bounded(t->errfile, 1024 * 1024, false, &buf, &n) < 0 || n == 0)
+                return NULL;
+        log_error("%s: %s", tool, buf);
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                buf[--n] = '\0';
+        last = strrchr(buf, '\n');
+        s = strdup(last ? last + 1 : buf);
+        if (s && strlen(s) > TOOL_STDERR_MAX)
+                s[TOOL_STDERR_MAX] = '\0';
+        return s;
+}
+
+/* Runs a tool without a shell, in our process group (so the API's deadline kills it with us),
+ * stdin and stdout /dev/null, stderr into the private directory. The environment is built here
+ * from nothing. Returns its exit status (≥ 0), or a negative errno when it could not run. */
+static int run_tool(const Config *c, const ToolDir *t, const char *path, char *const argv[], char **ret_error) {
+        _cleanup_free_ char *passenv = NULL;
+        char *envp[6];
+        size_t k = 0;
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+        int r, wstatus;
+
+        if (t->passfile) {
+                if (asprintf(&passenv, "PGPASSFILE=%s", t->passfile) < 0)
+                        return -ENOMEM;
+                envp[k++] = passenv;
+        }
+        envp[k++] = (char *) "PGAPPNAME=vumaerp-backup";
+        envp[k++] = (char *) "PGCONNECT_TIMEOUT=10";
+        envp[k++] = (char *) "LC_ALL=C";
+        envp[k] = NULL;
+
+        (void) unlink(t->errfile);
+        r = posix_spawn_file_actions_init(&fa);
+        if (r != 0)
+                return -r;
+        r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, t->errfile,
+                                                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+        if (r == 0)
+                r = posix_spawn(&pid, path, &fa, NULL, argv, envp);
+        posix_spawn_file_actions_destroy(&fa);
+        if (r != 0) {
+                set_error(ret_error, "cannot run %s: %s", path, strerror(r));
+                return -r;
+        }
+        while (waitpid(pid, &wstatus, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+                return 0;
+        {
+                _cleanup_free_ char *err = tool_stderr(t, base_name(path));
+
+                if (WIFEXITED(wstatus))
+                        set_error(ret_error, "%s exited with status %d%s%s", base_name(path), WEXITSTATUS(wstatus),
+                                  err ? ": " : "", strempty(err));
+                else
+                        set_error(ret_error, "%s was killed by signal %d", base_name(path), WTERMSIG(wstatus));
+        }
+        return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+/* The connection options every tool gets: the ones vumaerp itself uses (pg.c). */
+typedef struct ConnArgs {
+        char *host, *port, *user;
+} ConnArgs;
+
+static void conn_args_done(ConnArgs *a) {
+        free(a->host);
+        free(a->port);
+        free(a->user);
+}
+
+static size_t connection_args(const Config *c, char **argv, size_t k, ConnArgs *a) {
+        if (c->pg_host && asprintf(&a->host, "--host=%s", c->pg_host) >= 0)
+                argv[k++] = a->host;
+        if (c->pg_port > 0 && asprintf(&a->port, "--port=%d", c->pg_port) >= 0)
+                argv[k++] = a->port;
+        if (c->pg_user && asprintf(&a->user, "--username=%s", c->pg_user) >= 0)
+                argv[k++] = a->user;
+        return k;
+}
+
+static int fsync_path(const char *path, bool directory) {
+        _cleanup_close_ int fd = open(path, (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int mkdir_private(const char *path) {
+        struct stat st;
+
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        if (stat(path, &st) < 0)
+                return negative_errno();
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        return 0;
+}
+
+/* Partial files are only ever written under the tenant lock, which we hold: any left are from a
+ * run that died, and go. */
+static void remove_stale_partials(const char *dir) {
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+
+        if (dfd < 0)
+                return;
+        d = fdopendir(TAKE_FD(dfd));
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+
+                if (n > STRLEN(".partial") && streq(de->d_name + n - STRLEN(".partial"), ".partial"))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        }
+        closedir(d);
+}
+
+/* Writes <path>.sha256 by way of a temporary name, so it is there whole or not at all. */
+static int write_sha256_file(const char *path, const char *hex) {
+        _cleanup_free_ char *line = backup_sha256_line(hex, path), *final = NULL, *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t len;
+
+        if (!line || asprintf(&final, "%s.sha256", path) < 0 || asprintf(&tmp, "%s.sha256.partial", path) < 0)
+                return -ENOMEM;
+        len = strlen(line);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, line, len) != (ssize_t) len || fsync(fd) < 0 || rename(tmp, final) < 0) {
+                int r = errno == 0 ? -ENOSPC : negative_errno();
+                (void) unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
+        static const char record_sql[] =
+                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind) VALUES ($1, $2, $3::bigint, $4, $5)";
+        _cleanup_(tool_dir_done) ToolDir t = {};
+        _cleanup_free_ char *pg_dump = NULL, *pg_restore = NULL, *dir = NULL, *final = NULL, *partial = NULL,
+                *sha_file = NULL, *file_arg = NULL, *db_arg = NULL;
+        _cleanup_(conn_args_done) ConnArgs conn_args = {};
+        _cleanup_close_ int fd = -1;
+        char hex[65] = "", size_text[32];
+        int64_t size = 0;
+        time_t now = time(NULL);
+        int r;
+
+        *ret = (BackupInfo) {};
+        pg_dump = find_tool(conn, "pg_dump");
+        pg_restore = find_tool(conn, "pg_restore");
+        if (!pg_dump || !pg_restore) {
+                set_error(ret_error, "pg_dump or pg_restore not found (looked in /usr/lib/postgresql/%d/bin and $PATH)",
+                          PQserverVersion(conn) / 10000);
+                return -ENOENT;
+        }
+
+        r = mkdir_private(c->backup_dir);
+        if (r < 0) {
+                set_error(ret_error, "backup directory %s: %s", c->backup_dir, strerror(-r));
+                return r;
+        }
+        if (asprintf(&dir, "%s/%s", c->backup_dir, db_name) < 0)
+                return -ENOMEM;
+        r = mkdir_private(dir);
+        if (r < 0) {
+                set_error(ret_error, "backup directory %s: %s", dir, strerror(-r));
+                return r;
+        }
+        remove_stale_partials(dir);
+
+        /* Claim a name no earlier backup has, 0600 (a dump holds everything, password hashes too). */
+        for (unsigned seq = 1; fd < 0; seq++) {
+                _cleanup_free_ char *name = backup_file_name(db_name, now, seq);
+
+                if (!name || seq > 1000)
+                        return name ? -EEXIST : -ENOMEM;
+                free(final);
+                free(partial);
+                partial = NULL;
+                if (asprintf(&final, "%s/%s", dir, name) < 0 || asprintf(&partial, "%s.partial", final) < 0)
+                        return -ENOMEM;
+                if (access(final, F_OK) == 0)
+                        continue;
+                fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0 && errno != EEXIST) {
+                        r = negative_errno();
+                        set_error(ret_error, "cannot create %s: %s", partial, strerror(-r));
+                        return r;
+                }
+        }
+
+        r = tool_dir_make(c, &t, ret_error);
+        if (r < 0)
+                goto fail;
+
+        if (asprintf(&file_arg, "--file=%s", partial) < 0 || asprintf(&db_arg, "--dbname=%s", db_name) < 0) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        {
+                char *argv[10];
+                size_t k = 0;
+
+                argv[k++] = (char *) "pg_dump";
+                argv[k++] = (char *) "--format=custom";
+                argv[k++] = (char *) "--no-password";
+                argv[k++] = file_arg;
+                k = connection_args(c, argv, k, &conn_args);
+                argv[k++] = db_arg;
+                argv[k] = NULL;
+                r = run_tool(c, &t, pg_dump, argv, ret_error);
+                if (r != 0) {
+                        r = r < 0 ? r : -EIO;
+                        goto fail;
+                }
+        }
+        /* fsync through our own descriptor: it flushes the file whoever wrote it. */
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                set_error(ret_error, "fsync %s: %s", partial, strerror(-r));
+                goto fail;
+        }
+        {
+                char *argv[] = { (char *) "pg_restore", (char *) "--list", (char *) "--file=/dev/null", partial, NULL };
+
+                r = run_tool(c, &t, pg_restore, argv, ret_error);
+                if (r != 0) {
+                        if (r > 0)
+                                set_error(ret_error, "the dump does not read back: pg_restore --list exited with status %d", r);
+                        r = r < 0 ? r : -EBADMSG;
+                        goto fail;
+                }
+        }
+        r = backup_sha256_file(partial, hex, &size);
+        if (r < 0) {
+                set_error(ret_error, "cannot read back %s: %s", partial, strerror(-r));
+                goto fail;
+        }
+        if (rename(partial, final) < 0) {
+                r = negative_errno();
+                set_error(ret_error, "cannot rename %s: %s", partial, strerror(-r));
+                goto fail;
+        }
+        free(partial);
+        partial = NULL;
+        r = write_sha256_file(final, hex);
+        if (r >= 0)
+                r = fsync_path(dir, true);
+        if (r < 0) {
+                set_error(ret_error, "cannot write the checksum beside %s: %s", final, strerror(-r));
+                goto fail;
+        }
+
+        (void) snprintf(size_text, sizeof size_text, "%" PRId64, size);
+        {
+                const char *params[5] = { db_name, final, size_text, hex, kind };
+                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, record_sql, 5, params);
+
+                if (!res) {
+                        set_error(ret_error, "cannot record the backup in the registry: %s", PQerrorMessage(conn));
+                        r = -EIO;
+                        goto fail;
+                }
+        }
+
+        log_info("%s: backed up to %s (%" PRId64 " bytes, sha256 %s)", db_name, final, size, hex);
+        ret->path = TAKE_PTR(final);
+        ret->size_bytes = size;
+        memcpy(ret->sha256, hex, sizeof hex);
+        return 0;
+
+fail:
+        /* Nothing of a failed backup stays: not the partial file, not a final one, not its hash. */
+        if (partial)
+                (void) unlink(partial);
+        else if (final) {
+                (void) unlink(final);
+                if (asprintf(&sha_file, "%s.sha256", final) >= 0)
+                        (void) unlink(sha_file);
+        }
+        if (ret_error && !*ret_error)
+                set_error(ret_error, "%s", strerror(-r));
+        return r < 0 ? r : -EIO;
+}
+
+/* --- the window that lets pg_dump into a suspended tenant and no one else --- */
+
+int backup_window_open(TenantSession *s, const TenantDb *db, BackupWindow *w, char **ret_error) {
+        _cleanup_free_ char *note = NULL;
+        int r;
+
+        *w = (BackupWindow) { .allow = db->allow_connections, .limit = db->connection_limit };
+        /* The note first: if we are killed after the ALTER, the next action on this tenant
+         * finds it and puts the access back (lifecycle.c, repair_interrupted). */
+        if (asprintf(&note, "{\"backup_window\":{\"allow\":%s,\"limit\":%d,\"oid\":\"%u\"}}",
+                     w->allow ? "true" : "false", w->limit, db->oid) < 0)
+                return -ENOMEM;
+        r = tenant_session_note(s, note);
+        if (r < 0) {
+                set_error(ret_error, "cannot record the operation: %s", PQerrorMessage(s->conn));
+                return r;
+        }
+        r = tenant_set_access(s->conn, s->db_name, true, 0);
+        if (r < 0) {
+                set_error(ret_error, "cannot open the database to the superuser: %s", PQerrorMessage(s->conn));
+                return r;
+        }
+        w->open = true;
+        r = tenant_end_sessions(s->conn, s->db_name);
+        if (r < 0) {
+                set_error(ret_error, "cannot end the open sessions: %s", PQerrorMessage(s->conn));
+                (void) backup_window_close(s, w);
+                return r;
+        }
+        return 0;
+}
+
+int backup_window_close(TenantSession *s, BackupWindow *w) {
+        int r;
+
+        if (!w->open)
+                return 0;
+        r = tenant_set_access(s->conn, s->db_name, w->allow, w->limit);
+        if (r < 0 && PQstatus(s->conn) == CONNECTION_BAD) {
+                /* The connection is gone (and our lock with it): one more try on a new one. Until
+                 * then the Odoo role is still refused by the connection limit of 0. */
+                PGconn *fresh = NULL;
+                _cleanup_free_ char *error = NULL;
+
+                if (pg_connect(s->config, s->config->pg_maintenance_db ? s->config->pg_maintenance_db : "postgres",
+                               &fresh, &error) >= 0) {
+                        r = tenant_set_access(fresh, s->db_name, w->allow, w->limit);
+                        PQfinish(fresh);
+                }
+        }
+        if (r < 0) {
+                log_error("%s: could not put back its access after a backup (allow_connections=%s, connection limit %d); "
+                          "it stays closed to the Odoo role until the next action on it",
+                          s->db_name, w->allow ? "true" : "false", w->limit);
+                return r;
+        }
+        w->open = false;
+        {
+                static const char sql[] = "UPDATE public.operations SET detail = detail - 'backup_window' WHERE id = $1::bigint";
+                const char *params[1] = { s->operation_id };
+                _cleanup_pgresult_ PGresult *res = s->operation_id ? pg_exec(s->conn, NULL, sql, 1, params) : NULL;
+        }
+        return 0;
+}
+
+/* --- the actions --- */
+
+static json_t *backup_json(const char *path, int64_t size, const char *hex) {
+        json_t *o = json_object();
+
+        if (!o ||
+            json_object_set_new(o, "path", json_string(path)) < 0 ||
+            json_object_set_new(o, "size_bytes", json_integer(size)) < 0 ||
+            json_object_set_new(o, "sha256", json_string(hex)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static int backup_one(const Config *c, const char *name, json_t **ret) {
+        _cleanup_(tenant_session_done) TenantSession s = {};
+        _cleanup_(backup_info_done) BackupInfo b = {};
+        _cleanup_free_ char *error = NULL;
+        _cleanup_json_ json_t *out = NULL;
+        BackupWindow window = {};
+        TenantDb db;
+        int status, r;
+
+        status = tenant_session_begin(c, name, "backup", &s, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = tenant_session_inspect(&s, &db, ret);
+        if (status != EXIT_OK)
+                return tenant_session_end(&s, status, *ret);
+        if (!db.exists) {
+                status = result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", name);
+                return tenant_session_end(&s, status, *ret);
+        }
+
+        /* An active tenant is dumped as it runs (pg_dump reads one snapshot); a suspended one is
+         * opened to the superuser alone for the dump. */
+        if (!db.allow_connections) {
+                r = backup_window_open(&s, &db, &window, &error);
+                if (r < 0) {
+                        status = result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup could not start: %s", strempty(error));
+                        return tenant_session_end(&s, status, *ret);
+                }
+        }
+        r = backup_make(c, s.conn, name, "manual", &b, &error);
+        if (backup_window_close(&s, &window) < 0 && r >= 0)
+                log_warning("%s: the backup was made, but its access could not be put back yet", name);
+        if (r < 0) {
+                status = result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup failed: %s", strempty(error));
+                return tenant_session_end(&s, status, *ret);
+        }
+
+        out = result_ok();
+        if (!out ||
+            json_object_set_new(out, "db_name", json_string(name)) < 0 ||
+            json_object_set_new(out, "backup", backup_json(b.path, b.size_bytes, b.sha256)) < 0)
+                status = result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        else
+                *ret = TAKE_PTR(out);
+        return tenant_session_end(&s, status, *ret);
+}
+
+static int unlink_backup(const char *path) {
+        _cleanup_free_ char *sha = NULL;
+
+        if (asprintf(&sha, "%s.sha256", path) < 0)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        (void) unlink(sha);
+        return 0;
+}
+
+static int prune(const Config *c, json_t **ret) {
+        static const char list_sql[] =
+                "SELECT b.id, b.db_name, b.path, extract(epoch FROM b.created_at)::bigint,"
+                "       coalesce(t.state = 'terminated', false), coalesce(extract(epoch FROM t.terminated_at)::bigint, 0),"
+                "       extract(epoch FROM now())::bigint,"
+                "       to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                "  FROM public.backups b LEFT JOIN public.tenants t ON t.db_name = b.db_name"
+                " ORDER BY b.db_name, b.created_at, b.id";
+        static const char delete_sql[] = "DELETE FROM public.backups WHERE id = $1::bigint";
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_free_ char *error = NULL;
+        _cleanup_free_ BackupRecord *records = NULL;
+        _cleanup_free_ bool *del = NULL;
+        _cleanup_json_ json_t *out = NULL, *deleted = NULL, *failed = NULL;
+        size_t n;
+        time_t now;
+        int r;
+
+        r = registry_open(c, &conn, &error);
+        if (r < 0)
+                return lifecycle_registry_failure(r, error, ret);
+        res = pg_exec(conn, NULL, list_sql, 0, NULL);
+        if (!res)
+                return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
+                                   "database_error", "listing the backups failed");
+        n = (size_t) PQntuples(res);
+        records = calloc(n + 1, sizeof *records);
+        del = calloc(n + 1, sizeof *del);
+        deleted = json_array();
+        failed = json_array();
+        if (!records || !del || !deleted || !failed)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        now = n > 0 ? (time_t) strtoll(PQgetvalue(res, 0, 6), NULL, 10) : time(NULL);
+        for (size_t i = 0; i < n; i++)
+                records[i] = (BackupRecord) {
+                        .id = strtoll(PQgetvalue(res, (int) i, 0), NULL, 10),
+                        .db_name = PQgetvalue(res, (int) i, 1),
+                        .created_at = (time_t) strtoll(PQgetvalue(res, (int) i, 3), NULL, 10),
+                        .tenant_terminated = streq(PQgetvalue(res, (int) i, 4), "t"),
+                        .terminated_at = (time_t) strtoll(PQgetvalue(res, (int) i, 5), NULL, 10),
+                };
+        (void) backup_prune_select(records, n, now, c->backup_retention_days, del);
+
+        for (size_t i = 0; i < n; i++) {
+                const char *id = PQgetvalue(res, (int) i, 0), *path = PQgetvalue(res, (int) i, 2);
+                const char *params[1] = { id };
+                json_t *entry;
+
+                if (!del[i])
+                        continue;
+                /* A restore of this tenant may be reading it: take its lock, briefly. */
+                if (pg_lock_tenant(conn, records[i].db_name, 5000) < 0) {
+                        (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", "tenant busy"));
+                        continue;
+                }
+                r = unlink_backup(path);
+                if (r >= 0) {
+                        _cleanup_pgresult_ PGresult *d = pg_exec(conn, NULL, delete_sql, 1, params);
+                        if (!d)
+                                r = -EIO;
+                }
+                (void) pg_unlock_tenant(conn, records[i].db_name);
+                if (r < 0) {
+                        (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", strerror(-r)));
+                        continue;
+                }
+                entry = json_pack("{s:s,s:s,s:s}", "db_name", records[i].db_name, "path", path,
+                                  "created_at", PQgetvalue(res, (int) i, 7));
+                if (!entry || json_array_append_new(deleted, entry) < 0)
+                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                log_info("%s: pruned backup %s", records[i].db_name, path);
+        }
+
+        out = result_ok();
+        if (!out ||
+            json_object_set_new(out, "retention_days", json_integer(c->backup_retention_days)) < 0 ||
+            json_object_set_new(out, "count", json_integer((json_int_t) json_array_size(deleted))) < 0 ||
+            json_object_set_new(out, "kept", json_integer((json_int_t) (n - json_array_size(deleted)))) < 0 ||
+            json_object_set_new(out, "deleted", TAKE_PTR(deleted)) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        if (json_array_size(failed) > 0) {
+                json_decref(out);
+                out = NULL;
+                *ret = result_error("prune_incomplete", "%zu backup(s) could not be removed", json_array_size(failed));
+                (void) json_object_set_new(*ret, "not_deleted", TAKE_PTR(failed));
+                return EXIT_SOFTWARE;
+        }
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
+
+int tenant_backup(const Config *c, json_t *request, json_t **ret) {
+        const char *name = NULL;
+        int bad = 0, status;
+        bool do_prune = request_bool(request, "prune", false, &bad);
+
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "prune must be true or false");
+        if (do_prune) {
+                if (json_object_get(request, "db_name") && !json_is_null(json_object_get(request, "db_name")))
+                        return result_fail(ret, EXIT_USAGE, "bad_request", "prune applies to every backup: give no db_name");
+                return prune(c, ret);
+        }
+        status = lifecycle_db_name(c, request, &name, ret);
+        if (status != EXIT_OK)
+                return status;
+        return backup_one(c, name, ret);
+}
+
+/* --- restore --- */
+
+/* The expected sha256: the registry's record of this path, and the .sha256 file beside it; every
+ * one found must agree with the file. Returns an exit status. */
+static int check_sha256(TenantSession *s, const char *path, json_t **ret) {
+        static const char sql[] = "SELECT sha256 FROM public.backups WHERE path = $1 AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1";
+        const char *params[1] = { path };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+        _cleanup_free_ char *sha_path = NULL, *text = NULL;
+        char actual[65], from_file[65];
+        size_t n = 0;
+        int sources = 0, r;
+
+        if (!res)
+                return tenant_session_db_error(s, "looking up the backup", ret);
+        r = backup_sha256_file(path, actual, NULL);
+        if (r < 0)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_backup", "cannot read %s: %s", path, strerror(-r));
+
+        if (PQntuples(res) == 1) {
+                sources++;
+                if (strcasecmp(PQgetvalue(res, 0, 0), actual) != 0)
+                        return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch",
+                                           "%s does not match the sha256 the registry recorded for it: refusing to restore it", path);
+        }
+        if (asprintf(&sha_path, "%s.sha256", path) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        r = read_file_bounded(sha_path, 64 * 1024, false, &text, &n);
+        if (r >= 0) {
+                if (backup_sha256_parse(text, path, from_file) < 0)
+                        return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch", "%s holds no sha256 for %s", sha_path, path);
+                sources++;
+                if (!streq(from_file, actual))
+                        return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch",
+                                           "%s does not match the sha256 in %s: refusing to restore it", path, sha_path);
+        }
+        if (sources == 0)
+                return result_fail(ret, EXIT_BAD_INPUT, "no_checksum",
+                                   "no sha256 known for %s (neither in the registry nor in %s): refusing to restore it", path, sha_path);
+        return EXIT_OK;
+}
+
+static int database_exists(TenantSession *s, bool *ret_exists) {
+        static const char sql[] = "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1";
+        const char *params[1] = { s->db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+
+        if (!res)
+                return -EIO;
+        *ret_exists = PQntuples(res) > 0;
+        return 0;
+}
+
+static int create_database(PGconn *conn, const char *db_name, const char *role) {
+        _cleanup_free_ char *q = pg_quote_identifier(conn, db_name), *qr = pg_quote_identifier(conn, role), *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!q || !qr ||
+            asprintf(&sql, "CREATE DATABASE %s OWNER %s TEMPLATE template0 ENCODING 'UTF8' CONNECTION LIMIT 0", q, qr) < 0)
+                return -ENOMEM;
+        res = pg_exec(conn, NULL, sql, 0, NULL);
+        return res ? 0 : -EIO;
+}
+
+static int drop_database(PGconn *conn, const char *db_name) {
+        _cleanup_free_ char *q = pg_quote_identifier(conn, db_name), *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!q || asprintf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", q) < 0)
+                return -ENOMEM;
+        res = pg_exec(conn, NULL, sql, 0, NULL);
+        return res ? 0 : -EIO;
+}
+
+static int restore(TenantSession *s, const char *path, const char *source_db, json_t **ret) {
+        static const char registry_sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
+                "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login"
+                "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
+                "     updated_at = now()";
+        const Config *c = s->config;
+        const char *role = c->odoo_role ? c->odoo_role : "odoo";
+        _cleanup_(tool_dir_done) ToolDir t = {};
+        _cleanup_free_ char *pg_restore = NULL, *error = NULL, *role_arg = NULL, *db_arg = NULL;
+        _cleanup_(conn_args_done) ConnArgs conn_args = {};
+        _cleanup_json_ json_t *out = NULL;
+        char hex[65];
+        int64_t size = 0;
+        bool exists;
+        int status, r;
+
+        status = check_sha256(s, path, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (database_exists(s, &exists) < 0)
+                return tenant_session_db_error(s, "looking up the database", ret);
+        if (exists)
+                return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", s->db_name);
+
+        pg_restore = find_tool(s->conn, "pg_restore");
+        if (!pg_restore)
+                return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "pg_restore not found");
+        r = tool_dir_make(c, &t, &error);
+        if (r < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "%s", strempty(error));
+
+        /* Odoo's role cannot connect to the half-made database: CONNECTION LIMIT 0 (pg_restore
+         * connects as the superuser, then SET ROLE). If we are killed from here on, the next
+         * action on this name drops it (lifecycle.c, repair_interrupted), knowing it by its oid. */
+        if (create_database(s->conn, s->db_name, role) < 0)
+                return tenant_session_db_error(s, "creating the database", ret);
+        {
+                TenantDb db;
+                _cleanup_free_ char *note = NULL;
+
+                status = tenant_session_inspect(s, &db, ret);
+                if (status == EXIT_OK && (!db.exists ||
+                                          asprintf(&note, "{\"drop_on_interrupt\":\"%u\"}", db.oid) < 0 ||
+                                          tenant_session_note(s, note) < 0))
+                        status = tenant_session_db_error(s, "recording the operation", ret);
+                if (status != EXIT_OK) {
+                        (void) drop_database(s->conn, s->db_name);
+                        return status;
+                }
+        }
+
+        if (asprintf(&role_arg, "--role=%s", role) < 0 || asprintf(&db_arg, "--dbname=%s", s->db_name) < 0)
+                r = -ENOMEM;
+        else {
+                char *argv[14];
+                size_t k = 0;
+
+                argv[k++] = (char *) "pg_restore";
+                argv[k++] = (char *) "--no-owner";
+                argv[k++] = (char *) "--no-acl";
+                argv[k++] = role_arg;
+                argv[k++] = (char *) "--exit-on-error";
+                argv[k++] = (char *) "--single-transaction";
+                argv[k++] = (char *) "--no-password";
+                k = connection_args(c, argv, k, &conn_args);
+                argv[k++] = db_arg;
+                argv[k++] = (char *) path;
+                argv[k] = NULL;
+                r = run_tool(c, &t, pg_restore, argv, &error);
+        }
+        if (r == 0 && tenant_set_access(s->conn, s->db_name, true, -1) < 0)
+                r = -EIO;
+        if (r != 0) {
+                if (drop_database(s->conn, s->db_name) < 0)
+                        log_error("%s: could not drop the half-restored database", s->db_name);
+                return result_fail(ret, PQstatus(s->conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
+                                   "restore_failed", "restoring %s failed, nothing was kept: %s", path,
+                                   error ? error : PQerrorMessage(s->conn));
+        }
+        {
+                static const char sql[] = "UPDATE public.operations SET detail = detail - 'drop_on_interrupt' WHERE id = $1::bigint";
+                const char *params[2] = { s->operation_id, NULL };
+                _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+                _cleanup_pgresult_ PGresult *reg = NULL;
+
+                params[0] = s->db_name;
+                params[1] = source_db;
+                reg = pg_exec(s->conn, NULL, registry_sql, 2, params);
+                if (!reg)
+                        return tenant_session_db_error(s, "recording the tenant in the registry", ret);
+        }
+
+        (void) backup_sha256_file(path, hex, &size);
+        out = result_ok();
+        if (!out ||
+            json_object_set_new(out, "db_name", json_string(s->db_name)) < 0 ||
+            json_object_set_new(out, "status", json_string("active")) < 0 ||
+            json_object_set_new(out, "backup", backup_json(path, size, hex)) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
+
+int tenant_restore(const Config *c, json_t *request, json_t **ret) {
+        _cleanup_(tenant_session_done) TenantSession s = {};
+        _cleanup_free_ char *path = NULL, *source = NULL;
+        const char *given, *as, *base, *dash;
+        struct stat st;
+        int bad = 0, status, r;
+
+        given = request_string(request, "backup", &bad);
+        if (bad || (given && (strlen(given) == 0 || strlen(given) > BACKUP_PATH_MAX)))
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_backup", "backup must be a path of at most %d bytes", BACKUP_PATH_MAX);
+        if (!given)
+                return result_fail(ret, EXIT_USAGE, "missing_backup", "backup (the path of a .dump) is required");
+        as = request_string(request, "as_db_name", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "as_db_name must be a string");
+
+        path = realpath(given, NULL);
+        if (!path || stat(path, &st) < 0)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_backup", "cannot find backup %s: %s", given, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_backup", "%s is not a regular file", path);
+
+        /* The tenant it was: <db_name>-<UTC>.dump (a name never holds '-'). */
+        base = base_name(path);
+        dash = strchr(base, '-');
+        source = dash ? strndup(base, (size_t) (dash - base)) : NULL;
+        if (!as) {
+                if (!source || !db_name_is_valid(source))
+                        return result_fail(ret, EXIT_USAGE, "missing_db_name",
+                                           "cannot tell the tenant from the file name %s: give --as <db_name>", base);
+                as = source;
+        }
+        r = db_name_check(c, as);
+        if (r < 0)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   r == -EPERM ? "db_name \"%s\" is reserved and cannot be a tenant"
+                                               : "invalid db_name \"%s\": it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter",
+                                   as);
+
+        status = tenant_session_begin(c, as, "restore", &s, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = restore(&s, path, source && db_name_is_valid(source) ? source : as, ret);
+        return tenant_session_end(&s, status, *ret);
+}

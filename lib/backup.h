@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backup.h: a tenant's backups — pg_dump -Fc into <backups.dir>/<db_name>/<db_name>-<UTC>.dump,
+ * verified (pg_dump's status, pg_restore --list, sha256), fsync'd, recorded in the registry with a
+ * sha256sum-format <file>.sha256 beside it; pruning by the configured retention; and restoring one
+ * as a tenant, its checksum checked first.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "lifecycle.h"
+
+/* Request "db_name" (the tenant to back up), or "prune": true (apply the retention to every
+ * backup instead). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256"}};
+ * failure 503 backup_failed. Prune: {"success":true,"retention_days":N,"count":N,"deleted":[…]}. */
+int tenant_backup(const Config *c, json_t *request, json_t **ret);
+
+/* Request "backup" (a path to a .dump), optional "as_db_name". Checks the sha256 (registry, else
+ * the .sha256 file beside it) first; 409 db_exists when the target exists; creates the database
+ * owned by the Odoo role and restores into it; drops it again on failure.
+ * {"success":true,"db_name":…,"status":"active","backup":{…}} */
+int tenant_restore(const Config *c, json_t *request, json_t **ret);
+
+typedef struct BackupInfo {
+        char *path;          /* the final .dump */
+        int64_t size_bytes;
+        char sha256[65];     /* lowercase hex */
+} BackupInfo;
+
+void backup_info_done(BackupInfo *b);
+
+/* The database opened to the superuser alone for a dump (ALLOW_CONNECTIONS true, CONNECTION
+ * LIMIT 0: the Odoo role is refused with "too many connections", a superuser still connects), and
+ * the access it had before, to be put back. */
+typedef struct BackupWindow {
+        bool open;
+        bool allow;          /* before */
+        int limit;           /* before */
+} BackupWindow;
+
+/* Notes the access in the session's operation first (so a later action can put it back if this
+ * process is killed), then opens the window and ends every other session. */
+int backup_window_open(TenantSession *s, const TenantDb *db, BackupWindow *w, char **ret_error);
+
+/* Puts the access back (retrying on a fresh connection if the session's is gone). No-op when not
+ * open. */
+int backup_window_close(TenantSession *s, BackupWindow *w);
+
+/* Dumps db_name (which must accept the superuser's connection), verifies, records. On failure
+ * nothing is left behind and *ret_error says why (malloc'd). kind: "manual" or "terminate". */
+int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error);
+
+/* --- the pure parts, unit-tested --- */
+
+/* "<db_name>-YYYYMMDDTHHMMSSZ.dump", or "…Z-<seq>.dump" for seq > 1 (a second backup within the
+ * same second). NULL on OOM. */
+char *backup_file_name(const char *db_name, time_t t, unsigned seq);
+
+/* The sha256 (lowercase hex) and size of a file. */
+int backup_sha256_file(const char *path, char ret_hex[static 65], int64_t *ret_size);
+
+/* "<hex>  <basename>\n", as sha256sum writes it. NULL on OOM. */
+char *backup_sha256_line(const char *hex, const char *path);
+
+/* The hash from a sha256sum-format text naming basename(path) (or with a single line, any
+ * name). -EBADMSG when there is none. */
+int backup_sha256_parse(const char *text, const char *path, char ret_hex[static 65]);
+
+/* A .pgpass line matching everything, with ':' and '\' escaped as libpq requires. NULL on OOM. */
+char *backup_pgpass_line(const char *password);
+
+typedef struct BackupRecord {
+        int64_t id;
+        const char *db_name;
+        time_t created_at;
+        bool tenant_terminated;  /* the registry says the tenant is terminated */
+        time_t terminated_at;
+} BackupRecord;
+
+/* Decides which backups the retention removes: those older than retention_days, except the newest
+ * backup of a terminated tenant, kept until terminated_at + retention_days. Sets ret_delete[i];
+ * returns how many. */
+size_t backup_prune_select(const BackupRecord *records, size_t n, time_t now, int retention_days, bool *ret_delete);

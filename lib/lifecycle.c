@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lifecycle.c: owns suspend, unsuspend and terminate, and the tenant session (lifecycle.h) that
+ * every action changing one tenant runs inside: lock, operation journal, repair of what an
+ * interrupted action left behind, and the catalog's view of the tenant.
+ */
+#include <stdlib.h>
+
+#include "backup.h"
+#include "filestore.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "names.h"
+#include "pg.h"
+#include "registry.h"
+#include "result.h"
+
+#define REASON_MAX_CHARS 1024
+
+static const char *odoo_role(const Config *c) {
+        return c->odoo_role ? c->odoo_role : "odoo";
+}
+
+/* libpq's message as one line for a JSON answer. */
+static char *one_line(const char *msg) {
+        char *s = strdup(strempty(msg));
+        size_t n;
+
+        if (!s)
+                return NULL;
+        for (char *p = s; *p; p++)
+                if (*p == '\n' || *p == '\t' || *p == '\r')
+                        *p = ' ';
+        n = strlen(s);
+        while (n > 0 && s[n - 1] == ' ')
+                s[--n] = '\0';
+        return s;
+}
+
+int lifecycle_registry_failure(int r, const char *error, json_t **ret) {
+        const char *msg = strempty(error);
+
+        switch (r) {
+        case -ECONNREFUSED:
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                   "PostgreSQL is unavailable: %s", msg);
+        case -EPROTO:
+                return result_fail(ret, EXIT_CONFIG, "schema_too_new", "%s", msg);
+        case -EACCES:
+                return result_fail(ret, EXIT_CONFIG, "database_access_denied",
+                                   "PostgreSQL refused vumaerp's credentials: %s", msg);
+        case -ENOKEY:
+                return result_fail(ret, EXIT_CONFIG, "config_error", "%s", msg);
+        default:
+                return result_fail(ret, EXIT_SOFTWARE, "registry_error",
+                                   "cannot open the control database: %s", isempty(error) ? strerror(-r) : msg);
+        }
+}
+
+int lifecycle_db_name(const Config *c, json_t *request, const char **ret_name, json_t **ret) {
+        const char *name;
+        int bad = 0, r;
+
+        name = request_string(request, "db_name", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "db_name must be a string");
+        if (!name)
+                return result_fail(ret, EXIT_USAGE, "missing_db_name", "db_name is required");
+        r = db_name_check(c, name);
+        if (r == -EPERM)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   "db_name \"%s\" is reserved and cannot be a tenant", name);
+        if (r < 0)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   "invalid db_name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
+        *ret_name = name;
+        return EXIT_OK;
+}
+
+int tenant_session_db_error(TenantSession *s, const char *what, json_t **ret) {
+        _cleanup_free_ char *msg = one_line(PQerrorMessage(s->conn));
+
+        if (PQstatus(s->conn) == CONNECTION_BAD)
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                   "PostgreSQL is unavailable: %s", strempty(msg));
+        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(msg));
+}
+
+int tenant_set_access(PGconn *conn, const char *db_name, bool allow, int limit) {
+        _cleanup_free_ char *quoted = pg_quote_identifier(conn, db_name), *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!quoted)
+                return -ENOMEM;
+        /* DDL takes no parameters: the name is quoted, the rest are our own numbers. */
+        if (asprintf(&sql, "ALTER DATABASE %s ALLOW_CONNECTIONS %s CONNECTION LIMIT %d",
+                     quoted, allow ? "true" : "false", limit < 0 ? -1 : limit) < 0)
+                return -ENOMEM;
+        res = pg_exec(conn, NULL, sql, 0, NULL);
+        return res ? 0 : -EIO;
+}
+
+int tenant_end_sessions(PGconn *conn, const char *db_name) {
+        /* The two-argument form waits for each backend to be gone (PostgreSQL ≥ 14), so a session
+         * ended here cannot still be writing when the caller goes on. */
+        static const char sql[] =
+                "SELECT count(*) FILTER (WHERE NOT pg_catalog.pg_terminate_backend(pid, 5000))"
+                "  FROM pg_catalog.pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()";
+        const char *params[1] = { db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+
+        if (!res)
+                return -EIO;
+        return atoi(PQgetvalue(res, 0, 0));
+}
+
+static int drop_database(PGconn *conn, const char *db_name) {
+        _cleanup_free_ char *quoted = pg_quote_identifier(conn, db_name), *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!quoted || asprintf(&sql, "DROP DATABASE %s WITH (FORCE)", quoted) < 0)
+                return -ENOMEM;
+        res = pg_exec(conn, NULL, sql, 0, NULL);
+        return res ? 0 : -EIO;
+}
+
+/* An earlier action on this tenant that was killed (the API's deadline, a crash) after opening
+ * the database to the superuser for a backup left its access as it was before in its operation
+ * row: put it back, and close that operation as interrupted. We hold the lock, so nothing else is
+ * running on this tenant: every unfinished row with such a note is dead. */
+static int repair_interrupted(TenantSession *s) {
+        static const char find[] =
+                "SELECT o.id, (o.detail->'backup_window'->>'allow')::bool,"
+                "       (o.detail->'backup_window'->>'limit')::int,"
+                /* The very database the operation worked on, not a later one of the same name. */
+                "       EXISTS (SELECT 1 FROM pg_catalog.pg_database d WHERE d.datname = o.db_name"
+                "                  AND d.oid::text = coalesce(o.detail->'backup_window'->>'oid', o.detail->>'drop_on_interrupt')),"
+                "       o.detail ? 'drop_on_interrupt'"
+                "  FROM public.operations o"
+                " WHERE o.db_name = $1 AND o.finished_at IS NULL"
+                "   AND (o.detail ? 'backup_window' OR o.detail ? 'drop_on_interrupt')";
+        static const char close_op[] =
+                "UPDATE public.operations SET finished_at = now(), outcome = 'interrupted',"
+                "       detail = detail - 'backup_window' - 'drop_on_interrupt'"
+                "                || jsonb_build_object('repaired', detail->'backup_window', 'dropped', detail ? 'drop_on_interrupt')"
+                " WHERE id = $1::bigint";
+        const char *params[1] = { s->db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, find, 1, params);
+
+        if (!res)
+                return -EIO;
+        for (int i = 0; i < PQntuples(res); i++) {
+                const char *id = PQgetvalue(res, i, 0);
+                bool allow = streq(PQgetvalue(res, i, 1), "t");
+                int limit = atoi(PQgetvalue(res, i, 2));
+                const char *p[1] = { id };
+                _cleanup_pgresult_ PGresult *u = NULL;
+
+                if (streq(PQgetvalue(res, i, 3), "t") && streq(PQgetvalue(res, i, 4), "t")) {
+                        /* A restore that was cut off: the database is half made. */
+                        if (drop_database(s->conn, s->db_name) < 0)
+                                return -EIO;
+                        log_warning("%s: dropped the half-restored database an interrupted restore (operation %s) left",
+                                    s->db_name, id);
+                } else if (streq(PQgetvalue(res, i, 3), "t") && !PQgetisnull(res, i, 1)) {
+                        if (tenant_set_access(s->conn, s->db_name, allow, limit) < 0)
+                                return -EIO;
+                        log_warning("%s: an interrupted backup (operation %s) had left the database open to the superuser only; "
+                                    "access put back to allow_connections=%s, connection limit %d",
+                                    s->db_name, id, allow ? "true" : "false", limit);
+                }
+                u = pg_exec(s->conn, NULL, close_op, 1, p);
+                if (!u)
+                        return -EIO;
+        }
+        return 0;
+}
+
+int tenant_session_begin(const Config *c, const char *db_name, const char *action, TenantSession *s, json_t **ret) {
+        static const char insert_op[] =
+                "INSERT INTO public.operations (db_name, action, request_id) VALUES ($1, $2, $3) RETURNING id";
+        _cleanup_free_ char *error = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        const char *params[3];
+        int r;
+
+        *s = (TenantSession) { .config = c };
+        s->db_name = strdup(db_name);
+        if (!s->db_name)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+
+        r = registry_open(c, &s->conn, &error);
+        if (r < 0)
+                return lifecycle_registry_failure(r, error, ret);
+
+        r = pg_lock_tenant(s->conn, db_name, TENANT_LOCK_TIMEOUT_MS);
+        if (r == -EBUSY)
+                return result_fail(ret, EXIT_TEMPFAIL, "tenant_busy",
+                                   "another action on \"%s\" is still running; try again later", db_name);
+        if (r < 0)
+                return tenant_session_db_error(s, "taking the tenant lock", ret);
+
+        if (repair_interrupted(s) < 0)
+                return tenant_session_db_error(s, "repairing an interrupted operation", ret);
+
+        params[0] = db_name;
+        params[1] = action;
+        params[2] = getenv("VUMAERP_REQUEST_ID");
+        res = pg_exec(s->conn, NULL, insert_op, 3, params);
+        if (!res)
+                return tenant_session_db_error(s, "recording the operation", ret);
+        s->operation_id = strdup(PQgetvalue(res, 0, 0));
+        if (!s->operation_id)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        return EXIT_OK;
+}
+
+int tenant_session_note(TenantSession *s, const char *json_object_text) {
+        static const char sql[] =
+                "UPDATE public.operations SET detail = coalesce(detail, '{}'::jsonb) || $2::jsonb WHERE id = $1::bigint";
+        const char *params[2] = { s->operation_id, json_object_text };
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!s->operation_id)
+                return -ENOENT;
+        res = pg_exec(s->conn, NULL, sql, 2, params);
+        return res ? 0 : -EIO;
+}
+
+void tenant_session_done(TenantSession *s) {
+        if (s->conn) {
+                /* Ending the connection releases the session-level lock too; unlocking first keeps
+                 * the lock's life exactly the action's even on a pooled server. */
+                if (s->db_name && PQstatus(s->conn) == CONNECTION_OK)
+                        (void) pg_unlock_tenant(s->conn, s->db_name);
+                PQfinish(s->conn);
+                s->conn = NULL;
+        }
+        free(s->db_name);
+        s->db_name = NULL;
+        free(s->operation_id);
+        s->operation_id = NULL;
+}
+
+int tenant_session_end(TenantSession *s, int status, json_t *result) {
+        static const char sql[] =
+                "UPDATE public.operations SET finished_at = now(), outcome = $2 WHERE id = $1::bigint";
+
+        if (s->conn && s->operation_id && PQstatus(s->conn) == CONNECTION_OK) {
+                const char *code = json_string_value(json_object_get(result, "code"));
+                const char *params[2] = { s->operation_id, status == EXIT_OK ? "ok" : (code ? code : "failed") };
+                _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
+                /* A failure here is logged by pg_exec; the action's own answer stands. */
+        }
+        tenant_session_done(s);
+        return status;
+}
+
+int tenant_session_inspect(TenantSession *s, TenantDb *ret_db, json_t **ret) {
+        /* The same definition of a tenant as tenant.c: owned by the Odoo role and not a template
+         * (reserved names were refused before, by lifecycle_db_name()). */
+        static const char sql[] =
+                "SELECT d.datallowconn, d.datconnlimit, d.oid"
+                "  FROM pg_catalog.pg_database d"
+                "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
+                " WHERE d.datname = $1 AND r.rolname = $2 AND NOT d.datistemplate";
+        const char *params[2] = { s->db_name, odoo_role(s->config) };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
+
+        if (!res)
+                return tenant_session_db_error(s, "looking up the tenant", ret);
+        *ret_db = (TenantDb) {};
+        if (PQntuples(res) == 1) {
+                ret_db->exists = true;
+                ret_db->allow_connections = streq(PQgetvalue(res, 0, 0), "t");
+                ret_db->connection_limit = atoi(PQgetvalue(res, 0, 1));
+                ret_db->oid = (unsigned) strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+        }
+        return EXIT_OK;
+}
+
+/* The answer {"success":true,"db_name":…,"status":…,"changed":…}. */
+static int answer(json_t **ret, const char *db_name, const char *status, bool changed) {
+        _cleanup_json_ json_t *out = result_ok();
+
+        if (!out ||
+            json_object_set_new(out, "db_name", json_string(db_name)) < 0 ||
+            json_object_set_new(out, "status", json_string(status)) < 0 ||
+            json_object_set_new(out, "changed", json_boolean(changed)) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
+
+/* Characters, not bytes: jansson has already checked the string is UTF-8. */
+static size_t utf8_length(const char *s) {
+        size_t n = 0;
+
+        for (; *s; s++)
+                if (((unsigned char) *s & 0xC0) != 0x80)
+                        n++;
+        return n;
+}
+
+static int set_suspended(TenantSession *s, bool suspend, const char *reason, json_t **ret) {
+        /* Upserts: a tenant made before vumaerp has no registry row yet. The times move only when
+         * the state really changed ($3), so a retry does not rewrite history. */
+        static const char suspend_sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, suspended_at, suspend_reason)"
+                "     VALUES ($1, 'suspended', now(), $2)"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = 'suspended',"
+                "     suspended_at = CASE WHEN $3::bool OR t.suspended_at IS NULL THEN now() ELSE t.suspended_at END,"
+                "     suspend_reason = CASE WHEN $3::bool THEN $2 ELSE coalesce($2, t.suspend_reason) END,"
+                "     updated_at = now()";
+        static const char unsuspend_sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, unsuspended_at)"
+                "     VALUES ($1, 'active', now())"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = 'active',"
+                "     unsuspended_at = CASE WHEN $2::bool OR t.unsuspended_at IS NULL THEN now() ELSE t.unsuspended_at END,"
+                "     updated_at = now()";
+        TenantDb db;
+        bool changed;
+        const char *params[3];
+        _cleanup_pgresult_ PGresult *res = NULL;
+        int status, r;
+
+        status = tenant_session_inspect(s, &db, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (!db.exists)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
+
+        /* A connection limit of 0 with connections allowed is a backup window some crash left
+         * open (superuser only): for the state the tenant counts as suspended; the limit goes
+         * back to none either way. */
+        changed = suspend ? db.allow_connections : !db.allow_connections;
+        if (changed || db.connection_limit == 0) {
+                if (tenant_set_access(s->conn, s->db_name, !suspend,
+                                      db.connection_limit == 0 ? -1 : db.connection_limit) < 0)
+                        return tenant_session_db_error(s, suspend ? "refusing connections" : "allowing connections", ret);
+        }
+        if (suspend) {
+                /* Always, not only on a change: a session older than the suspension (or left by
+                 * someone who set ALLOW_CONNECTIONS by hand) must not outlive it. */
+                r = tenant_end_sessions(s->conn, s->db_name);
+                if (r < 0)
+                        return tenant_session_db_error(s, "ending the open sessions", ret);
+                if (r > 0)
+                        log_warning("%s: %d session(s) did not end within 5 s", s->db_name, r);
+        }
+
+        params[0] = s->db_name;
+        if (suspend) {
+                params[1] = reason;
+                params[2] = changed ? "true" : "false";
+                res = pg_exec(s->conn, NULL, suspend_sql, 3, params);
+        } else {
+                params[1] = changed ? "true" : "false";
+                res = pg_exec(s->conn, NULL, unsuspend_sql, 2, params);
+        }
+        if (!res)
+                return tenant_session_db_error(s, "recording the state in the registry", ret);
+
+        return answer(ret, s->db_name, suspend ? "suspended" : "active", changed);
+}
+
+static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, json_t **ret) {
+        _cleanup_(tenant_session_done) TenantSession s = {};
+        const char *name = NULL, *reason = NULL;
+        int bad = 0, status;
+
+        status = lifecycle_db_name(c, request, &name, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (suspend) {
+                reason = request_string(request, "reason", &bad);
+                if (bad)
+                        return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason", "reason must be a string");
+                if (reason && utf8_length(reason) > REASON_MAX_CHARS)
+                        return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason",
+                                           "reason is longer than %d characters", REASON_MAX_CHARS);
+        }
+
+        status = tenant_session_begin(c, name, suspend ? "suspend" : "unsuspend", &s, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = set_suspended(&s, suspend, reason, ret);
+        return tenant_session_end(&s, status, *ret);
+}
+
+int tenant_suspend(const Config *c, json_t *request, json_t **ret) {
+        return suspend_or_unsuspend(c, request, true, ret);
+}
+
+int tenant_unsuspend(const Config *c, json_t *request, json_t **ret) {
+        return suspend_or_unsuspend(c, request, false, ret);
+}
+
+static json_t *backup_json(const BackupInfo *b) {
+        json_t *o;
+
+        if (!b || !b->path)
+                return json_null();
+        o = json_object();
+        if (!o ||
+            json_object_set_new(o, "path", json_string(b->path)) < 0 ||
+            json_object_set_new(o, "size_bytes", json_integer(b->size_bytes)) < 0 ||
+            json_object_set_new(o, "sha256", json_string(b->sha256)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static int terminate_answer(json_t **ret, const char *db_name, bool changed, const BackupInfo *b) {
+        int status = answer(ret, db_name, "terminated", changed);
+
+        if (status != EXIT_OK)
+                return status;
+        if (json_object_set_new(*ret, "backup", backup_json(b)) < 0) {
+                json_decref(*ret);
+                *ret = NULL;
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        }
+        return EXIT_OK;
+}
+
+static int mark_registry(TenantSession *s, const char *state, json_t **ret) {
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, terminated_at)"
+                "     VALUES ($1, $2, CASE WHEN $2 = 'terminated' THEN now() END)"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = $2,"
+                "     terminated_at = CASE WHEN $2 = 'terminated' THEN now() ELSE t.terminated_at END,"
+                "     updated_at = now()";
+        const char *params[2] = { s->db_name, state };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
+
+        if (!res)
+                return tenant_session_db_error(s, "recording the state in the registry", ret);
+        return EXIT_OK;
+}
+
+static int remove_filestore(TenantSession *s) {
+        int r;
+
+        if (!s->config->odoo_data_dir)
+                return 0;
+        r = filestore_remove(s->config->odoo_data_dir, s->db_name);
+        if (r < 0)
+                log_error("%s: cannot remove the filestore: %s", s->db_name, strerror(-r));
+        return r;
+}
+
+/* A tenant already gone: a retry of a termination that finished (or was cut off after the drop)
+ * is a success; anything else is 404. */
+static int terminate_gone(TenantSession *s, json_t **ret) {
+        static const char sql[] =
+                "SELECT t.state,"
+                "       (SELECT jsonb_build_object('path', b.path, 'size_bytes', b.size_bytes, 'sha256', b.sha256)"
+                "          FROM public.backups b WHERE b.db_name = t.db_name AND b.kind = 'terminate'"
+                "         ORDER BY b.created_at DESC, b.id DESC LIMIT 1)"
+                "  FROM public.tenants t WHERE t.db_name = $1";
+        const char *params[1] = { s->db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+        BackupInfo b = {};
+        const char *state;
+        int status;
+
+        if (!res)
+                return tenant_session_db_error(s, "looking up the registry", ret);
+        state = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+        if (!streq(state, "terminated") && !streq(state, "terminating"))
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
+
+        if (streq(state, "terminating")) {
+                /* Cut off between the drop and the registry: finish it. */
+                if (remove_filestore(s) < 0)
+                        return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
+                                           "the database is gone but its filestore could not be removed");
+                status = mark_registry(s, "terminated", ret);
+                if (status != EXIT_OK)
+                        return status;
+        }
+
+        if (!PQgetisnull(res, 0, 1)) {
+                _cleanup_json_ json_t *j = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+                const char *sha = json_string_value(json_object_get(j, "sha256"));
+
+                b.path = (char *) json_string_value(json_object_get(j, "path"));
+                b.size_bytes = json_integer_value(json_object_get(j, "size_bytes"));
+                (void) snprintf(b.sha256, sizeof b.sha256, "%s", strempty(sha));
+                return terminate_answer(ret, s->db_name, streq(state, "terminating"), b.path ? &b : NULL);
+        }
+        return terminate_answer(ret, s->db_name, streq(state, "terminating"), NULL);
+}
+
+static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
+        _cleanup_(backup_info_done) BackupInfo backup = {};
+        _cleanup_free_ char *error = NULL;
+        BackupWindow window = {};
+        TenantDb db;
+        int status, r;
+
+        status = tenant_session_inspect(s, &db, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (!db.exists)
+                return terminate_gone(s, ret);
+
+        if (!skip_backup) {
+                /* The tenant's users are kept out from here on — an active tenant's too, so that
+                 * nothing is written after the dump and lost with the drop; a suspended tenant's
+                 * never get in, although the dump needs connections allowed. */
+                r = backup_window_open(s, &db, &window, &error);
+                if (r < 0)
+                        return result_fail(ret, EXIT_UNAVAILABLE, "backup_failed",
+                                           "the backup could not start, nothing was dropped: %s", strempty(error));
+                r = backup_make(s->config, s->conn, s->db_name, "terminate", &backup, &error);
+                if (r < 0) {
+                        (void) backup_window_close(s, &window);
+                        return result_fail(ret, EXIT_UNAVAILABLE, "backup_failed",
+                                           "the backup failed, nothing was dropped: %s", strempty(error));
+                }
+        }
+
+        status = mark_registry(s, "terminating", ret);
+        if (status != EXIT_OK) {
+                (void) backup_window_close(s, &window);
+                return status;
+        }
+        if (drop_database(s->conn, s->db_name) < 0) {
+                _cleanup_json_ json_t *ignored = NULL;
+
+                status = tenant_session_db_error(s, "dropping the database", ret);
+                (void) backup_window_close(s, &window);
+                (void) mark_registry(s, db.allow_connections ? "active" : "suspended", &ignored);
+                return status;
+        }
+        /* The database is gone: the window's note is moot. */
+        window.open = false;
+        (void) tenant_session_note(s, "{\"backup_window\":null}");
+
+        if (remove_filestore(s) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
+                                   "the database was dropped but its filestore could not be removed; terminate again to finish");
+        status = mark_registry(s, "terminated", ret);
+        if (status != EXIT_OK)
+                return status;
+        return terminate_answer(ret, s->db_name, true, skip_backup ? NULL : &backup);
+}
+
+int tenant_terminate(const Config *c, json_t *request, json_t **ret) {
+        _cleanup_(tenant_session_done) TenantSession s = {};
+        const char *name = NULL;
+        int bad = 0, status;
+        bool skip_backup;
+
+        status = lifecycle_db_name(c, request, &name, ret);
+        if (status != EXIT_OK)
+                return status;
+        skip_backup = request_bool(request, "skip_backup", false, &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "skip_backup must be true or false");
+
+        status = tenant_session_begin(c, name, "terminate", &s, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = terminate(&s, skip_backup, ret);
+        return tenant_session_end(&s, status, *ret);
+}
