@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * odoo.c: owns vumaerp's side of Odoo's JSON-RPC protocol (odoo.h): the request envelope, the
+ * transport (libcurl, bounded in time and size, TLS verified, no redirects), turning Odoo's
+ * answers and error objects into results and one-line messages, and the master password file.
+ */
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "odoo.h"
+#include "result.h"
+
+#define ODOO_ERROR_MAX 1024
+#define ODOO_SECRET_MAX 1024
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all);
+
+void odoo_secret_free(char *s) {
+        if (s)
+                wipe_free(s, strlen(s));
+}
+
+typedef struct Buffer {
+        char *data;
+        size_t size;
+        bool too_large;
+} Buffer;
+
+static void buffer_done(Buffer *b) {
+        free(b->data);
+        b->data = NULL;
+}
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        Buffer *b = userdata;
+        size_t n = size * nmemb;
+        char *p;
+
+        if (n > ODOO_MAX_RESPONSE - b->size) {
+                b->too_large = true;
+                return 0;   /* curl aborts the transfer with CURLE_WRITE_ERROR */
+        }
+        p = realloc(b->data, b->size + n + 1);
+        if (!p)
+                return 0;
+        memcpy(p + b->size, ptr, n);
+        b->size += n;
+        p[b->size] = '\0';
+        b->data = p;
+        return n;
+}
+
+_printf_(3, 4)
+static int set_error(char **ret_error, int r, const char *format, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return r;
+        free(*ret_error);
+        va_start(ap, format);
+        if (vasprintf(ret_error, format, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return r;
+}
+
+/* A message from the other side, fit for one log line and a JSON answer: control characters
+ * (psycopg2's messages end in newlines, tracebacks are full of them) become spaces, runs of
+ * spaces stay as Odoo wrote them, trailing ones go, and the length is capped. */
+static void clean_line(char *s) {
+        size_t n = 0;
+
+        for (char *p = s; *p; p++, n++) {
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        *p = ' ';
+                if (n == ODOO_ERROR_MAX) {
+                        *p = '\0';
+                        break;
+                }
+        }
+        n = strlen(s);
+        while (n > 0 && s[n - 1] == ' ')
+                s[--n] = '\0';
+}
+
+char *odoo_error_message(json_t *error) {
+        json_t *data = json_object_get(error, "data");
+        const char *name = json_string_value(json_object_get(data, "name"));
+        const char *msg = json_string_value(json_object_get(data, "message"));
+        char *out;
+        int k;
+
+        /* data.message is the exception's text; "Odoo Server Error" (error.message) says nothing
+         * and is the fallback only. */
+        if (isempty(msg))
+                msg = json_string_value(json_object_get(error, "message"));
+        if (isempty(msg))
+                msg = "unknown error";
+        if (!isempty(name))
+                k = asprintf(&out, "%s (%s)", msg, name);
+        else
+                k = asprintf(&out, "%s", msg);
+        if (k < 0)
+                return NULL;
+        clean_line(out);
+        return out;
+}
+
+static char *jsonrpc_url(const char *base) {
+        size_t n = strlen(base);
+        char *url;
+
+        while (n > 0 && base[n - 1] == '/')
+                n--;
+        if (asprintf(&url, "%.*s/jsonrpc", (int) n, base) < 0)
+                return NULL;
+        return url;
+}
+
+int odoo_call_timeout(const Config *c, const char *service, const char *method, json_t *args,
+                      long timeout_sec, json_t **ret_result, char **ret_error) {
+        static json_int_t counter;
+        _cleanup_(curl_easy_cleanupp) CURL *curl = NULL;
+        _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
+        _cleanup_json_ json_t *request = NULL, *response = NULL;
+        _cleanup_free_ char *url = NULL;
+        _cleanup_secret_ char *body = NULL;
+        _cleanup_(buffer_done) Buffer buf = {};
+        char curl_error[CURL_ERROR_SIZE] = "";
+        json_t *error, *result, *id;
+        json_int_t my_id;
+        json_error_t jerr;
+        long http_status = 0;
+        CURLcode cr;
+
+        if (ret_error)
+                *ret_error = NULL;
+        if (isempty(c->odoo_url))
+                return set_error(ret_error, -EDESTADDRREQ, "odoo.url is not configured");
+        if (!json_is_array(args))
+                return set_error(ret_error, -EINVAL, "the arguments of %s.%s are not a list", service, method);
+
+        my_id = ++counter + (json_int_t) getpid() * 1000;
+        request = json_pack("{s:s, s:s, s:{s:s, s:s, s:O}, s:I}",
+                            "jsonrpc", "2.0", "method", "call",
+                            "params", "service", service, "method", method, "args", args,
+                            "id", my_id);
+        url = jsonrpc_url(c->odoo_url);
+        if (!request || !url)
+                return set_error(ret_error, -ENOMEM, "out of memory");
+        body = json_dumps(request, JSON_COMPACT);
+        /* The request holds passwords; the dump is what we wipe (odoo_secret_freep). */
+        json_decref(TAKE_PTR(request));
+        if (!body)
+                return set_error(ret_error, -ENOMEM, "out of memory");
+
+        curl = curl_easy_init();
+        headers = curl_slist_append(NULL, "Content-Type: application/json");
+        if (!curl || !headers)
+                return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
+
+        /* Only http and https, no redirect followed (a JSON-RPC POST redirected becomes a GET,
+         * and a redirect could point anywhere); TLS peers verified (libcurl's defaults, set
+         * explicitly so no build or environment can turn them off). */
+        if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec > 0 ? timeout_sec : (long) ODOO_CALL_TIMEOUT_SEC) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body)) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK ||
+            curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") != CURLE_OK)
+                return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
+
+        cr = curl_easy_perform(curl);
+        if (cr != CURLE_OK) {
+                const char *what = curl_error[0] ? curl_error : curl_easy_strerror(cr);
+
+                if (buf.too_large || cr == CURLE_FILESIZE_EXCEEDED)
+                        return set_error(ret_error, -EPROTO, "Odoo's answer to %s.%s is larger than %u bytes",
+                                         service, method, ODOO_MAX_RESPONSE);
+                if (cr == CURLE_OPERATION_TIMEDOUT) {
+                        curl_off_t connect_us = 0;
+
+                        /* Timed out before the connection was up: unreachable, not slow. */
+                        (void) curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+                        if (connect_us == 0)
+                                return set_error(ret_error, -ECONNREFUSED, "cannot reach Odoo at %s: %s", url, what);
+                        return set_error(ret_error, -ETIMEDOUT, "Odoo did not answer %s.%s within %ld s: %s",
+                                         service, method, timeout_sec, what);
+                }
+                if (cr == CURLE_COULDNT_CONNECT || cr == CURLE_COULDNT_RESOLVE_HOST ||
+                    cr == CURLE_COULDNT_RESOLVE_PROXY || cr == CURLE_SSL_CONNECT_ERROR ||
+                    cr == CURLE_PEER_FAILED_VERIFICATION || cr == CURLE_UNSUPPORTED_PROTOCOL)
+                        return set_error(ret_error, -ECONNREFUSED, "cannot reach Odoo at %s: %s", url, what);
+                return set_error(ret_error, -EPROTO, "calling %s.%s on Odoo at %s failed: %s", service, method, url, what);
+        }
+        (void) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
+        if (http_status != 200)
+                return set_error(ret_error, -EPROTO, "Odoo at %s answered %s.%s with HTTP status %ld",
+                                 url, service, method, http_status);
+
+        response = json_loadb(buf.data ? buf.data : "", buf.size, 0, &jerr);
+        if (!json_is_object(response))
+                return set_error(ret_error, -EPROTO, "Odoo's answer to %s.%s is not a JSON-RPC response%s%s",
+                                 service, method, response ? "" : ": ", response ? "" : jerr.text);
+        id = json_object_get(response, "id");
+        if (!json_is_integer(id) || json_integer_value(id) != my_id)
+                return set_error(ret_error, -EPROTO, "Odoo's answer to %s.%s carries the wrong id", service, method);
+
+        error = json_object_get(response, "error");
+        if (error && !json_is_null(error)) {
+                const char *name = json_string_value(json_object_get(json_object_get(error, "data"), "name"));
+                _cleanup_free_ char *msg = odoo_error_message(error);
+
+                return set_error(ret_error, streq_ptr(name, "odoo.exceptions.AccessDenied") ? -EACCES : -EREMOTEIO,
+                                 "Odoo: %s.%s: %s", service, method, msg ? msg : "out of memory");
+        }
+        result = json_object_get(response, "result");
+        if (!result)
+                return set_error(ret_error, -EPROTO, "Odoo's answer to %s.%s has neither a result nor an error",
+                                 service, method);
+        *ret_result = json_incref(result);
+        return 0;
+}
+
+int odoo_call(const Config *c, const char *service, const char *method, json_t *args,
+              json_t **ret_result, char **ret_error) {
+        return odoo_call_timeout(c, service, method, args, ODOO_CALL_TIMEOUT_SEC, ret_result, ret_error);
+}
+
+int odoo_authenticate(const Config *c, const char *db, const char *login, const char *password,
+                      int *ret_uid, char **ret_error) {
+        _cleanup_json_ json_t *args = NULL, *result = NULL;
+        int r;
+
+        args = json_pack("[s, s, s, {}]", db, login, password);
+        if (!args)
+                return set_error(ret_error, -ENOMEM, "out of memory");
+        r = odoo_call(c, "common", "authenticate", args, &result, ret_error);
+        if (r < 0)
+                return r;
+        /* Odoo 17 answers a wrong login or password with false, not an error. */
+        if (json_is_false(result))
+                return set_error(ret_error, -EACCES, "Odoo refused the login \"%s\" on database %s", login, db);
+        if (!json_is_integer(result) || json_integer_value(result) <= 0 || json_integer_value(result) > INT32_MAX)
+                return set_error(ret_error, -EPROTO, "Odoo's common.authenticate answered neither a user id nor false");
+        *ret_uid = (int) json_integer_value(result);
+        return 0;
+}
+
+int odoo_master_password(const Config *c, char **ret, char **ret_error) {
+        _cleanup_free_ char *path = NULL;
+        const char *name = c->odoo_master_password_file;
+        size_t n = 0;
+        char *buf;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        if (isempty(name))
+                return set_error(ret_error, -ENOKEY, "odoo.master_password_file is not configured");
+        if (name[0] == '/')
+                path = strdup(name);
+        else {
+                const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+                if (isempty(dir))
+                        return set_error(ret_error, -ENOKEY,
+                                         "odoo master password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set", name);
+                if (asprintf(&path, "%s/%s", dir, name) < 0)
+                        path = NULL;
+        }
+        if (!path)
+                return set_error(ret_error, -ENOMEM, "out of memory");
+
+        r = read_file_bounded(path, ODOO_SECRET_MAX, true, &buf, &n);
+        if (r < 0)
+                return set_error(ret_error, r == -ENOMEM ? r : -ENOKEY, "cannot read odoo master password file %s: %s", path,
+                                 r == -EFBIG ? "longer than 1024 bytes" :
+                                 r == -EBADF ? "not a regular file" : strerror(-r));
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+                buf[--n] = '\0';
+        if (n == 0) {
+                odoo_secret_free(buf);
+                return set_error(ret_error, -ENOKEY, "odoo master password file %s is empty", path);
+        }
+        *ret = buf;
+        return 0;
+}

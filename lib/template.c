@@ -1,0 +1,815 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * template.c: owns the country templates (template.h): what makes a database fit to be one, the
+ * sealing (the order of the catalog changes, so a template is never half sealed), the registry's
+ * templates table, the list, and the build through Odoo's database manager.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "names.h"
+#include "odoo.h"
+#include "password.h"
+#include "pg.h"
+#include "registry.h"
+#include "result.h"
+#include "template.h"
+
+/* How long seal and build wait for another action on the same template. */
+#define TEMPLATE_LOCK_TIMEOUT_MS 10000
+/* How long ended sessions get to go away before a rename is attempted. */
+#define TEMPLATE_END_SESSIONS_MS 5000
+#define TEMPLATE_BUILD_SUFFIX "_build"
+
+typedef struct Inspection {
+        char *odoo_version;   /* ir_module_module 'base' latest_version: "17.0.1.3" */
+        char *modules;        /* installed modules, a JSON array text, sorted */
+        int module_count;
+        char *currency;       /* the company's (res_company id 1) */
+        char *country;        /* ISO code of the company's partner's country; NULL: not set */
+        char *missing;        /* configured modules not installed, "a, b"; NULL: none */
+} Inspection;
+
+static void inspection_done(Inspection *i) {
+        free(i->odoo_version);
+        free(i->modules);
+        free(i->currency);
+        free(i->country);
+        free(i->missing);
+        *i = (Inspection) {};
+}
+
+static char *column_dup(PGresult *res, int row, int col) {
+        return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
+}
+
+/* The connection's last error as one line, for answers. */
+static const char *conn_error(PGconn *conn) {
+        static char buf[512];
+        size_t n;
+
+        (void) snprintf(buf, sizeof buf, "%s", PQerrorMessage(conn));
+        for (n = 0; buf[n]; n++)
+                if (buf[n] == '\n' || buf[n] == '\t')
+                        buf[n] = ' ';
+        while (n > 0 && buf[n - 1] == ' ')
+                buf[--n] = '\0';
+        return buf;
+}
+
+static int db_failure(PGconn *conn, const char *what, json_t **ret) {
+        if (PQstatus(conn) == CONNECTION_BAD)
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                   "PostgreSQL is unavailable (%s): %s", what, conn_error(conn));
+        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, conn_error(conn));
+}
+
+static int registry_failure(int r, const char *error, json_t **ret) {
+        if (r == -ECONNREFUSED)
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                   "PostgreSQL is unavailable: %s", strempty(error));
+        if (r == -EPROTO || r == -EACCES || r == -ENOKEY)
+                return result_fail(ret, EXIT_CONFIG, "config_error", "%s", strempty(error));
+        return result_fail(ret, EXIT_SOFTWARE, "registry_error", "cannot open the control database: %s",
+                           isempty(error) ? strerror(-r) : error);
+}
+
+/* "ALTER DATABASE <name> <clause>" — clause is one of our constants, the name quoted. */
+static int alter_database(PGconn *conn, const char *name, const char *clause) {
+        _cleanup_free_ char *q = pg_quote_identifier(conn, name), *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!q || asprintf(&sql, "ALTER DATABASE %s %s", q, clause) < 0)
+                return -ENOMEM;
+        res = pg_exec(conn, NULL, sql, 0, NULL);
+        return res ? 0 : -EIO;
+}
+
+static int exec_plain(PGconn *conn, const char *sql) {
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 0, NULL);
+        return res ? 0 : -EIO;
+}
+
+static int64_t now_ms(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Ends every other session on the database and waits until they are gone: pg_terminate_backend
+ * only signals, and a rename fails while any session is still there. Returns 0, -EBUSY when some
+ * would not go within TEMPLATE_END_SESSIONS_MS, -EIO on a failed statement. */
+static int end_sessions(PGconn *conn, const char *name) {
+        static const char sql[] =
+                "SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()";
+        const char *params[1] = { name };
+        int64_t deadline = now_ms() + TEMPLATE_END_SESSIONS_MS;
+
+        for (;;) {
+                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+
+                if (!res)
+                        return -EIO;
+                if (streq(PQgetvalue(res, 0, 0), "0"))
+                        return 0;
+                if (now_ms() >= deadline)
+                        return -EBUSY;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 20 * 1000000L }, NULL);
+        }
+}
+
+/* The journal of operations (registry table operations): one row per seal/build. Failures to
+ * record are logged, never fatal: the action itself matters more than its journal. */
+static char *operation_start(PGconn *ctl, const char *db, const char *action) {
+        _cleanup_pgresult_ PGresult *res = NULL;
+        const char *params[3] = { db, action, getenv("VUMAERP_REQUEST_ID") };
+
+        res = pg_exec(ctl, NULL,
+                      "INSERT INTO public.operations (db_name, action, request_id) VALUES ($1, $2, $3) RETURNING id",
+                      3, params);
+        return res ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+}
+
+static int operation_finish(PGconn *ctl, char *id, int status, json_t *result) {
+        const char *code = json_string_value(json_object_get(result, "code"));
+        const char *params[2] = { id, status == EXIT_OK ? "ok" : code ? code : "failed" };
+
+        if (id) {
+                _cleanup_pgresult_ PGresult *res = pg_exec(ctl, NULL,
+                        "UPDATE public.operations SET finished_at = now(), outcome = $2 WHERE id = $1::bigint",
+                        2, params);
+        }
+        free(id);
+        return status;
+}
+
+/* The country field, checked. Returns an exit status, *ret set on failure. */
+static int request_country(const Config *c, json_t *request, const Country **ret_country, json_t **ret) {
+        const char *code;
+        int bad = 0;
+
+        code = request_string(request, "country", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_country", "country must be a string");
+        if (!code)
+                return result_fail(ret, EXIT_USAGE, "missing_country", "country is required");
+        *ret_country = strlen(code) == 2 ? config_find_country(c, code) : NULL;
+        if (!*ret_country)
+                return result_fail(ret, EXIT_BAD_INPUT, "unknown_country",
+                                   "country must be one of the codes in countries.yaml");
+        return EXIT_OK;
+}
+
+/* Names that can never become a template: PostgreSQL's own, vumaerp's, another country's. */
+static bool name_is_reserved(const Config *c, const Country *co, const char *name) {
+        if (streq(name, "postgres") || streq(name, "template0") || streq(name, "template1") ||
+            streq(name, c->control_db ? c->control_db : "vumaerp") ||
+            streq(name, c->pg_maintenance_db ? c->pg_maintenance_db : "postgres"))
+                return true;
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (&c->countries[i] != co && streq_ptr(c->countries[i].template_db, name))
+                        return true;
+        return false;
+}
+
+static char *modules_json(const Country *co) {
+        _cleanup_json_ json_t *a = json_array();
+
+        if (!a)
+                return NULL;
+        for (char **m = co->modules; m && *m; m++)
+                if (json_array_append_new(a, json_string(*m)) < 0)
+                        return NULL;
+        return json_dumps(a, JSON_COMPACT);
+}
+
+/* Reads what the registry records of a template, from the database itself (as the configured
+ * user, which can read any Odoo database). Returns an exit status. */
+static int inspect(const Config *c, const Country *co, const char *db, Inspection *ret_ins, json_t **ret) {
+        static const char sql[] =
+                "SELECT (SELECT latest_version FROM ir_module_module WHERE name = 'base'),"
+                "       (SELECT coalesce(jsonb_agg(name ORDER BY name), '[]')::text"
+                "          FROM ir_module_module WHERE state = 'installed'),"
+                "       (SELECT count(*) FROM ir_module_module WHERE state = 'installed'),"
+                "       (SELECT cur.name FROM res_company co JOIN res_currency cur ON cur.id = co.currency_id"
+                "         WHERE co.id = 1),"
+                "       (SELECT k.code FROM res_company co JOIN res_partner p ON p.id = co.partner_id"
+                "          JOIN res_country k ON k.id = p.country_id WHERE co.id = 1),"
+                "       (SELECT string_agg(m, ', ' ORDER BY m) FROM jsonb_array_elements_text($1::jsonb) m"
+                "         WHERE NOT EXISTS (SELECT 1 FROM ir_module_module x WHERE x.name = m AND x.state = 'installed'))";
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_free_ char *error = NULL, *wanted = modules_json(co);
+        const char *params[1] = { wanted };
+        int r;
+
+        if (!wanted)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        r = pg_connect(c, db, &conn, &error);
+        if (r == -ECONNREFUSED || r == -EACCES || r == -ENOKEY)
+                return result_fail(ret, r == -ECONNREFUSED ? EXIT_UNAVAILABLE : EXIT_CONFIG, "database_unavailable",
+                                   "cannot connect to %s: %s", db, strempty(error));
+        if (r < 0)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_database", "cannot connect to %s: %s", db, strempty(error));
+
+        res = pg_exec(conn, NULL,
+                      "SELECT to_regclass('public.ir_module_module') IS NOT NULL AND to_regclass('public.res_company') IS NOT NULL"
+                      "   AND to_regclass('public.res_currency') IS NOT NULL",
+                      0, NULL);
+        if (!res)
+                return db_failure(conn, "reading the database's tables", ret);
+        if (!streq(PQgetvalue(res, 0, 0), "t"))
+                return result_fail(ret, EXIT_BAD_INPUT, "not_odoo",
+                                   "database %s is not an Odoo database (no ir_module_module, res_company, res_currency)", db);
+        PQclear(res);
+
+        res = pg_exec(conn, NULL, sql, 1, params);
+        if (!res)
+                return db_failure(conn, "reading the Odoo version and modules", ret);
+        *ret_ins = (Inspection) {
+                .odoo_version = column_dup(res, 0, 0),
+                .modules = column_dup(res, 0, 1),
+                .module_count = atoi(PQgetvalue(res, 0, 2)),
+                .currency = column_dup(res, 0, 3),
+                .country = column_dup(res, 0, 4),
+                .missing = column_dup(res, 0, 5),
+        };
+        if (!ret_ins->modules)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        return EXIT_OK;
+}
+
+/* Whether an Odoo database is fit to be co's template. */
+static int check_fit(const Country *co, const char *db, const Inspection *ins, json_t **ret) {
+        if (ins->missing)
+                return result_fail(ret, EXIT_BAD_INPUT, "modules_missing",
+                                   "database %s lacks modules %s needs: %s", db, co->name, ins->missing);
+        if (!streq_ptr(ins->currency, co->currency))
+                return result_fail(ret, EXIT_BAD_INPUT, "currency_mismatch",
+                                   "database %s's company currency is %s, but %s's is %s: "
+                                   "a template with the wrong currency is not sealed "
+                                   "(vumaerp-template build sets the country's currency)",
+                                   db, ins->currency ? ins->currency : "not set", co->name, co->currency);
+        if (ins->country && !streq(ins->country, co->iso_code))
+                return result_fail(ret, EXIT_BAD_INPUT, "country_mismatch",
+                                   "database %s's company is in %s, not %s", db, ins->country, co->iso_code);
+        return EXIT_OK;
+}
+
+typedef struct CatalogEntry {
+        bool exists;
+        bool odoo_owned;
+        bool is_template;
+        bool allow_connections;
+} CatalogEntry;
+
+static int catalog_lookup(const Config *c, PGconn *ctl, const char *name, CatalogEntry *ret_entry, json_t **ret) {
+        _cleanup_pgresult_ PGresult *res = NULL;
+        const char *params[2] = { name, c->odoo_role ? c->odoo_role : "odoo" };
+
+        res = pg_exec(ctl, NULL,
+                      "SELECT r.rolname = $2, d.datistemplate, d.datallowconn FROM pg_catalog.pg_database d"
+                      "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba WHERE d.datname = $1",
+                      2, params);
+        if (!res)
+                return db_failure(ctl, "reading pg_database", ret);
+        *ret_entry = (CatalogEntry) {};
+        if (PQntuples(res) == 1)
+                *ret_entry = (CatalogEntry) {
+                        .exists = true,
+                        .odoo_owned = streq(PQgetvalue(res, 0, 0), "t"),
+                        .is_template = streq(PQgetvalue(res, 0, 1), "t"),
+                        .allow_connections = streq(PQgetvalue(res, 0, 2), "t"),
+                };
+        return EXIT_OK;
+}
+
+/* The registry's row of a template as the answer's fields. */
+static int template_row(PGconn *ctl, const Country *co, json_t *out, json_t **ret) {
+        _cleanup_pgresult_ PGresult *res = NULL;
+        const char *params[1] = { co->code };
+        json_error_t jerr;
+        json_t *modules;
+
+        res = pg_exec(ctl, NULL,
+                      "SELECT db_name, source_db, odoo_version, module_count, modules::text, currency,"
+                      "       to_char(sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                      "  FROM public.templates WHERE country = $1",
+                      1, params);
+        if (!res)
+                return db_failure(ctl, "reading the templates table", ret);
+        if (PQntuples(res) != 1)
+                return result_fail(ret, EXIT_SOFTWARE, "registry_error", "the template of %s is not in the registry", co->name);
+        modules = json_loads(PQgetvalue(res, 0, 4), 0, &jerr);
+        if (json_object_set_new(out, "country", json_string(co->code)) < 0 ||
+            json_object_set_new(out, "template_db", json_string(PQgetvalue(res, 0, 0))) < 0 ||
+            json_object_set_new(out, "source_db", PQgetisnull(res, 0, 1) ? json_null() : json_string(PQgetvalue(res, 0, 1))) < 0 ||
+            json_object_set_new(out, "odoo_version", PQgetisnull(res, 0, 2) ? json_null() : json_string(PQgetvalue(res, 0, 2))) < 0 ||
+            json_object_set_new(out, "module_count", json_integer(atoi(PQgetvalue(res, 0, 3)))) < 0 ||
+            json_object_set_new(out, "modules", modules) < 0 ||
+            json_object_set_new(out, "currency", PQgetisnull(res, 0, 5) ? json_null() : json_string(PQgetvalue(res, 0, 5))) < 0 ||
+            json_object_set_new(out, "sealed_at", json_string(PQgetvalue(res, 0, 6))) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        return EXIT_OK;
+}
+
+/* Moves <data_dir>/filestore/<from> to <to> when there is one. Returns 0, or a negative errno. */
+static int filestore_rename(const Config *c, const char *from, const char *to) {
+        _cleanup_free_ char *a = NULL, *b = NULL;
+
+        if (!c->odoo_data_dir)
+                return 0;
+        if (asprintf(&a, "%s/filestore/%s", c->odoo_data_dir, from) < 0 ||
+            asprintf(&b, "%s/filestore/%s", c->odoo_data_dir, to) < 0)
+                return -ENOMEM;
+        if (access(a, F_OK) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        /* RENAME_NOREPLACE: a stray directory under the template's name is never overwritten. */
+        if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Seals db as co's template; the caller holds the locks on both names. Returns an exit status;
+ * on success *ret is the answer. */
+static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const char *db, json_t **ret) {
+        _cleanup_(inspection_done) Inspection ins = {};
+        _cleanup_json_ json_t *out = NULL;
+        _cleanup_free_ char *q_db = NULL, *q_tpl = NULL, *rename_sql = NULL;
+        bool rename = !streq(db, co->template_db);
+        CatalogEntry entry, target;
+        int status, r;
+
+        status = catalog_lookup(c, ctl, db, &entry, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (!entry.exists)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_database", "there is no database \"%s\"", db);
+        if (!entry.odoo_owned)
+                return result_fail(ret, EXIT_BAD_INPUT, "not_owned_by_odoo",
+                                   "database %s is not owned by the Odoo role %s", db, c->odoo_role ? c->odoo_role : "odoo");
+        {
+                _cleanup_pgresult_ PGresult *res = NULL;
+                const char *params[1] = { db };
+
+                res = pg_exec(ctl, NULL, "SELECT 1 FROM public.tenants WHERE db_name = $1 AND state <> 'terminated'", 1, params);
+                if (!res)
+                        return db_failure(ctl, "reading the tenants table", ret);
+                if (PQntuples(res) > 0)
+                        return result_fail(ret, EXIT_EXISTS, "is_tenant",
+                                           "database %s is a tenant: a tenant is never made a template", db);
+        }
+        if (rename) {
+                status = catalog_lookup(c, ctl, co->template_db, &target, ret);
+                if (status != EXIT_OK)
+                        return status;
+                if (target.exists)
+                        return result_fail(ret, EXIT_EXISTS, "template_exists",
+                                           "%s's template %s exists already: drop or rename it before sealing %s",
+                                           co->name, co->template_db, db);
+        }
+
+        /* Sealed already, and recorded: nothing to do (a retried seal succeeds). */
+        if (!rename && entry.is_template && !entry.allow_connections) {
+                _cleanup_pgresult_ PGresult *res = NULL;
+                const char *params[2] = { co->code, db };
+
+                res = pg_exec(ctl, NULL, "SELECT 1 FROM public.templates WHERE country = $1 AND db_name = $2", 2, params);
+                if (!res)
+                        return db_failure(ctl, "reading the templates table", ret);
+                if (PQntuples(res) == 1) {
+                        out = result_ok();
+                        if (!out)
+                                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        status = template_row(ctl, co, out, ret);
+                        if (status != EXIT_OK)
+                                return status;
+                        if (json_object_set_new(out, "changed", json_false()) < 0)
+                                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        *ret = TAKE_PTR(out);
+                        return EXIT_OK;
+                }
+        }
+
+        /* A template sealed without a registry row (sealed by hand) is opened to read it. */
+        if (!entry.allow_connections && alter_database(ctl, db, "ALLOW_CONNECTIONS true") < 0)
+                return db_failure(ctl, "opening the database to read it", ret);
+
+        status = inspect(c, co, db, &ins, ret);
+        if (status == EXIT_OK)
+                status = check_fit(co, db, &ins, ret);
+        if (status != EXIT_OK)
+                goto restore;
+
+        /* From here on, nobody gets in: connections refused first, so the ended ones cannot be
+         * replaced by new ones before the rename and IS_TEMPLATE. */
+        if (alter_database(ctl, db, "ALLOW_CONNECTIONS false") < 0) {
+                status = db_failure(ctl, "refusing connections", ret);
+                goto restore;
+        }
+        r = end_sessions(ctl, db);
+        if (r < 0) {
+                status = r == -EBUSY ?
+                        result_fail(ret, EXIT_TEMPFAIL, "database_busy", "sessions on %s would not end", db) :
+                        db_failure(ctl, "ending the sessions", ret);
+                goto restore;
+        }
+
+        q_db = pg_quote_identifier(ctl, db);
+        q_tpl = pg_quote_identifier(ctl, co->template_db);
+        if (!q_db || !q_tpl || asprintf(&rename_sql, "ALTER DATABASE %s RENAME TO %s", q_db, q_tpl) < 0) {
+                status = result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                goto restore;
+        }
+
+        /* One transaction: renamed, a template and recorded, or none of these. ALTER DATABASE
+         * (but SET TABLESPACE) may run in a transaction block. */
+        {
+                _cleanup_pgresult_ PGresult *res = NULL;
+                const char *params[7] = { co->code, co->template_db, db, ins.odoo_version, ins.modules,
+                                          NULL, ins.currency };
+                char count[16];
+
+                (void) snprintf(count, sizeof count, "%d", ins.module_count);
+                params[5] = count;
+                if (exec_plain(ctl, "BEGIN") < 0 ||
+                    (rename && exec_plain(ctl, rename_sql) < 0) ||
+                    alter_database(ctl, co->template_db, "IS_TEMPLATE true") < 0 ||
+                    !(res = pg_exec(ctl, NULL,
+                                    "WITH gone AS (DELETE FROM public.templates WHERE db_name = $2 AND country <> $1)"
+                                    "INSERT INTO public.templates AS t"
+                                    "  (country, db_name, source_db, odoo_version, modules, module_count, currency, sealed_at)"
+                                    "  VALUES ($1, $2, $3, $4, $5::jsonb, $6::int, $7, now())"
+                                    "  ON CONFLICT (country) DO UPDATE SET db_name = excluded.db_name,"
+                                    "    source_db = excluded.source_db, odoo_version = excluded.odoo_version,"
+                                    "    modules = excluded.modules, module_count = excluded.module_count,"
+                                    "    currency = excluded.currency, sealed_at = excluded.sealed_at",
+                                    7, params)) ||
+                    exec_plain(ctl, "COMMIT") < 0) {
+                        status = db_failure(ctl, "sealing the template", ret);
+                        (void) exec_plain(ctl, "ROLLBACK");
+                        goto restore;
+                }
+        }
+
+        out = result_ok();
+        if (!out)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        status = template_row(ctl, co, out, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (json_object_set_new(out, "changed", json_true()) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        if (rename) {
+                r = filestore_rename(c, db, co->template_db);
+                if (r < 0) {
+                        log_warning("template %s: the filestore of %s could not be renamed: %s",
+                                    co->template_db, db, strerror(-r));
+                        (void) json_object_set_new(out, "filestore_warning",
+                                                   json_sprintf("the filestore of %s could not be renamed to %s: %s",
+                                                                db, co->template_db, strerror(-r)));
+                }
+        }
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+
+restore:
+        /* Not sealed: the database is let in again as it was. */
+        if (entry.allow_connections)
+                (void) alter_database(ctl, db, "ALLOW_CONNECTIONS true");
+        else
+                (void) alter_database(ctl, db, "ALLOW_CONNECTIONS false");
+        return status;
+}
+
+/* Opens the registry and takes the advisory locks on the names an action touches (the same
+ * locks the tenant actions take, so no provision can clone a template being rebuilt). */
+static int open_locked(const Config *c, const char *a, const char *b, PGconn **ret_conn, json_t **ret) {
+        _cleanup_pgconn_ PGconn *ctl = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = registry_open(c, &ctl, &error);
+        if (r < 0)
+                return registry_failure(r, error, ret);
+        /* Always in name order, so two actions locking the same pair cannot deadlock. */
+        if (b && strcmp(b, a) < 0) {
+                const char *t = a;
+                a = b;
+                b = t;
+        }
+        r = pg_lock_tenant(ctl, a, TEMPLATE_LOCK_TIMEOUT_MS);
+        if (r >= 0 && b && !streq(a, b))
+                r = pg_lock_tenant(ctl, b, TEMPLATE_LOCK_TIMEOUT_MS);
+        if (r == -EBUSY)
+                return result_fail(ret, EXIT_TEMPFAIL, "template_busy", "another action is working on %s", a);
+        if (r < 0)
+                return db_failure(ctl, "taking the template's lock", ret);
+        *ret_conn = TAKE_PTR(ctl);
+        return EXIT_OK;
+}
+
+int template_seal(const Config *c, json_t *request, json_t **ret) {
+        _cleanup_pgconn_ PGconn *ctl = NULL;
+        const Country *co;
+        const char *db;
+        char *op;
+        int status, bad = 0;
+
+        status = request_country(c, request, &co, ret);
+        if (status != EXIT_OK)
+                return status;
+        db = request_string(request, "database", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "database must be a string");
+        if (!db)
+                db = co->template_db;
+        if (!db_name_is_valid(db))
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   "invalid database name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
+        if (name_is_reserved(c, co, db))
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "database \"%s\" is reserved and cannot be %s's template", db, co->name);
+
+        status = open_locked(c, db, co->template_db, &ctl, ret);
+        if (status != EXIT_OK)
+                return status;
+        op = operation_start(ctl, co->template_db, "template_seal");
+        status = seal_locked(c, ctl, co, db, ret);
+        return operation_finish(ctl, op, status, *ret);
+}
+
+int template_list(const Config *c, json_t *request, json_t **ret) {
+        static const char sql[] =
+                "SELECT x.code, x.name, x.template_db, d.datname IS NOT NULL, d.datistemplate, d.datallowconn,"
+                "       pg_catalog.pg_database_size(d.oid), pg_catalog.pg_size_pretty(pg_catalog.pg_database_size(d.oid)),"
+                "       t.odoo_version, t.module_count, t.currency,"
+                "       to_char(t.sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                "  FROM jsonb_to_recordset($1::jsonb) AS x(n int, code text, name text, template_db text)"
+                "  LEFT JOIN pg_catalog.pg_database d ON d.datname = x.template_db"
+                "  LEFT JOIN public.templates t ON t.country = x.code AND t.db_name = x.template_db"
+                " ORDER BY x.n";
+        _cleanup_pgconn_ PGconn *ctl = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_json_ json_t *countries = json_array(), *out = result_ok(), *list = json_array();
+        _cleanup_free_ char *error = NULL, *text = NULL;
+        const char *params[1];
+        int r, n;
+
+        if (!countries || !out || !list)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (json_array_append_new(countries, json_pack("{s:i, s:s, s:s, s:s}", "n", (int) i, "code", c->countries[i].code,
+                                                               "name", c->countries[i].name,
+                                                               "template_db", c->countries[i].template_db)) < 0)
+                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        text = json_dumps(countries, JSON_COMPACT);
+        if (!text)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+
+        r = registry_open(c, &ctl, &error);
+        if (r < 0)
+                return registry_failure(r, error, ret);
+        params[0] = text;
+        res = pg_exec(ctl, NULL, sql, 1, params);
+        if (!res)
+                return db_failure(ctl, "listing the templates", ret);
+
+        n = PQntuples(res);
+        for (int i = 0; i < n; i++) {
+                bool exists = streq(PQgetvalue(res, i, 3), "t");
+                bool sealed = exists && streq(PQgetvalue(res, i, 4), "t") && streq(PQgetvalue(res, i, 5), "f");
+                json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+                        "country", PQgetvalue(res, i, 0),
+                        "name", PQgetvalue(res, i, 1),
+                        "template_db", PQgetvalue(res, i, 2),
+                        "state", !exists ? "missing" : sealed ? "sealed" : "unsealed",
+                        "size_bytes", exists ? json_integer(strtoll(PQgetvalue(res, i, 6), NULL, 10)) : json_null(),
+                        "size", exists ? json_string(PQgetvalue(res, i, 7)) : json_null(),
+                        "odoo_version", PQgetisnull(res, i, 8) ? json_null() : json_string(PQgetvalue(res, i, 8)),
+                        "module_count", PQgetisnull(res, i, 9) ? json_null() : json_integer(atoi(PQgetvalue(res, i, 9))),
+                        "currency", PQgetisnull(res, i, 10) ? json_null() : json_string(PQgetvalue(res, i, 10)),
+                        "sealed_at", PQgetisnull(res, i, 11) ? json_null() : json_string(PQgetvalue(res, i, 11)));
+
+                if (!t || json_array_append_new(list, t) < 0)
+                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        }
+        if (json_object_set_new(out, "count", json_integer(n)) < 0 ||
+            json_object_set_new(out, "templates", TAKE_PTR(list)) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
+
+/* An Odoo call's failure as an answer. */
+static int odoo_failure(int r, const char *error, json_t **ret) {
+        switch (r) {
+        case -EDESTADDRREQ:
+        case -ENOKEY:
+                return result_fail(ret, EXIT_CONFIG, "odoo_not_configured", "%s", strempty(error));
+        case -ECONNREFUSED:
+        case -ETIMEDOUT:
+                return result_fail(ret, EXIT_UNAVAILABLE, "odoo_unavailable", "%s", strempty(error));
+        default:
+                return result_fail(ret, EXIT_SOFTWARE, "odoo_error", "%s", strempty(error));
+        }
+}
+
+/* The build's steps through Odoo, on build_db (which they create). Returns an exit status, and
+ * sets *ret_created once the database exists. */
+static int build_through_odoo(const Config *c, const Country *co, const char *build_db, const char *master,
+                              bool *ret_created, json_t **ret) {
+        _cleanup_json_ json_t *args = NULL, *result = NULL, *ids = NULL;
+        _cleanup_secret_ char *password = NULL;
+        _cleanup_free_ char *error = NULL;
+        size_t n_modules = 0;
+        int r, uid;
+
+        for (char **m = co->modules; m && *m; m++)
+                n_modules++;
+
+        r = password_generate(&password);
+        if (r < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot generate a password: %s", strerror(-r));
+
+        /* db.create_database(master, name, demo, lang, password, login, country_code, phone) */
+        args = json_pack("[s, s, b, s, s, s, s, s]", master, build_db, 0, co->language, password, "admin",
+                         co->iso_code, "");
+        if (!args)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        r = odoo_call_timeout(c, "db", "create_database", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error);
+        json_decref(TAKE_PTR(args));
+        if (r == -EACCES)
+                return result_fail(ret, EXIT_CONFIG, "odoo_master_password_refused",
+                                   "Odoo refused the master password from odoo.master_password_file");
+        if (r < 0)
+                return odoo_failure(r, error, ret);
+        *ret_created = true;
+        json_decref(TAKE_PTR(result));
+
+        r = odoo_authenticate(c, build_db, "admin", password, &uid, &error);
+        if (r < 0)
+                return odoo_failure(r, error, ret);
+
+        /* object.execute_kw(db, uid, password, 'ir.module.module', 'search', [[('name', 'in', …)]]) */
+        args = json_pack("[s, i, s, s, s, [[[s, s, o]]]]", build_db, uid, password, "ir.module.module", "search",
+                         "name", "in", json_array());
+        if (!args)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        {
+                json_t *names = json_array_get(json_array_get(json_array_get(json_array_get(args, 5), 0), 0), 2);
+                for (char **m = co->modules; m && *m; m++)
+                        if (json_array_append_new(names, json_string(*m)) < 0)
+                                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        }
+        r = odoo_call(c, "object", "execute_kw", args, &ids, &error);
+        json_decref(TAKE_PTR(args));
+        if (r < 0)
+                return odoo_failure(r, error, ret);
+        if (!json_is_array(ids) || json_array_size(ids) != n_modules)
+                return result_fail(ret, EXIT_SOFTWARE, "modules_missing",
+                                   "Odoo does not offer every module %s needs (%zu of %zu found)", co->name,
+                                   json_is_array(ids) ? json_array_size(ids) : 0, n_modules);
+
+        args = json_pack("[s, i, s, s, s, [O]]", build_db, uid, password, "ir.module.module",
+                         "button_immediate_install", ids);
+        if (!args)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        r = odoo_call_timeout(c, "object", "execute_kw", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error);
+        if (r < 0)
+                return odoo_failure(r, error, ret);
+        return EXIT_OK;
+}
+
+/* Odoo 17 has no Ghanaian localization and gives a Ghanaian company USD: the country's currency
+ * is set on the company by SQL (activated first: Odoo ships most currencies inactive). This is
+ * sound only on a fresh database without journal entries, which a build's is. Returns an exit
+ * status; *ret_from is the currency replaced (NULL: none). */
+static int fix_currency(const Config *c, const Country *co, const char *db, char **ret_from, json_t **ret) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *params[1] = { co->currency };
+        int r;
+
+        r = pg_connect(c, db, &conn, &error);
+        if (r < 0)
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable", "cannot connect to %s: %s", db, strempty(error));
+        res = pg_exec(conn, NULL,
+                      "WITH old AS (SELECT cur.name FROM res_company co JOIN res_currency cur ON cur.id = co.currency_id"
+                      "              WHERE co.id = 1),"
+                      "     want AS (UPDATE res_currency SET active = true WHERE name = $1 RETURNING id),"
+                      "     fixed AS (UPDATE res_company SET currency_id = (SELECT id FROM want)"
+                      "                WHERE id = 1 AND EXISTS (SELECT 1 FROM want)"
+                      "                  AND currency_id IS DISTINCT FROM (SELECT id FROM want) RETURNING id)"
+                      "SELECT (SELECT name FROM old), EXISTS (SELECT 1 FROM want), EXISTS (SELECT 1 FROM fixed)",
+                      1, params);
+        if (!res)
+                return db_failure(conn, "setting the company currency", ret);
+        if (!streq(PQgetvalue(res, 0, 1), "t"))
+                return result_fail(ret, EXIT_SOFTWARE, "currency_unknown", "Odoo has no currency %s", co->currency);
+        *ret_from = streq(PQgetvalue(res, 0, 2), "t") ? column_dup(res, 0, 0) : NULL;
+        return EXIT_OK;
+}
+
+static int drop_database(PGconn *ctl, const char *name) {
+        _cleanup_free_ char *q = pg_quote_identifier(ctl, name), *sql = NULL;
+
+        if (!q || asprintf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", q) < 0)
+                return -ENOMEM;
+        return exec_plain(ctl, sql);
+}
+
+static int build_locked(const Config *c, PGconn *ctl, const Country *co, const char *build_db, json_t **ret) {
+        _cleanup_secret_ char *master = NULL;
+        _cleanup_free_ char *error = NULL, *fixed_from = NULL;
+        CatalogEntry entry;
+        bool created = false;
+        int status, r;
+
+        r = odoo_master_password(c, &master, &error);
+        if (r < 0)
+                return odoo_failure(r, error, ret);
+
+        status = catalog_lookup(c, ctl, co->template_db, &entry, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (entry.exists)
+                return result_fail(ret, EXIT_EXISTS, "template_exists",
+                                   "%s's template %s exists already: drop or rename it to build a new one",
+                                   co->name, co->template_db);
+
+        /* A build database is only ever ours: one left by an interrupted build goes. */
+        status = catalog_lookup(c, ctl, build_db, &entry, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (entry.exists) {
+                if (!entry.odoo_owned || entry.is_template)
+                        return result_fail(ret, EXIT_EXISTS, "db_exists",
+                                           "database %s exists and is not a leftover build of %s", build_db, co->name);
+                log_notice("template build: dropping %s, left by an interrupted build", build_db);
+                if (drop_database(ctl, build_db) < 0)
+                        return db_failure(ctl, "dropping the leftover build database", ret);
+        }
+
+        status = build_through_odoo(c, co, build_db, master, &created, ret);
+        if (status == EXIT_OK)
+                status = fix_currency(c, co, build_db, &fixed_from, ret);
+        if (status == EXIT_OK)
+                status = seal_locked(c, ctl, co, build_db, ret);
+        if (status != EXIT_OK) {
+                if (created && drop_database(ctl, build_db) < 0)
+                        log_error("template build: the failed build database %s could not be dropped", build_db);
+                return status;
+        }
+        if (json_object_set_new(*ret, "currency_fixed_from", fixed_from ? json_string(fixed_from) : json_null()) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        return EXIT_OK;
+}
+
+int template_build(const Config *c, json_t *request, json_t **ret) {
+        _cleanup_pgconn_ PGconn *ctl = NULL;
+        _cleanup_free_ char *build_db = NULL;
+        const Country *co;
+        char *op;
+        int status;
+
+        status = request_country(c, request, &co, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (asprintf(&build_db, "%s" TEMPLATE_BUILD_SUFFIX, co->template_db) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        if (!db_name_is_valid(build_db))
+                return result_fail(ret, EXIT_CONFIG, "config_error",
+                                   "%s's template name %s is too long to build (%s)", co->name, co->template_db, build_db);
+        if (isempty(c->odoo_url))
+                return result_fail(ret, EXIT_CONFIG, "odoo_not_configured", "odoo.url is not configured: there is no Odoo to build with");
+
+        status = open_locked(c, co->template_db, build_db, &ctl, ret);
+        if (status != EXIT_OK)
+                return status;
+        op = operation_start(ctl, co->template_db, "template_build");
+        status = build_locked(c, ctl, co, build_db, ret);
+        return operation_finish(ctl, op, status, *ret);
+}
+
+int template_main(const Config *c, json_t *request, json_t **ret) {
+        const char *sub;
+        int bad = 0;
+
+        sub = request_string(request, "subcommand", &bad);
+        if (bad || !sub)
+                return result_fail(ret, EXIT_USAGE, "missing_subcommand", "say seal, list or build");
+        if (streq(sub, "seal"))
+                return template_seal(c, request, ret);
+        if (streq(sub, "list"))
+                return template_list(c, request, ret);
+        if (streq(sub, "build"))
+                return template_build(c, request, ret);
+        return result_fail(ret, EXIT_USAGE, "unknown_subcommand", "unknown subcommand: say seal, list or build");
+}

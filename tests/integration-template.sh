@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# integration-template.sh: vumaerp-template against a private PostgreSQL and the Odoo stand-in —
+# sealing the real Kenya database as tpl_ke (a template without connections, open sessions ended,
+# renamed with its filestore, recorded with its Odoo version and modules), the refusals (bad
+# input, not Odoo's, not Odoo at all, a tenant, Ghana's USD company), the list, and builds through
+# Odoo's JSON-RPC database manager: Nigeria as it comes, Ghana with its currency set to GHS.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
+
+TEMPLATE="$BUILD_DIR/bin/vumaerp-template"
+[ -x "$TEMPLATE" ] || { echo "FAIL: $TEMPLATE is not built" >&2; exit 1; }
+command -v jq >/dev/null || skip "jq is not installed"
+for cc in ke gh ng; do
+        [ -f "$FIXTURES_DIR/odoo17/tpl_$cc.pgdump" ] || skip "no Odoo fixture at $FIXTURES_DIR/odoo17/tpl_$cc.pgdump"
+done
+odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+
+pg_start
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-template.XXXXXX")
+pg_on_exit "rm -rf '$tmp'"
+write_test_config "$tmp/conf"
+CONF="$tmp/conf/vumaerp.yaml"
+odoo_start "master-$RANDOM-$RANDOM"
+# The Odoo section: the stand-in's URL and its master password, as a credential file name.
+mkdir -p "$tmp/creds"
+cp "$ODOO_MASTER_FILE" "$tmp/creds/odoo-master"
+sed -i "s|^odoo:\$|odoo:\n  url: $ODOO_URL\n  master_password_file: odoo-master|" "$CONF"
+export CREDENTIALS_DIRECTORY="$tmp/creds"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run_tool() {
+        RC=0
+        OUT=$("$@" 2>"$tmp/stderr") || RC=$?
+}
+expect() { # expect RC JQ-FILTER DESCRIPTION
+        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
+        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
+}
+tpl() { run_tool "$TEMPLATE" --config "$CONF" "$@"; }
+restore() { # restore FIXTURE-COUNTRY DB: as Odoo's role, like Odoo's own restore
+        pg_psql postgres "CREATE DATABASE $2 OWNER odoo"
+        pg_restore --no-owner --no-acl --role=odoo -U odoo -d "$2" "$FIXTURES_DIR/odoo17/tpl_$1.pgdump"
+}
+catalog() { pg_psql postgres "SELECT datistemplate || ':' || datallowconn FROM pg_database WHERE datname = '$1'"; }
+databases() { pg_psql postgres "SELECT string_agg(datname || ':' || datistemplate || ':' || datallowconn, ',' ORDER BY datname) FROM pg_database"; }
+
+echo "# the Kenya database, restored"
+restore ke kenya_src
+ke_modules=$(pg_psql kenya_src "SELECT count(*) FROM ir_module_module WHERE state = 'installed'")
+ke_version=$(pg_psql kenya_src "SELECT latest_version FROM ir_module_module WHERE name = 'base'")
+[ "$ke_modules" = 43 ] || fail "the Kenya fixture has $ke_modules modules installed, its README says 43"
+mkdir -p "$tmp/conf/filestore/filestore/kenya_src/3f"
+echo attachment >"$tmp/conf/filestore/filestore/kenya_src/3f/3f00"
+
+echo "# refusals change nothing"
+pg_psql postgres "CREATE DATABASE not_odoo OWNER odoo"
+pg_psql postgres "CREATE DATABASE postgres_owned"
+pg_psql postgres "CREATE DATABASE a_tenant OWNER odoo"
+pg_psql vumaerp "INSERT INTO tenants (db_name, country) VALUES ('a_tenant', 'ke')" 2>/dev/null ||
+        { tpl list; pg_psql vumaerp "INSERT INTO tenants (db_name, country) VALUES ('a_tenant', 'ke')"; }
+before=$(databases)
+tpl seal
+expect 64 '.success == false and .code == "missing_country"' "seal without a country"
+tpl seal zz kenya_src
+expect 65 '.code == "unknown_country"' "an unknown country"
+tpl seal kenya
+expect 65 '.code == "unknown_country"' "a country name instead of its code"
+for name in 'Kenya_src' 'x' "kenya'; DROP DATABASE kenya_src; --" 'postgres' 'template1' 'vumaerp' 'tpl_ng'; do
+        tpl seal ke "$name"
+        expect 65 '.code == "invalid_db_name"' "seal ke '$name'"
+done
+run_tool "$TEMPLATE" --config "$CONF" --json <<<'{"subcommand":"seal","country":"ke","database":5}'
+expect 65 '.code == "invalid_db_name"' "database given as a number"
+tpl seal ke no_such_db
+expect 66 '.code == "no_such_database"' "a database that does not exist"
+tpl seal ke postgres_owned
+expect 65 '.code == "not_owned_by_odoo"' "a database the Odoo role does not own"
+tpl seal ke not_odoo
+expect 65 '.code == "not_odoo"' "a database without Odoo's tables"
+tpl seal ke a_tenant
+expect 73 '.code == "is_tenant"' "a tenant"
+tpl frobnicate
+expect 64 '.code == "unknown_subcommand"' "an unknown subcommand"
+[ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
+
+echo "# seal the Kenya database as tpl_ke, with a session open on it"
+psql -X -q -d kenya_src -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+sleeper=$!
+for i in $(seq 1 100); do
+        [ "$(pg_psql postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kenya_src'")" -ge 1 ] && break
+        sleep 0.05
+done
+tpl seal ke kenya_src
+expect 0 ".success == true and .country == \"ke\" and .template_db == \"tpl_ke\" and .source_db == \"kenya_src\"
+          and .odoo_version == \"$ke_version\" and (.odoo_version | startswith(\"17.0\"))
+          and .module_count == 43 and (.modules | length) == 43 and (.modules | index(\"l10n_ke\")) != null
+          and .currency == \"KES\" and .changed == true
+          and (.sealed_at | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$\"))" "seal ke kenya_src"
+rc=0; wait "$sleeper" || rc=$?
+[ "$rc" != 0 ] || fail "the open session on kenya_src was not ended"
+[ "$(catalog tpl_ke)" = "true:false" ] || fail "tpl_ke is not a template without connections: $(catalog tpl_ke)"
+[ -z "$(catalog kenya_src)" ] || fail "kenya_src still exists"
+[ "$(pg_psql postgres "SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'tpl_ke'")" = odoo ] ||
+        fail "tpl_ke is no longer owned by odoo"
+[ -f "$tmp/conf/filestore/filestore/tpl_ke/3f/3f00" ] && [ ! -e "$tmp/conf/filestore/filestore/kenya_src" ] ||
+        fail "the filestore did not move with the database"
+row=$(pg_psql vumaerp "SELECT db_name, source_db, odoo_version, module_count, jsonb_array_length(modules), currency FROM templates WHERE country = 'ke'")
+[ "$row" = "tpl_ke|kenya_src|$ke_version|43|43|KES" ] || fail "the registry's row: $row"
+psql -X -q -d tpl_ke -c "SELECT 1" >/dev/null 2>&1 && fail "tpl_ke accepts connections"
+[ "$(pg_psql vumaerp "SELECT outcome FROM operations WHERE action = 'template_seal' AND db_name = 'tpl_ke' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1")" = ok ] ||
+        fail "the seal is not in the operations journal"
+
+tpl seal ke
+expect 0 '.success == true and .changed == false and .template_db == "tpl_ke" and .module_count == 43' "sealing the sealed template again"
+[ "$(catalog tpl_ke)" = "true:false" ] || fail "tpl_ke changed on a repeated seal"
+
+echo "# Ghana: Odoo 17 gave the company USD; seal refuses it"
+restore gh ghana_src
+tpl seal gh ghana_src
+expect 65 '.code == "currency_mismatch" and (.error | contains("USD")) and (.error | contains("GHS"))' "seal gh with USD"
+[ "$(catalog ghana_src)" = "false:true" ] || fail "ghana_src was changed by a refused seal: $(catalog ghana_src)"
+[ -z "$(catalog tpl_gh)" ] || fail "tpl_gh exists after a refused seal"
+# Kenya's database is not Nigeria's template either (its modules and currency are Kenya's).
+restore ke kenya_two
+tpl seal ng kenya_two
+expect 65 '.code == "modules_missing" and (.error | contains("l10n_ng"))' "Kenya's database as Nigeria's template"
+tpl seal ke kenya_two
+expect 73 '.code == "template_exists"' "a second Kenya template while tpl_ke exists"
+[ "$(catalog kenya_two)" = "false:true" ] || fail "kenya_two was changed by a refused seal"
+
+echo "# list"
+tpl list
+expect 0 '.success == true and .count == 6 and ([.templates[].country] == ["ke","ng","gh","ug","tz","rw"])' "list: every country, in config order"
+expect 0 ".templates[0] | .state == \"sealed\" and .template_db == \"tpl_ke\" and .odoo_version == \"$ke_version\"
+          and .module_count == 43 and .size_bytes > 20000000 and (.size | length) > 0 and .sealed_at != null" "list: Kenya"
+expect 0 '.templates[1] | .state == "missing" and .size_bytes == null and .odoo_version == null' "list: Nigeria before its build"
+pg_psql postgres "CREATE DATABASE tpl_ug OWNER odoo"
+tpl list
+expect 0 '.templates[3] | .state == "unsealed" and .module_count == null' "list: an unsealed Uganda template"
+pg_psql postgres "DROP DATABASE tpl_ug"
+
+echo "# build Nigeria through Odoo's database manager"
+tpl build ng
+expect 0 '.success == true and .template_db == "tpl_ng" and .source_db == "tpl_ng_build" and .module_count == 44
+          and .currency == "NGN" and .currency_fixed_from == null and (.modules | index("l10n_ng")) != null' "build ng"
+[ "$(catalog tpl_ng)" = "true:false" ] || fail "tpl_ng is not sealed"
+[ -z "$(catalog tpl_ng_build)" ] || fail "tpl_ng_build is left"
+tpl build ng
+expect 73 '.code == "template_exists"' "building a template that exists"
+
+echo "# build Ghana: the currency is set to GHS"
+tpl build gh
+expect 0 '.success == true and .template_db == "tpl_gh" and .currency == "GHS" and .currency_fixed_from == "USD"' "build gh"
+[ "$(catalog tpl_gh)" = "true:false" ] || fail "tpl_gh is not sealed"
+
+echo "# failed builds leave nothing behind"
+before=$(databases)
+echo "not-the-master" >"$tmp/creds/odoo-master"
+tpl build ug
+expect 78 '.code == "odoo_master_password_refused"' "a wrong master password"
+rm "$tmp/creds/odoo-master"
+tpl build ug
+expect 78 '.code == "odoo_not_configured"' "a missing master password file"
+cp "$ODOO_MASTER_FILE" "$tmp/creds/odoo-master"
+tpl build tz
+expect 70 '.code == "odoo_error" and (.error | contains("TZ"))' "a country the stand-in has no database for"
+odoo_stop
+tpl build ug
+expect 69 '.code == "odoo_unavailable"' "Odoo down"
+[ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
+
+echo "PASS"

@@ -1,0 +1,375 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""tests/odoo-standin.py: a stand-in for a running Odoo 17 server's /jsonrpc, for the tests.
+
+It answers what vumaerp asks Odoo, the way Odoo 17.0 does, against the real databases in the test
+PostgreSQL (connecting as the Odoo role, like Odoo):
+  common.version, common.authenticate (the res_users row and passlib's CryptContext, as
+  res.users._check_credentials does; a successful login writes res_users_log, as
+  _update_last_login does), db.server_version, db.list (odoo/service/db.py list_dbs' query),
+  db.db_exist, db.create_database (the master password checked first; since it cannot install
+  Odoo, it restores the country's fixture $FIXTURES_DIR/odoo17/tpl_<cc>.pgdump and sets the
+  admin's login and password), object.execute_kw on ir.module.module (search, search_read, read,
+  button_immediate_install: the modules are marked installed), with security.check first.
+Errors have Odoo's shape: {"jsonrpc": "2.0", "id": …, "error": {"code": 200, "message":
+"Odoo Server Error", "data": {"name": "<module>.<class>", "message": str(exc), "debug": traceback,
+"arguments": exc.args, "context": {}}}}, HTTP status 200.
+
+Usage: odoo-standin.py --port N --db-user odoo --master-password-file F [--fixtures-dir D]
+PostgreSQL is found through libpq's environment (PGHOST, PGPORT). Debian: python3-psycopg2,
+python3-passlib.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import psycopg2
+from passlib.context import CryptContext
+
+# odoo/release.py
+VERSION_INFO = (17, 0, 0, "final", 0, "")
+SERIE = "17.0"
+VERSION = "17.0"
+
+# res.users._crypt_context() in Odoo 17.
+CRYPT = CryptContext(["pbkdf2_sha512", "plaintext"], deprecated=["plaintext"],
+                     pbkdf2_sha512__rounds=600_000)
+
+MAX_BODY = 1024 * 1024
+
+
+class AccessDenied(Exception):
+    """odoo.exceptions.AccessDenied"""
+    def __init__(self, message="Access Denied"):
+        super().__init__(message)
+
+
+AccessDenied.__module__ = "odoo.exceptions"
+
+
+class UserError(Exception):
+    pass
+
+
+UserError.__module__ = "odoo.exceptions"
+
+
+class DatabaseExists(Warning):
+    pass
+
+
+DatabaseExists.__module__ = "odoo.service.db"
+
+ARGS = None
+
+
+def connect(db):
+    conn = psycopg2.connect(dbname=db, user=ARGS.db_user, application_name="odoo-standin")
+    return conn
+
+
+# --- common -------------------------------------------------------------------------------
+
+def common_version():
+    return {
+        "server_version": VERSION,
+        "server_version_info": list(VERSION_INFO),
+        "server_serie": SERIE,
+        "protocol_version": 1,
+    }
+
+
+def check_credentials(cr, uid, password):
+    """res.users._check_credentials: the stored hash verified (and upgraded) with the context."""
+    if not password:
+        raise AccessDenied()
+    cr.execute("SELECT COALESCE(password, '') FROM res_users WHERE id = %s", (uid,))
+    row = cr.fetchone()
+    hashed = row[0] if row else ""
+    valid, replacement = CRYPT.verify_and_update(password, hashed)
+    if replacement is not None:
+        cr.execute("UPDATE res_users SET password = %s WHERE id = %s", (replacement, uid))
+    if not valid:
+        raise AccessDenied()
+
+
+def common_authenticate(db, login, password, user_agent_env=None):
+    # odoo.registry(db): a database that refuses connections raises psycopg2's OperationalError,
+    # which is not AccessDenied and reaches the client as an error.
+    conn = connect(db)
+    try:
+        with conn:
+            with conn.cursor() as cr:
+                try:
+                    if not password:
+                        raise AccessDenied()
+                    # _get_login_domain: [('login', '=', login)], active_test on; order by id.
+                    cr.execute("SELECT id FROM res_users WHERE login = %s AND active ORDER BY id LIMIT 1", (login,))
+                    row = cr.fetchone()
+                    if not row:
+                        raise AccessDenied()
+                    uid = row[0]
+                    check_credentials(cr, uid, password)
+                    # _update_last_login
+                    cr.execute("INSERT INTO res_users_log (create_uid, create_date, write_uid, write_date)"
+                               " VALUES (%s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')", (uid, uid))
+                    return uid
+                except AccessDenied:
+                    # exp_authenticate turns AccessDenied into False.
+                    return False
+    finally:
+        conn.close()
+
+
+# --- db -------------------------------------------------------------------------------------
+
+def check_super(passwd):
+    with open(ARGS.master_password_file, encoding="utf-8") as f:
+        master = f.read().rstrip("\r\n")
+    # config.verify_admin_password: admin_passwd may be stored plain or hashed.
+    if passwd and CRYPT.verify_and_update(passwd, master)[0]:
+        return True
+    raise AccessDenied()
+
+
+def db_list(*_):
+    # odoo/service/db.py list_dbs (db_template defaults to template0).
+    templates_list = tuple({"postgres", "template0"})
+    conn = connect("postgres")
+    try:
+        with conn.cursor() as cr:
+            cr.execute("select datname from pg_database where datdba=(select usesysid from pg_user where usename=current_user)"
+                       " and not datistemplate and datallowconn and datname not in %s order by datname", (templates_list,))
+            return [name for (name,) in cr.fetchall()]
+    finally:
+        conn.close()
+
+
+def db_exist(name):
+    try:
+        connect(name).close()
+        return True
+    except psycopg2.Error:
+        return False
+
+
+def db_create_database(db_name, demo, lang, user_password="admin", login="admin", country_code=None, phone=None):
+    conn = connect("postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db_name,))
+            if cr.fetchone():
+                raise DatabaseExists("database %r already exists!" % (db_name,))
+            fixture = os.path.join(ARGS.fixtures_dir, "odoo17", "tpl_%s.pgdump" % (country_code or "").lower())
+            if not country_code or not os.path.isfile(fixture):
+                raise UserError("the stand-in has no fixture for country %r" % (country_code,))
+            cr.execute('CREATE DATABASE "%s" ENCODING \'unicode\' LC_COLLATE \'C\' TEMPLATE template0'
+                       % db_name.replace('"', '""'))
+    finally:
+        conn.close()
+
+    pg_restore = shutil.which("pg_restore", path=os.environ.get("PG_BIN", "") + os.pathsep + os.environ.get("PATH", ""))
+    p = subprocess.run([pg_restore, "--no-owner", "--no-acl", "--role", ARGS.db_user, "-U", ARGS.db_user,
+                        "-d", db_name, fixture], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise UserError("restoring %s failed: %s" % (fixture, p.stderr.strip()))
+
+    conn = connect(db_name)
+    try:
+        with conn, conn.cursor() as cr:
+            # _initialize_db: the admin's login and password, the company's country and phone.
+            cr.execute("UPDATE res_users SET login = %s, password = %s WHERE id = 2",
+                       (login, CRYPT.hash(user_password)))
+            cr.execute("UPDATE res_partner p SET country_id = c.id, phone = coalesce(%s, p.phone)"
+                       "  FROM res_company co, res_country c"
+                       " WHERE co.id = 1 AND p.id = co.partner_id AND c.code = %s",
+                       (phone or None, country_code.upper()))
+    finally:
+        conn.close()
+    return True
+
+
+# --- object ---------------------------------------------------------------------------------
+
+MODULE_FIELDS = {"id", "name", "state", "latest_version", "shortdesc", "author", "application"}
+
+
+def domain_sql(domain):
+    where, params = [], []
+    for leaf in domain or []:
+        if leaf in ("&",):
+            continue
+        field, op, value = leaf
+        if field not in MODULE_FIELDS:
+            raise ValueError("Invalid field %r on model 'ir.module.module'" % (field,))
+        if op == "=":
+            where.append('"%s" = %%s' % field)
+            params.append(value)
+        elif op == "!=":
+            where.append('"%s" IS DISTINCT FROM %%s' % field)
+            params.append(value)
+        elif op == "in":
+            where.append('"%s" = ANY(%%s)' % field)
+            params.append(list(value))
+        else:
+            raise ValueError("Invalid leaf %r" % (leaf,))
+    return (" AND ".join(where) or "TRUE"), params
+
+
+def module_call(cr, method, args, kwargs):
+    if method == "search":
+        where, params = domain_sql(args[0] if args else kwargs.get("domain"))
+        cr.execute("SELECT id FROM ir_module_module WHERE %s ORDER BY name, id" % where, params)
+        return [r[0] for r in cr.fetchall()]
+    if method in ("search_read", "read"):
+        if method == "read":
+            ids = args[0]
+            where, params = "id = ANY(%s)", [list(ids)]
+            fields = (args[1] if len(args) > 1 else kwargs.get("fields")) or ["name", "state", "latest_version"]
+        else:
+            where, params = domain_sql(args[0] if args else kwargs.get("domain"))
+            fields = (args[1] if len(args) > 1 else kwargs.get("fields")) or ["name", "state", "latest_version"]
+        fields = [f for f in fields if f in MODULE_FIELDS and f != "id"]
+        cols = ", ".join(['"%s"' % f for f in ["id"] + fields])
+        cr.execute("SELECT %s FROM ir_module_module WHERE %s ORDER BY name, id" % (cols, where), params)
+        out = []
+        for row in cr.fetchall():
+            rec = {"id": row[0]}
+            for f, v in zip(fields, row[1:]):
+                rec[f] = v if v is not None else False
+            out.append(rec)
+        return out
+    if method == "button_immediate_install":
+        ids = list(args[0])
+        cr.execute("SELECT count(*) FROM ir_module_module WHERE id = ANY(%s)", (ids,))
+        if cr.fetchone()[0] != len(set(ids)):
+            raise UserError("Record does not exist or has been deleted.")
+        cr.execute("UPDATE ir_module_module m SET state = 'installed',"
+                   "       latest_version = coalesce(m.latest_version, b.latest_version)"
+                   "  FROM ir_module_module b WHERE b.name = 'base' AND m.id = ANY(%s)", (ids,))
+        return {"type": "ir.actions.client", "tag": "reload", "params": {}}
+    raise AttributeError("The method '%s' does not exist on the model 'ir.module.module'" % (method,))
+
+
+def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
+    conn = connect(db)
+    try:
+        with conn, conn.cursor() as cr:
+            # odoo.service.security.check → res.users.check → _check_credentials
+            cr.execute("SELECT 1 FROM res_users WHERE id = %s AND active", (uid,))
+            if not cr.fetchone():
+                raise AccessDenied()
+            check_credentials(cr, uid, passwd)
+            if model != "ir.module.module":
+                raise UserError("Object %s doesn't exist" % (model,))
+            return module_call(cr, method, args or [], kw or {})
+    finally:
+        conn.close()
+
+
+SERVICES = {
+    "common": {"version": lambda *a: common_version(), "authenticate": common_authenticate},
+    "db": {"server_version": lambda *a: VERSION, "list": db_list, "db_exist": db_exist,
+           "create_database": db_create_database},
+    "object": {"execute_kw": object_execute_kw},
+}
+# odoo/service/db.py dispatch: every method but these takes the master password first.
+DB_UNPROTECTED = {"db_exist", "list", "list_lang", "server_version"}
+
+
+def dispatch(service, method, args):
+    try:
+        fn = SERVICES[service][method]
+    except KeyError:
+        raise KeyError(method if service in SERVICES else service)
+    if service == "db" and method not in DB_UNPROTECTED:
+        if not args:
+            raise AccessDenied()
+        check_super(args[0])
+        args = args[1:]
+    return fn(*args)
+
+
+def serialize_exception(exc):
+    # odoo/http.py serialize_exception
+    cls = type(exc)
+    module = cls.__module__
+    return {
+        "name": "%s.%s" % (module, cls.__name__) if module and module != "builtins" else cls.__name__,
+        "debug": "".join(traceback.format_exception(exc)),
+        "message": str(exc),
+        "arguments": [str(a) for a in exc.args],
+        "context": {},
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "Werkzeug/2.0.2"
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, fmt, *args):
+        if ARGS.verbose:
+            sys.stderr.write("odoo-standin: " + (fmt % args) + "\n")
+
+    def answer(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.answer(404, {"error": "not found"})
+
+    def do_POST(self):
+        if self.path != "/jsonrpc":
+            return self.answer(404, {"error": "not found"})
+        n = int(self.headers.get("Content-Length") or 0)
+        if n > MAX_BODY:
+            return self.answer(413, {"error": "too large"})
+        try:
+            req = json.loads(self.rfile.read(n))
+            params = req["params"]
+            rid = req.get("id")
+        except Exception:
+            return self.answer(400, {"error": "bad request"})
+        if ARGS.verbose:
+            # Never the arguments: they hold passwords.
+            sys.stderr.write("odoo-standin: %s.%s\n" % (params.get("service"), params.get("method")))
+        try:
+            result = dispatch(params.get("service"), params.get("method"), list(params.get("args") or []))
+            self.answer(200, {"jsonrpc": "2.0", "id": rid, "result": result})
+        except Exception as exc:  # odoo/http.py JsonRPCDispatcher.handle_error
+            self.answer(200, {"jsonrpc": "2.0", "id": rid,
+                              "error": {"code": 200, "message": "Odoo Server Error",
+                                        "data": serialize_exception(exc)}})
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--db-user", default="odoo")
+    p.add_argument("--master-password-file", required=True)
+    p.add_argument("--fixtures-dir", default=os.environ.get("FIXTURES_DIR", ""))
+    p.add_argument("--verbose", action="store_true")
+    ARGS = p.parse_args()
+    httpd = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    httpd.daemon_threads = True
+    sys.stderr.write("odoo-standin: listening on 127.0.0.1:%d\n" % ARGS.port)
+    sys.stderr.flush()
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
