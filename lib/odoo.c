@@ -29,6 +29,7 @@ void odoo_secret_free(char *s) {
 typedef struct Buffer {
         char *data;
         size_t size;
+        size_t allocated;
         bool too_large;
 } Buffer;
 
@@ -46,13 +47,22 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
                 b->too_large = true;
                 return 0;   /* curl aborts the transfer with CURLE_WRITE_ERROR */
         }
-        p = realloc(b->data, b->size + n + 1);
-        if (!p)
-                return 0;
-        memcpy(p + b->size, ptr, n);
+        if (b->size + n + 1 > b->allocated) {
+                /* Doubling: answers arrive in 16 KiB pieces, and one realloc per piece would copy
+                 * a large answer hundreds of times. */
+                size_t want = b->allocated ? b->allocated : 16384;
+
+                while (want < b->size + n + 1)
+                        want *= 2;
+                p = realloc(b->data, want);
+                if (!p)
+                        return 0;
+                b->data = p;
+                b->allocated = want;
+        }
+        memcpy(b->data + b->size, ptr, n);
         b->size += n;
-        p[b->size] = '\0';
-        b->data = p;
+        b->data[b->size] = '\0';
         return n;
 }
 
@@ -93,6 +103,7 @@ char *odoo_error_message(json_t *error) {
         json_t *data = json_object_get(error, "data");
         const char *name = json_string_value(json_object_get(data, "name"));
         const char *msg = json_string_value(json_object_get(data, "message"));
+        _cleanup_free_ char *text = NULL;
         char *out;
         int k;
 
@@ -102,10 +113,14 @@ char *odoo_error_message(json_t *error) {
                 msg = json_string_value(json_object_get(error, "message"));
         if (isempty(msg))
                 msg = "unknown error";
+        text = strdup(msg);
+        if (!text)
+                return NULL;
+        clean_line(text);
         if (!isempty(name))
-                k = asprintf(&out, "%s (%s)", msg, name);
+                k = asprintf(&out, "%s (%s)", text, name);
         else
-                k = asprintf(&out, "%s", msg);
+                k = asprintf(&out, "%s", text);
         if (k < 0)
                 return NULL;
         clean_line(out);

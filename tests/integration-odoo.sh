@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# integration-odoo.sh: vumaerp's JSON-RPC client (tests/test-odoo with ODOO_TEST_URL) against the
+# Odoo 17 stand-in serving a real Odoo database restored from the fixtures: version, logging in
+# with the right and a wrong password, db.list, execute_kw, and the error Odoo gives for a
+# suspended database; plus the stand-in's raw answers checked with curl, so that the stand-in
+# itself is held to Odoo's shapes.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
+
+TEST_ODOO="$BUILD_DIR/tests/test-odoo"
+[ -x "$TEST_ODOO" ] || { echo "FAIL: $TEST_ODOO is not built" >&2; exit 1; }
+command -v jq >/dev/null || skip "jq is not installed"
+fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+[ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
+odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+pg_start
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-odoo.XXXXXX")
+pg_on_exit "rm -rf '$tmp'"
+write_test_config "$tmp/conf"
+pg_psql postgres "CREATE DATABASE kenya_co OWNER odoo"
+pg_restore --no-owner --no-acl --role=odoo -U odoo -d kenya_co "$fixture"
+pg_psql postgres "CREATE DATABASE gone_co OWNER odoo"
+pg_psql postgres "ALTER DATABASE gone_co ALLOW_CONNECTIONS false"
+pg_psql postgres "CREATE DATABASE someone_elses"
+odoo_start
+
+echo "# the stand-in's answers, raw"
+out=$(odoo_rpc common version '[]')
+jq -e '.jsonrpc == "2.0" and .id == 7 and .result.server_version == "17.0"
+       and .result.server_version_info == [17, 0, 0, "final", 0, ""] and .result.protocol_version == 1' <<<"$out" >/dev/null ||
+        fail "common.version: $out"
+out=$(odoo_rpc db list '[]')
+jq -e '.result == ["kenya_co"]' <<<"$out" >/dev/null || fail "db.list (only odoo's databases that accept connections): $out"
+logins=$(pg_psql kenya_co "SELECT count(*) FROM res_users_log")
+out=$(odoo_rpc common authenticate '["kenya_co", "admin", "adminpw", {}]')
+jq -e '.result == 2' <<<"$out" >/dev/null || fail "authenticate: $out"
+[ "$(pg_psql kenya_co "SELECT count(*) FROM res_users_log")" = $((logins + 1)) ] || fail "a login is not in res_users_log"
+out=$(odoo_rpc common authenticate '["kenya_co", "admin", "adminPW", {}]')
+jq -e '.result == false' <<<"$out" >/dev/null || fail "authenticate with a wrong password: $out"
+# A hash the stand-in has never seen: the one in the database is what decides.
+pg_psql kenya_co "UPDATE res_users SET password = (SELECT password FROM res_users WHERE id = 1) WHERE id = 2"
+out=$(odoo_rpc common authenticate '["kenya_co", "admin", "adminpw", {}]')
+jq -e '.result == false' <<<"$out" >/dev/null || fail "authenticate against another hash: $out"
+"$(odoo_python)" -c 'import sys; from passlib.hash import pbkdf2_sha512; print(pbkdf2_sha512.using(rounds=600000).hash(sys.argv[1]))' adminpw >"$tmp/hash"
+pg_psql kenya_co "UPDATE res_users SET password = '$(cat "$tmp/hash")' WHERE id = 2"
+out=$(odoo_rpc common authenticate '["kenya_co", "admin", "adminpw", {}]')
+jq -e '.result == 2' <<<"$out" >/dev/null || fail "authenticate against a fresh hash: $out"
+out=$(odoo_rpc common authenticate '["gone_co", "admin", "adminpw", {}]')
+jq -e '.result == null and .error.code == 200 and .error.message == "Odoo Server Error"
+       and .error.data.name == "psycopg2.OperationalError"
+       and (.error.data.message | contains("database \"gone_co\" is not currently accepting connections"))
+       and (.error.data.debug | startswith("Traceback"))' <<<"$out" >/dev/null || fail "a suspended database: $out"
+out=$(odoo_rpc object execute_kw '["kenya_co", 2, "wrong", "ir.module.module", "search", [[]]]')
+jq -e '.error.data.name == "odoo.exceptions.AccessDenied" and .error.data.message == "Access Denied"' <<<"$out" >/dev/null ||
+        fail "execute_kw with a wrong password: $out"
+
+echo "# the client"
+ODOO_TEST_URL="$ODOO_URL" ODOO_TEST_DB=kenya_co ODOO_TEST_SUSPENDED=gone_co "$TEST_ODOO"
+echo "PASS"
