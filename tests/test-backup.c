@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* test-backup: the parts of backup.c that need no PostgreSQL: file names, the sha256 of a file and
+ * the sha256sum-format lines, the .pgpass escaping, and which backups the retention removes. */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "backup.h"
+#include "macro.h"
+#include "tests.h"
+
+static void test_file_name(void) {
+        _cleanup_free_ char *a = backup_file_name("acme_ltd", 1715065689, 1);  /* 2024-05-07T07:08:09Z */
+        _cleanup_free_ char *b = backup_file_name("acme_ltd", 1715065689, 2);
+        _cleanup_free_ char *c = backup_file_name("x1", 0, 1);
+        _cleanup_free_ char *d = backup_file_name("acme_ltd", 1715065689, 0);
+
+        CHECK_STR(a, "acme_ltd-20240507T070809Z.dump");
+        CHECK_STR(b, "acme_ltd-20240507T070809Z-2.dump");
+        CHECK_STR(c, "x1-19700101T000000Z.dump");
+        CHECK_STR(d, a);
+        /* The tenant is everything before the first '-': a db_name never holds one. */
+        CHECK(a && strchr(a, '-') - a == (long) strlen("acme_ltd"));
+}
+
+static void write_file(const char *path, const void *data, size_t n) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return;
+        CHECK_INT(write(fd, data, n), (long long) n);
+        close(fd);
+}
+
+static void test_sha256(void) {
+        char dir[] = "/tmp/test-backup.XXXXXX", hex[65];
+        _cleanup_free_ char *empty = NULL, *abc = NULL, *big = NULL;
+        _cleanup_free_ char *buf = malloc(200000);
+        int64_t size = -1;
+
+        CHECK(mkdtemp(dir) != NULL);
+        CHECK(asprintf(&empty, "%s/empty", dir) > 0);
+        CHECK(asprintf(&abc, "%s/abc", dir) > 0);
+        CHECK(asprintf(&big, "%s/big", dir) > 0);
+        write_file(empty, "", 0);
+        write_file(abc, "abc", 3);
+        /* Larger than one read, so the chunks must be hashed in order. */
+        for (size_t i = 0; i < 200000; i++)
+                buf[i] = (char) ('a' + i % 26);
+        write_file(big, buf, 200000);
+
+        CHECK_INT(backup_sha256_file(empty, hex, &size), 0);
+        CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        CHECK_INT(size, 0);
+        CHECK_INT(backup_sha256_file(abc, hex, &size), 0);
+        CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        CHECK_INT(size, 3);
+        CHECK_INT(backup_sha256_file(big, hex, &size), 0);
+        CHECK_INT(size, 200000);
+        {
+                /* The same bytes hashed by sha256sum, an independent implementation. */
+                _cleanup_free_ char *cmd = NULL;
+                char want[80] = "";
+                FILE *p;
+
+                CHECK(asprintf(&cmd, "sha256sum %s", big) > 0);
+                p = popen(cmd, "r");
+                if (p) {
+                        CHECK(fgets(want, sizeof want, p) != NULL);
+                        pclose(p);
+                        want[64] = '\0';
+                        CHECK_STR(hex, want);
+                }
+        }
+        /* One byte changed changes the hash. */
+        buf[100000] ^= 1;
+        {
+                char other[65];
+                write_file(big, buf, 200000);
+                CHECK_INT(backup_sha256_file(big, other, NULL), 0);
+                CHECK(!streq(other, hex));
+        }
+        CHECK_INT(backup_sha256_file("/nonexistent/x", hex, NULL), -ENOENT);
+
+        unlink(empty);
+        unlink(abc);
+        unlink(big);
+        rmdir(dir);
+}
+
+static void test_sha256_lines(void) {
+        const char *h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        const char *h2 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        _cleanup_free_ char *line = backup_sha256_line(h, "/srv/backups/acme/acme-20240507T070809Z.dump");
+        _cleanup_free_ char *two = NULL;
+        char out[65];
+
+        CHECK_STR(line, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  acme-20240507T070809Z.dump\n");
+        CHECK_INT(backup_sha256_parse(line, "/elsewhere/acme-20240507T070809Z.dump", out), 0);
+        CHECK_STR(out, h);
+        /* A single line naming another file still gives its hash (a renamed copy). */
+        CHECK_INT(backup_sha256_parse(line, "/x/renamed.dump", out), 0);
+        CHECK_STR(out, h);
+        /* Several lines: the one naming the file; binary-mode '*'; upper case; CRLF. */
+        CHECK(asprintf(&two, "%s  other.dump\r\nBA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD *mine.dump\r\n", h2) > 0);
+        CHECK_INT(backup_sha256_parse(two, "/a/mine.dump", out), 0);
+        CHECK_STR(out, h);
+        CHECK_INT(backup_sha256_parse(two, "/a/other.dump", out), 0);
+        CHECK_STR(out, h2);
+        CHECK_INT(backup_sha256_parse(two, "/a/neither.dump", out), -EBADMSG);
+        /* Not a hash. */
+        CHECK_INT(backup_sha256_parse("", "/a/x.dump", out), -EBADMSG);
+        CHECK_INT(backup_sha256_parse("xyz  x.dump\n", "/a/x.dump", out), -EBADMSG);
+        CHECK_INT(backup_sha256_parse("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a  x.dump\n", "/a/x.dump", out), -EBADMSG);
+        CHECK_INT(backup_sha256_parse("ga7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  x.dump\n", "/a/x.dump", out), -EBADMSG);
+}
+
+static void test_pgpass(void) {
+        _cleanup_free_ char *a = backup_pgpass_line("secret");
+        _cleanup_free_ char *b = backup_pgpass_line("a:b\\c::");
+        _cleanup_free_ char *c = backup_pgpass_line("");
+
+        CHECK_STR(a, "*:*:*:*:secret\n");
+        CHECK_STR(b, "*:*:*:*:a\\:b\\\\c\\:\\:\n");
+        CHECK_STR(c, "*:*:*:*:\n");
+}
+
+#define DAY 86400
+
+static void test_prune_select(void) {
+        const time_t now = 1000 * DAY;
+        BackupRecord r[] = {
+                /* active tenant: one old, one within retention */
+                { .id = 1, .db_name = "active_co", .created_at = now - 40 * DAY },
+                { .id = 2, .db_name = "active_co", .created_at = now - 29 * DAY },
+                /* exactly at the retention: older than 30 days means deleted at 30 days */
+                { .id = 3, .db_name = "edge_co", .created_at = now - 30 * DAY },
+                /* terminated 10 days ago: its last backup (made at termination, 10 days ago) is
+                 * young anyway; an older one is deleted */
+                { .id = 4, .db_name = "gone_co", .created_at = now - 50 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
+                { .id = 5, .db_name = "gone_co", .created_at = now - 10 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
+                /* terminated 10 days ago, its newest backup 60 days old: kept until
+                 * terminated_at + retention; the older one goes */
+                { .id = 6, .db_name = "old_co", .created_at = now - 90 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
+                { .id = 7, .db_name = "old_co", .created_at = now - 60 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
+                /* terminated 31 days ago: retention over, its last backup goes too */
+                { .id = 8, .db_name = "long_gone", .created_at = now - 31 * DAY, .tenant_terminated = true, .terminated_at = now - 31 * DAY },
+                /* same time twice: the higher id is the newest */
+                { .id = 9, .db_name = "twin_co", .created_at = now - 60 * DAY, .tenant_terminated = true, .terminated_at = now - DAY },
+                { .id = 10, .db_name = "twin_co", .created_at = now - 60 * DAY, .tenant_terminated = true, .terminated_at = now - DAY },
+        };
+        bool del[ELEMENTSOF(r)];
+        bool want[ELEMENTSOF(r)] = { true, false, true, true, false, true, false, true, true, false };
+        size_t n = backup_prune_select(r, ELEMENTSOF(r), now, 30, del);
+        size_t count = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(r); i++) {
+                if (del[i] != want[i])
+                        fprintf(stderr, "backup id %lld: delete=%d, expected %d\n", (long long) r[i].id, del[i], want[i]);
+                CHECK(del[i] == want[i]);
+                count += want[i];
+        }
+        CHECK_INT(n, count);
+
+        /* A longer retention keeps everything here. */
+        CHECK_INT(backup_prune_select(r, ELEMENTSOF(r), now, 100, del), 0);
+        /* Nothing to choose from. */
+        CHECK_INT(backup_prune_select(r, 0, now, 30, del), 0);
+}
+
+int main(void) {
+        test_file_name();
+        test_sha256();
+        test_sha256_lines();
+        test_pgpass();
+        test_prune_select();
+        return test_exit_status();
+}
