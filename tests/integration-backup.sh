@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# integration-backup.sh: vumaerp-backup against a private PostgreSQL: an on-demand backup of an
+# active and of a suspended tenant (which stays closed to Odoo's role and suspended afterwards),
+# the files (0600, sha256sum format), the registry rows, two backups in one second, the answers for
+# bad input; the repair of a backup window a killed backup left open; and --prune's rules: older
+# than the retention goes, except a terminated tenant's newest backup until its retention ends.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+
+B="$BUILD_DIR/bin"
+for b in backup suspend terminate; do
+        [ -x "$B/vumaerp-$b" ] || { echo "FAIL: $B/vumaerp-$b is not built" >&2; exit 1; }
+done
+command -v jq >/dev/null || skip "jq is not installed"
+
+pg_start
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-backup.XXXXXX")
+pg_on_exit "rm -rf '$tmp'"
+write_test_config "$tmp/conf"
+CONF="$tmp/conf/vumaerp.yaml"
+BACKUPS="$tmp/conf/backups"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+run() {
+        local tool=$1; shift
+        RC=0
+        OUT=$("$B/vumaerp-$tool" --config "$CONF" "$@" 2>"$tmp/stderr") || RC=$?
+}
+run_json() {
+        RC=0
+        OUT=$("$B/vumaerp-$1" --config "$CONF" --json <<<"$2" 2>"$tmp/stderr") || RC=$?
+}
+expect() {
+        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
+        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
+}
+access() { pg_psql postgres "SELECT CASE WHEN datallowconn THEN 't' ELSE 'f' END || ':' || datconnlimit FROM pg_database WHERE datname = '$1'"; }
+reg() { pg_psql vumaerp "$1" | tr -d '\n'; }
+check_backup() { # check_backup JSON-OUT DB: the file the answer names is whole, verified and recorded
+        local path sha size
+        path=$(jq -r .backup.path <<<"$1"); sha=$(jq -r .backup.sha256 <<<"$1"); size=$(jq -r .backup.size_bytes <<<"$1")
+        case "$path" in "$BACKUPS/$2/$2-"*.dump) ;; *) fail "unexpected path $path" ;; esac
+        [ "$(stat -c %a "$path")" = 600 ] || fail "$path is not 0600"
+        [ "$(stat -c %a "$BACKUPS/$2")" = 700 ] || fail "$BACKUPS/$2 is not 0700"
+        [ "$(stat -c %s "$path")" = "$size" ] || fail "size_bytes"
+        [ "$(sha256sum "$path" | cut -d' ' -f1)" = "$sha" ] || fail "sha256"
+        (cd "$BACKUPS/$2" && sha256sum -c --status "$(basename "$path").sha256") || fail "sha256sum -c"
+        pg_restore --list "$path" >/dev/null || fail "pg_restore --list"
+        [ "$(reg "SELECT db_name || ':' || size_bytes || ':' || sha256 FROM backups WHERE path = '$path'")" = "$2:$size:$sha" ] \
+                || fail "the registry row for $path"
+}
+
+pg_psql postgres "CREATE DATABASE acme_ltd OWNER odoo"
+pg_psql acme_ltd "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'kept')"
+pg_psql postgres "CREATE DATABASE susp_co OWNER odoo"
+pg_psql susp_co "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'suspended data')"
+
+echo "# bad input"
+run_json backup '{"db_name": "Bad-Name"}'
+expect 65 '.code == "invalid_db_name"' "malformed name"
+run_json backup '{}'
+expect 64 '.code == "missing_db_name"' "no name"
+run backup nobody_here
+expect 66 '.code == "no_such_tenant"' "absent tenant"
+run_json backup '{"prune": true, "db_name": "acme_ltd"}'
+expect 64 '.success == false' "prune with a name"
+run_json backup '{"prune": "perhaps"}'
+expect 65 '.code == "bad_request"' "prune not a boolean"
+[ ! -e "$BACKUPS/nobody_here" ] || fail "a refused backup made a directory"
+
+echo "# an active tenant"
+run backup acme_ltd
+expect 0 '.success == true and .db_name == "acme_ltd" and .backup.size_bytes > 0' "backup acme_ltd"
+check_backup "$OUT" acme_ltd
+first=$(jq -r .backup.path <<<"$OUT")
+[ "$(reg "SELECT kind FROM backups WHERE path = '$first'")" = manual ] || fail "kind"
+[ "$(access acme_ltd)" = "t:-1" ] || fail "acme_ltd's access changed: $(access acme_ltd)"
+run_json backup '{"db_name": "acme_ltd"}'
+expect 0 '.success == true' "a second backup within the second"
+second=$(jq -r .backup.path <<<"$OUT")
+[ "$first" != "$second" ] || fail "two backups share $first"
+check_backup "$OUT" acme_ltd
+
+echo "# a suspended tenant: dumped, and still suspended"
+run suspend susp_co
+run backup susp_co
+expect 0 '.success == true' "backup susp_co"
+check_backup "$OUT" susp_co
+[ "$(access susp_co)" = "f:-1" ] || fail "susp_co after its backup: $(access susp_co), expected f:-1"
+[ "$(reg "SELECT state FROM tenants WHERE db_name = 'susp_co'")" = suspended ] || fail "registry state"
+[ "$(reg "SELECT count(*) FROM operations WHERE db_name = 'susp_co' AND action = 'backup' AND outcome = 'ok' AND NOT detail ? 'backup_window'")" = 1 ] \
+        || fail "the finished backup still carries its window note"
+pg_restore -f - "$(jq -r .backup.path <<<"$OUT")" | grep -q "suspended data" || fail "the dump lacks the suspended tenant's data"
+
+echo "# a backup killed with the window open is put right by the next action"
+oid=$(pg_psql postgres "SELECT oid FROM pg_database WHERE datname = 'susp_co'")
+pg_psql postgres "ALTER DATABASE susp_co ALLOW_CONNECTIONS true CONNECTION LIMIT 0"
+pg_psql vumaerp "INSERT INTO operations (db_name, action, detail) VALUES ('susp_co', 'backup',
+                 '{\"backup_window\": {\"allow\": false, \"limit\": -1, \"oid\": \"$oid\"}}')"
+msg=$({ psql -X -At -U odoo -d susp_co -c 'SELECT 1' 2>&1 || true; } | sed -n 's/.*FATAL: *//p')
+[ "$msg" = 'too many connections for database "susp_co"' ] || fail "Odoo's role in the open window got: $msg"
+run suspend susp_co
+expect 0 '.success == true and .status == "suspended"' "suspend after the interrupted backup"
+[ "$(access susp_co)" = "f:-1" ] || fail "not repaired: $(access susp_co)"
+[ "$(reg "SELECT outcome FROM operations WHERE db_name = 'susp_co' AND action = 'backup' ORDER BY id DESC LIMIT 1")" = interrupted ] \
+        || fail "the dead operation is not closed as interrupted"
+# A note about another database of the same name (a different oid) is not applied.
+pg_psql vumaerp "INSERT INTO operations (db_name, action, detail) VALUES ('susp_co', 'backup',
+                 '{\"backup_window\": {\"allow\": true, \"limit\": 5, \"oid\": \"1\"}}')"
+run backup susp_co
+expect 0 '.success == true' "backup with a stale note of another oid"
+[ "$(access susp_co)" = "f:-1" ] || fail "a stale note for another database was applied: $(access susp_co)"
+
+echo "# prune"
+run backup --prune
+expect 0 '.success == true and .count == 0 and .deleted == [] and .retention_days == 30' "nothing old yet"
+n_before=$(reg "SELECT count(*) FROM backups")
+# Age the backups: acme_ltd's first 40 days, its second 10 days.
+pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '40 days' WHERE path = '$first'"
+pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '10 days' WHERE path = '$second'"
+# gone_co: terminated 5 days ago; its backup from the termination is 45 days old by now (aged
+# by hand), an older one 60 days: the newest is kept until terminated_at + 30 days.
+pg_psql postgres "CREATE DATABASE gone_co OWNER odoo"
+run backup gone_co
+gone_old=$(jq -r .backup.path <<<"$OUT")
+run terminate gone_co
+expect 0 '.changed == true' "terminate gone_co"
+gone_last=$(jq -r .backup.path <<<"$OUT")
+pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '60 days' WHERE path = '$gone_old';
+                 UPDATE backups SET created_at = now() - interval '45 days' WHERE path = '$gone_last';
+                 UPDATE tenants SET terminated_at = now() - interval '5 days' WHERE db_name = 'gone_co'"
+# long_gone: terminated 31 days ago: its last backup goes too.
+pg_psql postgres "CREATE DATABASE long_gone OWNER odoo"
+run terminate long_gone
+long_last=$(jq -r .backup.path <<<"$OUT")
+pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '31 days' WHERE path = '$long_last';
+                 UPDATE tenants SET terminated_at = now() - interval '31 days' WHERE db_name = 'long_gone'"
+
+run backup --prune
+expect 0 '.success == true and .count == 3' "prune"
+expect 0 "([.deleted[].path] | sort) == ([\"$first\", \"$gone_old\", \"$long_last\"] | sort)" "what prune deleted"
+for p in "$first" "$gone_old" "$long_last"; do
+        [ ! -e "$p" ] && [ ! -e "$p.sha256" ] || fail "$p (or its .sha256) is still there"
+        [ "$(reg "SELECT count(*) FROM backups WHERE path = '$p'")" = 0 ] || fail "$p is still in the registry"
+done
+for p in "$second" "$gone_last"; do
+        [ -f "$p" ] && [ -f "$p.sha256" ] || fail "$p was deleted"
+done
+[ "$(reg "SELECT count(*) FROM backups")" = $(( n_before + 3 - 3 )) ] || fail "registry count after prune"
+
+run backup --prune
+expect 0 '.count == 0' "a second prune finds nothing"
+
+echo "PASS"
