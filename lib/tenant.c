@@ -228,6 +228,81 @@ int tenant_list(const Config *c, json_t *request, json_t **ret) {
         return EXIT_OK;
 }
 
+/* status only: the newest backup the registry knows of, as {"path","created_at","size_bytes"},
+ * or null. Any tenant, whatever its state: a terminated one's backup is the point of it. */
+static int last_backup(PGconn *conn, const char *name, json_t *obj) {
+        _cleanup_pgresult_ PGresult *res = NULL;
+        const char *params[1] = { name };
+        json_t *v;
+
+        res = pg_exec(conn, NULL,
+                      "SELECT path, size_bytes,"
+                      "       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                      "  FROM public.backups WHERE db_name = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+                      1, params);
+        if (!res)
+                return -EIO;
+        if (PQntuples(res) == 0)
+                v = json_null();
+        else
+                v = json_pack("{s:o, s:o, s:o}",
+                              "path", column_string(res, 0, 0),
+                              "created_at", column_string(res, 0, 2),
+                              "size_bytes", column_integer(res, 0, 1));
+        if (!v || json_object_set_new(obj, "last_backup", v) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* status only, and only for an active tenant: what its Odoo database says — internal users,
+ * the last login (res_users_log, written by Odoo at each login), installed modules. Its own
+ * connection, with a statement timeout so a tenant busy with locks cannot hold status up. A
+ * database without Odoo's tables, or one that cannot be reached (suspended meanwhile), gives
+ * nulls: status describes, it does not fail for what it cannot see. */
+static int odoo_activity(const Config *c, const char *name, json_t *obj) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_free_ char *error = NULL;
+        json_t *users = NULL, *last_login = NULL, *modules = NULL;
+        int r = 0;
+
+        if (pg_connect(c, name, &conn, &error) < 0) {
+                log_debug("status %s: cannot read its Odoo database: %s", name, strempty(error));
+                goto out;
+        }
+        res = pg_exec(conn, NULL, "SET statement_timeout = '5s'", 0, NULL);
+        if (!res)
+                goto out;
+        PQclear(res);
+        res = pg_exec(conn, NULL,
+                      "SELECT to_regclass('public.res_users') IS NOT NULL"
+                      "   AND to_regclass('public.res_users_log') IS NOT NULL"
+                      "   AND to_regclass('public.ir_module_module') IS NOT NULL",
+                      0, NULL);
+        if (!res || !streq(PQgetvalue(res, 0, 0), "t"))
+                goto out;
+        PQclear(res);
+        /* Odoo writes create_date as UTC without a time zone. */
+        res = pg_exec(conn, NULL,
+                      "SELECT (SELECT count(*) FROM res_users WHERE active AND NOT coalesce(share, false)),"
+                      "       (SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM res_users_log),"
+                      "       (SELECT count(*) FROM ir_module_module WHERE state = 'installed')",
+                      0, NULL);
+        if (!res)
+                goto out;
+        users = column_integer(res, 0, 0);
+        last_login = column_string(res, 0, 1);
+        modules = column_integer(res, 0, 2);
+out:
+        if (json_object_set_new(obj, "users", users ? users : json_null()) < 0)
+                r = -ENOMEM;
+        if (json_object_set_new(obj, "last_login", last_login ? last_login : json_null()) < 0)
+                r = -ENOMEM;
+        if (json_object_set_new(obj, "installed_modules", modules ? modules : json_null()) < 0)
+                r = -ENOMEM;
+        return r;
+}
+
 int tenant_status(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
@@ -258,6 +333,17 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
 
         out = result_ok();
         if (!out || tenant_fill(c, res, 0, out) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        r = last_backup(conn, name, out);
+        if (r == -EIO)
+                return result_fail(ret, EXIT_SOFTWARE, "database_error", "reading the backups failed: %s", PQerrorMessage(conn));
+        if (r < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        /* A suspended tenant refuses connections, and must not be let in to be counted. */
+        if (streq(PQgetvalue(res, 0, COL_ALLOWCONN), "t") ? odoo_activity(c, name, out) < 0 :
+            (json_object_set_new(out, "users", json_null()) < 0 ||
+             json_object_set_new(out, "last_login", json_null()) < 0 ||
+             json_object_set_new(out, "installed_modules", json_null()) < 0))
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         *ret = TAKE_PTR(out);
         return EXIT_OK;

@@ -4,13 +4,17 @@
 # Odoo 17 stand-in serving a real Odoo database restored from the fixtures: version, logging in
 # with the right and a wrong password, db.list, execute_kw, and the error Odoo gives for a
 # suspended database; plus the stand-in's raw answers checked with curl, so that the stand-in
-# itself is held to Odoo's shapes.
+# itself is held to Odoo's shapes. Then vumaerp-status on that database: what its Odoo says
+# (users, last login, installed modules) and the registry's last backup.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
 
 TEST_ODOO="$BUILD_DIR/tests/test-odoo"
-[ -x "$TEST_ODOO" ] || { echo "FAIL: $TEST_ODOO is not built" >&2; exit 1; }
+STATUS="$BUILD_DIR/bin/vumaerp-status"
+for b in "$TEST_ODOO" "$STATUS"; do
+        [ -x "$b" ] || { echo "FAIL: $b is not built" >&2; exit 1; }
+done
 command -v jq >/dev/null || skip "jq is not installed"
 fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
 [ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
@@ -61,4 +65,40 @@ jq -e '.error.data.name == "odoo.exceptions.AccessDenied" and .error.data.messag
 
 echo "# the client"
 ODOO_TEST_URL="$ODOO_URL" ODOO_TEST_DB=kenya_co ODOO_TEST_SUSPENDED=gone_co "$TEST_ODOO"
+
+echo "# status: what the tenant's Odoo says"
+CONF="$tmp/conf/vumaerp.yaml"
+status() { OUT=$("$STATUS" --config "$CONF" "$1"); }
+want_users=$(pg_psql kenya_co "SELECT count(*) FROM res_users WHERE active AND NOT share")
+want_login=$(pg_psql kenya_co "SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM res_users_log")
+status kenya_co
+jq -e ".success == true and .users == $want_users and .users >= 1 and .installed_modules == 43
+       and .last_login == \"$want_login\" and .last_backup == null" <<<"$OUT" >/dev/null ||
+        fail "status of kenya_co (users $want_users, last login $want_login): $OUT"
+# The numbers are read, not assumed: another internal user, a portal user, a login, a module.
+pg_psql kenya_co "INSERT INTO res_partner (name, active, create_date, write_date) VALUES ('Clerk', true, now(), now()), ('Portal', true, now(), now())"
+pg_psql kenya_co "INSERT INTO res_users (login, partner_id, company_id, active, share, notification_type, create_date, write_date)
+                  SELECT 'clerk', id, 1, true, false, 'email', now(), now() FROM res_partner WHERE name = 'Clerk'"
+pg_psql kenya_co "INSERT INTO res_users (login, partner_id, company_id, active, share, notification_type, create_date, write_date)
+                  SELECT 'portal', id, 1, true, true, 'email', now(), now() FROM res_partner WHERE name = 'Portal'"
+pg_psql kenya_co "UPDATE ir_module_module SET state = 'installed' WHERE name = (SELECT min(name) FROM ir_module_module WHERE state = 'uninstalled')"
+pg_psql kenya_co "INSERT INTO res_users_log (create_uid, create_date, write_uid, write_date) VALUES (2, '2031-02-03 04:05:06', 2, '2031-02-03 04:05:06')"
+pg_psql vumaerp "INSERT INTO backups (db_name, path, size_bytes, created_at) VALUES
+                 ('kenya_co', '/b/kenya_co-1.dump', 100, '2030-01-01 00:00:00+00'),
+                 ('kenya_co', '/b/kenya_co-2.dump', 200, '2030-06-01 12:00:00+00'),
+                 ('other_co', '/b/other_co-9.dump', 900, '2031-01-01 00:00:00+00')"
+status kenya_co
+jq -e ".users == $((want_users + 1)) and .installed_modules == 44 and .last_login == \"2031-02-03T04:05:06Z\"
+       and .last_backup == {path: \"/b/kenya_co-2.dump\", created_at: \"2030-06-01T12:00:00Z\", size_bytes: 200}" <<<"$OUT" >/dev/null ||
+        fail "status of kenya_co after the changes: $OUT"
+
+echo "# status: a database without Odoo, a suspended one"
+pg_psql postgres "CREATE DATABASE plain_co OWNER odoo"
+status plain_co
+jq -e '.success == true and .users == null and .last_login == null and .installed_modules == null' <<<"$OUT" >/dev/null ||
+        fail "status of a database without Odoo: $OUT"
+pg_psql postgres "ALTER DATABASE kenya_co ALLOW_CONNECTIONS false"
+status kenya_co
+jq -e '.success == true and .state == "suspended" and .users == null and .installed_modules == null
+       and .last_backup.path == "/b/kenya_co-2.dump"' <<<"$OUT" >/dev/null || fail "status of a suspended tenant: $OUT"
 echo "PASS"
