@@ -133,16 +133,22 @@ expect 65 '.code == "invalid_reason"' "1,025 characters"
 run unsuspend acme_ltd
 
 echo "# terminate with skip_backup"
+mkdir -p "$tmp/conf/filestore/filestore/legacy_co/ab" "$tmp/conf/filestore/filestore/legacy_co_keep"
+echo attachment >"$tmp/conf/filestore/filestore/legacy_co/ab/abcdef"
 run_json terminate '{"db_name": "legacy_co", "skip_backup": true}'
 expect 0 '.success == true and .status == "terminated" and .changed == true and .backup == null' "terminate skip_backup"
 [ -z "$(access legacy_co)" ] || fail "legacy_co still exists"
 [ ! -e "$BACKUPS/legacy_co" ] || fail "skip_backup made a backup"
+[ ! -e "$tmp/conf/filestore/filestore/legacy_co" ] || fail "legacy_co's filestore is still there"
+[ -d "$tmp/conf/filestore/filestore/legacy_co_keep" ] || fail "another tenant's filestore went too"
 [ "$(reg x "SELECT state || ':' || (terminated_at IS NOT NULL) FROM tenants WHERE db_name = 'legacy_co'")" = "terminated:true" ] \
         || fail "legacy_co's registry after terminate"
 run terminate legacy_co
 expect 0 '.success == true and .changed == false and .status == "terminated"' "a retried terminate is a success"
 
 echo "# backup target unwritable: terminate refused, database intact"
+mkdir -p "$tmp/conf/filestore/filestore/acme_ltd/cd"
+echo attachment >"$tmp/conf/filestore/filestore/acme_ltd/cd/cdef01"
 pg_psql acme_ltd "CREATE TABLE filler AS SELECT g, md5(g::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 30000) g"
 run suspend acme_ltd
 mkdir -p "$tmp/bad"
@@ -169,6 +175,7 @@ else
 fi
 run unsuspend acme_ltd
 [ "$(pg_psql acme_ltd "SELECT count(*) FROM notes")" = 2 ] || fail "acme_ltd lost data"
+[ -f "$tmp/conf/filestore/filestore/acme_ltd/cd/cdef01" ] || fail "a refused terminate removed the filestore"
 [ "$(reg x "SELECT count(*) FROM backups")" = 0 ] || fail "a failed backup was recorded"
 
 echo "# a real Odoo 17 database (Kenya): terminate with a verified backup, then restore"
