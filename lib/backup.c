@@ -370,16 +370,15 @@ static char *tool_stderr(const ToolDir *t, const char *tool) {
         return s;
 }
 
-/* Runs a tool without a shell, in our process group (so the API's deadline kills it with us),
+/* Starts a tool without a shell, in our process group (so the API's deadline kills it with us),
  * stdin and stdout /dev/null, stderr into the private directory. The environment is built here
- * from nothing. Returns its exit status (≥ 0), or a negative errno when it could not run. */
-static int run_tool(const Config *c, const ToolDir *t, const char *path, char *const argv[], char **ret_error) {
+ * from nothing. */
+static int tool_start(const ToolDir *t, const char *path, char *const argv[], pid_t *ret_pid, char **ret_error) {
         _cleanup_free_ char *passenv = NULL;
         char *envp[6];
         size_t k = 0;
         posix_spawn_file_actions_t fa;
-        pid_t pid;
-        int r, wstatus;
+        int r;
 
         if (t->passfile) {
                 if (asprintf(&passenv, "PGPASSFILE=%s", t->passfile) < 0)
@@ -402,27 +401,40 @@ static int run_tool(const Config *c, const ToolDir *t, const char *path, char *c
                 r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, t->errfile,
                                                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
         if (r == 0)
-                r = posix_spawn(&pid, path, &fa, NULL, argv, envp);
+                r = posix_spawn(ret_pid, path, &fa, NULL, argv, envp);
         posix_spawn_file_actions_destroy(&fa);
         if (r != 0) {
                 set_error(ret_error, "cannot run %s: %s", path, strerror(r));
                 return -r;
         }
+        return 0;
+}
+
+/* Waits for it. Returns its exit status (≥ 0; 128 + signal when killed), *ret_error saying why
+ * when not 0, or a negative errno. */
+static int tool_wait(const ToolDir *t, const char *path, pid_t pid, char **ret_error) {
+        _cleanup_free_ char *err = NULL;
+        int wstatus;
+
         while (waitpid(pid, &wstatus, 0) < 0)
                 if (errno != EINTR)
                         return negative_errno();
         if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
                 return 0;
-        {
-                _cleanup_free_ char *err = tool_stderr(t, base_name(path));
-
-                if (WIFEXITED(wstatus))
-                        set_error(ret_error, "%s exited with status %d%s%s", base_name(path), WEXITSTATUS(wstatus),
-                                  err ? ": " : "", strempty(err));
-                else
-                        set_error(ret_error, "%s was killed by signal %d", base_name(path), WTERMSIG(wstatus));
-        }
+        err = tool_stderr(t, base_name(path));
+        if (WIFEXITED(wstatus))
+                set_error(ret_error, "%s exited with status %d%s%s", base_name(path), WEXITSTATUS(wstatus),
+                          err ? ": " : "", strempty(err));
+        else
+                set_error(ret_error, "%s was killed by signal %d", base_name(path), WTERMSIG(wstatus));
         return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+static int run_tool(const ToolDir *t, const char *path, char *const argv[], char **ret_error) {
+        pid_t pid;
+        int r = tool_start(t, path, argv, &pid, ret_error);
+
+        return r < 0 ? r : tool_wait(t, path, pid, ret_error);
 }
 
 /* The connection options every tool gets: the ones vumaerp itself uses (pg.c). */
@@ -583,7 +595,7 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
                 k = connection_args(c, argv, k, &conn_args);
                 argv[k++] = db_arg;
                 argv[k] = NULL;
-                r = run_tool(c, &t, pg_dump, argv, ret_error);
+                r = run_tool(&t, pg_dump, argv, ret_error);
                 if (r != 0) {
                         r = r < 0 ? r : -EIO;
                         goto fail;
@@ -596,20 +608,28 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
                 goto fail;
         }
         {
+                /* pg_restore reads the table of contents while we hash the whole file: the two
+                 * checks overlap rather than add up. */
                 char *argv[] = { (char *) "pg_restore", (char *) "--list", (char *) "--file=/dev/null", partial, NULL };
+                pid_t pid;
+                int hashed;
 
-                r = run_tool(c, &t, pg_restore, argv, ret_error);
+                r = tool_start(&t, pg_restore, argv, &pid, ret_error);
+                if (r < 0)
+                        goto fail;
+                hashed = backup_sha256_file(partial, hex, &size);
+                r = tool_wait(&t, pg_restore, pid, ret_error);
                 if (r != 0) {
                         if (r > 0)
                                 set_error(ret_error, "the dump does not read back: pg_restore --list exited with status %d", r);
                         r = r < 0 ? r : -EBADMSG;
                         goto fail;
                 }
-        }
-        r = backup_sha256_file(partial, hex, &size);
-        if (r < 0) {
-                set_error(ret_error, "cannot read back %s: %s", partial, strerror(-r));
-                goto fail;
+                if (hashed < 0) {
+                        r = hashed;
+                        set_error(ret_error, "cannot read back %s: %s", partial, strerror(-r));
+                        goto fail;
+                }
         }
         if (rename(partial, final) < 0) {
                 r = negative_errno();
@@ -1051,7 +1071,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 argv[k++] = db_arg;
                 argv[k++] = (char *) path;
                 argv[k] = NULL;
-                r = run_tool(c, &t, pg_restore, argv, &error);
+                r = run_tool(&t, pg_restore, argv, &error);
         }
         if (r == 0 && tenant_set_access(s->conn, s->db_name, true, -1) < 0)
                 r = -EIO;
