@@ -15,6 +15,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "names.h"
+#include "odoo.h"
 #include "password.h"
 #include "pg.h"
 #include "provision.h"
@@ -456,9 +457,24 @@ static int apply_password(const Config *c, const char *db_name, const char *hash
         return EXIT_OK;
 }
 
-/* The login check through Odoo's JSON-RPC (common.authenticate) belongs here: null means "not
- * checked" — odoo.url is not configured, or this build does not check. */
+/* Logs in once through Odoo's JSON-RPC (common.authenticate) as the admin: true when Odoo accepts
+ * the password, false when it answers "no". null when it was not checked: odoo.url is not
+ * configured, or Odoo could not be asked (down, slow, an error) — the tenant is made all the
+ * same, as the database is complete without a running Odoo. */
 static json_t *login_verified(const Config *c, const char *db_name, const char *login, const char *password) {
+        _cleanup_free_ char *error = NULL;
+        int uid = 0, r;
+
+        if (!c->odoo_url)
+                return json_null();
+        r = odoo_authenticate(c, db_name, login, password, &uid, &error);
+        if (r >= 0)
+                return json_boolean(uid > 0);
+        if (r == -EACCES) {
+                log_error("%s: Odoo refuses the admin's new password: %s", db_name, strempty(error));
+                return json_false();
+        }
+        log_warning("%s: the login could not be checked through Odoo: %s", db_name, isempty(error) ? strerror(-r) : error);
         return json_null();
 }
 

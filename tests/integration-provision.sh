@@ -332,6 +332,23 @@ expect 0 '.existed == false' "provision over a terminated registry row"
 [ "$(pg_psql vumaerp "SELECT state || '|' || whmcs_service_id || '|' || (terminated_at IS NULL) FROM tenants WHERE db_name = 'gamma_co'")" = "active|55|true" ] \
         || fail "gamma_co's registry row"
 
+echo "# the new admin logs in through Odoo's JSON-RPC (the stand-in) when odoo.url is configured"
+. "$SOURCE_DIR/tests/lib/odoo.sh"
+odoo_start
+sed "s|^odoo:\$|odoo:\n  url: $ODOO_URL|" "$CONF" >"$tmp/conf/with-odoo.yaml"
+grep -q "url: $ODOO_URL" "$tmp/conf/with-odoo.yaml" || fail "could not add odoo.url to the config"
+CONF_PLAIN=$CONF CONF="$tmp/conf/with-odoo.yaml"
+provision "$(req odoo_co --arg admin_password "odoo checks this ✓")"
+expect 0 '.success == true and .login_verified == true' "login verified through Odoo"
+provision "$(req odoo_co2)"
+expect 0 '.login_verified == true' "a generated password verified through Odoo"
+# Odoo out of reach: the tenant is made, the login unchecked.
+sed "s|^odoo:\$|odoo:\n  url: http://127.0.0.1:$(free_port)|" "$CONF_PLAIN" >"$tmp/conf/odoo-down.yaml"
+CONF="$tmp/conf/odoo-down.yaml"
+provision "$(req odoo_co3)"
+expect 0 '.success == true and .login_verified == null' "Odoo unreachable"
+CONF=$CONF_PLAIN
+
 if [ -n "${VUMAERP_PROVISION_BENCH:-}" ]; then
         echo "# timing $VUMAERP_PROVISION_BENCH provisions"
         times=()
