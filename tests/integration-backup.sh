@@ -112,6 +112,26 @@ run backup susp_co
 expect 0 '.success == true' "backup with a stale note of another oid"
 [ "$(access susp_co)" = "f:-1" ] || fail "a stale note for another database was applied: $(access susp_co)"
 
+echo "# a password-protected server: pg_dump gets the password through a private PGPASSFILE"
+pw='p:w\\d;"'"'"' x'
+pg_psql postgres "CREATE ROLE vumaerp_pw LOGIN SUPERUSER PASSWORD '$(sed "s/'/''/g" <<<"$pw")'"
+hba="$PG_DATA/pg_hba.conf"
+{ echo "host all vumaerp_pw 127.0.0.1/32 scram-sha-256"; cat "$hba"; } >"$tmp/hba" && cat "$tmp/hba" >"$hba"
+pg_psql postgres "SELECT pg_reload_conf()" >/dev/null
+printf '%s\n' "$pw" >"$tmp/pgpw"
+chmod 0600 "$tmp/pgpw"
+sed -e "s|^  host: .*|  host: 127.0.0.1|" -e "s|^  user: .*|  user: vumaerp_pw\n  password_file: $tmp/pgpw|" "$CONF" >"$tmp/pw.yaml"
+cp "$tmp/conf/countries.yaml" "$tmp/countries.yaml"
+mkdir -m 0700 "$tmp/private"
+RC=0; OUT=$(TMPDIR="$tmp/private" "$B/vumaerp-backup" --config "$tmp/pw.yaml" acme_ltd 2>"$tmp/stderr") || RC=$?
+expect 0 '.success == true' "backup as a role that needs a password"
+[ -z "$(ls -A "$tmp/private")" ] || fail "the private PGPASSFILE directory was left: $(ls -A "$tmp/private")"
+check_backup "$OUT" acme_ltd
+grep -F -q -- "$pw" "$tmp/stderr" && fail "the password reached the log"
+printf 'wrong\n' >"$tmp/pgpw"
+RC=0; OUT=$("$B/vumaerp-backup" --config "$tmp/pw.yaml" acme_ltd 2>"$tmp/stderr") || RC=$?
+[ "$RC" != 0 ] || fail "a wrong password still made a backup"
+
 echo "# prune"
 run backup --prune
 expect 0 '.success == true and .count == 0 and .deleted == [] and .retention_days == 30' "nothing old yet"
