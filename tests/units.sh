@@ -18,12 +18,14 @@ cd "$tmp"
 out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || { echo "FAIL: systemd-analyze verify: $out" >&2; exit 1; }
 [ -z "$out" ] || { echo "FAIL: systemd-analyze verify warns: $out" >&2; exit 1; }
 
-if ! systemd-analyze security --offline=yes --threshold=20 ./vumaerp-api@.service >"$tmp/security" 2>&1; then
-        grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
-        echo "FAIL: vumaerp-api@.service is exposed above 2.0" >&2
-        exit 1
-fi
-grep 'Overall' "$tmp/security"
+for svc in vumaerp-api@.service vumaerp-backup-prune.service; do
+        if ! systemd-analyze security --offline=yes --threshold=20 "./$svc" >"$tmp/security" 2>&1; then
+                grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
+                echo "FAIL: $svc is exposed above 2.0" >&2
+                exit 1
+        fi
+        grep 'Overall' "$tmp/security"
+done
 
 svc=$SOURCE_DIR/units/vumaerp-api@.service
 for line in 'StandardInput=socket' 'StandardOutput=socket' 'LoadCredential=api-token:/etc/vumaerp/api-token' \
@@ -31,4 +33,5 @@ for line in 'StandardInput=socket' 'StandardOutput=socket' 'LoadCredential=api-t
         grep -qx "$line" "$svc" || { echo "FAIL: $svc lacks '$line', which tests/e2e-api.sh relies on" >&2; exit 1; }
 done
 grep -qx 'Accept=yes' "$SOURCE_DIR/units/vumaerp-api.socket" || { echo "FAIL: the socket is not Accept=yes" >&2; exit 1; }
+grep -qx 'ExecStart=/usr/bin/vumaerp-backup --prune' "$SOURCE_DIR/units/vumaerp-backup-prune.service" || { echo "FAIL: the prune service does not run vumaerp-backup --prune" >&2; exit 1; }
 echo "units verified"
