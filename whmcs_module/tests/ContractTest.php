@@ -1,0 +1,209 @@
+<?php
+/* SPDX-License-Identifier: MIT */
+/*
+ * ContractTest.php: the module's shape as WHMCS expects it (every function there, returning the
+ * documented type), its settings, the tenant names it derives, where it finds the API, and the
+ * custom field it writes back — all without the API.
+ */
+
+use PHPUnit\Framework\TestCase;
+use WHMCS\Database\Capsule;
+use WHMCS\Module\Server\Vumaerp\ApiClient;
+use WHMCS\Module\Server\Vumaerp\ApiException;
+
+class ContractTest extends TestCase
+{
+    protected function setUp(): void
+    {
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        vumaerp_test_database();
+    }
+
+    /* A server nothing listens on: every call fails fast with a transport error. */
+    private function params(array $extra = array())
+    {
+        $sock = stream_socket_server('tcp://127.0.0.1:0');
+        $name = stream_socket_get_name($sock, false);
+        fclose($sock);   // the port is now free and refuses connections
+        $port = (int) substr($name, strrpos($name, ':') + 1);
+        return array_merge(array(
+            'serviceid' => 7, 'pid' => 3, 'serverid' => 1,
+            'serverhostname' => '127.0.0.1', 'serverip' => '', 'serverport' => $port, 'serversecure' => false,
+            'serveraccesshash' => 'contract-token-0123456789abcdef', 'serverpassword' => '',
+            'domain' => 'acme-ltd.example.com', 'username' => 'acme', 'password' => 'Secret pw 123!',
+            'configoption1' => 'ke', 'configoption2' => '', 'configoption3' => '5',
+            'customfields' => array(), 'clientsdetails' => array('email' => 'a@acme.example', 'companyname' => 'Acme', 'fullname' => 'A B'),
+        ), $extra);
+    }
+
+    public function testEveryFunctionExistsWithItsReturnType()
+    {
+        $this->assertTrue(defined('WHMCS'));
+        $p = $this->params();
+        foreach (array('MetaData', 'ConfigOptions', 'AdminCustomButtonArray') as $f) {
+            $this->assertTrue(function_exists('vumaerp_' . $f), $f);
+            $this->assertIsArray(call_user_func('vumaerp_' . $f), $f);
+        }
+        $stringActions = array('CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword',
+            'UsageUpdate', 'backupNow', 'refreshStatus');
+        foreach ($stringActions as $f) {
+            $this->assertTrue(function_exists('vumaerp_' . $f), $f);
+            ob_start();
+            $r = call_user_func('vumaerp_' . $f, $p);
+            $printed = ob_get_clean();
+            $this->assertIsString($r, $f);
+            $this->assertNotSame('success', $r, "$f with the API down");
+            $this->assertStringContainsString('Cannot connect', $r, $f);
+            $this->assertSame('', $printed, "$f printed something");
+        }
+        foreach (array_values(vumaerp_AdminCustomButtonArray()) as $f) {
+            $this->assertTrue(function_exists('vumaerp_' . $f), "button function $f");
+        }
+        $t = vumaerp_TestConnection($p);
+        $this->assertIsArray($t);
+        $this->assertFalse($t['success']);
+        $this->assertIsString($t['error']);
+        $this->assertStringContainsString('Cannot connect', $t['error']);
+
+        $fields = vumaerp_AdminServicesTabFields($p);
+        $this->assertIsArray($fields);
+        $this->assertArrayHasKey('VumaERP', $fields);
+
+        $ca = vumaerp_ClientArea($p);
+        $this->assertIsArray($ca);
+        $this->assertSame('templates/overview.tpl', $ca['tabOverviewModuleOutputTemplate']);
+        $this->assertFileExists(dirname(__DIR__) . '/vumaerp/' . $ca['tabOverviewModuleOutputTemplate']);
+        $this->assertIsArray($ca['templateVariables']);
+        $this->assertNotSame('', $ca['templateVariables']['vumaerpError']);
+    }
+
+    public function testMetaData()
+    {
+        $m = vumaerp_MetaData();
+        $this->assertSame('VumaERP', $m['DisplayName']);
+        $this->assertSame('1.1', $m['APIVersion']);
+        $this->assertTrue($m['RequiresServer']);
+        $this->assertSame('5000', $m['DefaultNonSSLPort']);
+        $this->assertSame('443', $m['DefaultSSLPort']);
+    }
+
+    public function testConfigOptionsOfferTheApisCountries()
+    {
+        $o = vumaerp_ConfigOptions();
+        $this->assertCount(3, $o, 'configoption1..3');
+        $keys = array_keys($o);
+        $this->assertSame('dropdown', $o[$keys[0]]['Type']);
+        $this->assertSame('yesno', $o[$keys[1]]['Type']);
+        $this->assertSame('', $o[$keys[1]]['Default'], 'termination backs up by default');
+        $this->assertSame('text', $o[$keys[2]]['Type']);
+
+        $source = getenv('SOURCE_DIR') ?: dirname(__DIR__, 2);
+        $yaml = file_get_contents($source . '/conf/countries.yaml');
+        preg_match_all('/^([a-z]{2}):\s*$/m', $yaml, $m);
+        $this->assertNotEmpty($m[1]);
+        $codes = array_keys($o[$keys[0]]['Options']);
+        sort($codes);
+        $served = $m[1];
+        sort($served);
+        $this->assertSame($served, $codes, 'the dropdown offers exactly the countries of conf/countries.yaml');
+        foreach ($o[$keys[0]]['Options'] as $code => $name) {
+            $this->assertMatchesRegularExpression('/^' . $code . ':\s*\n\s+name:\s*"?' . preg_quote($name, '/') . '"?\s*$/m', $yaml);
+        }
+    }
+
+    public function testDerivedTenantNamesAreValidAndStable()
+    {
+        $cases = array(
+            'acme-ltd.vumacloud.com' => 'acme_ltd',
+            'www.Acme-Ltd.co.ke' => 'acme_ltd',
+            'https://acme.example/path' => 'acme',
+            '123shop.co.ke' => 'erp_123shop',
+            'tpl_ke' => 'erp_tpl_ke',
+            'postgres' => 'erp_postgres',
+            'x' => 'x_erp',
+            'Mama Mboga & Sons' => 'mama_mboga_sons',
+            '...' => '',
+            '' => '',
+        );
+        foreach ($cases as $in => $want) {
+            $got = vumaerp_derive_db_name($in);
+            $this->assertSame($want, $got, "from '$in'");
+            if ($got !== '') {
+                $this->assertMatchesRegularExpression('/^[a-z][a-z0-9_]{1,62}$/', $got);
+                /* The tenant host the API makes of it (subdomain: _ becomes -) gives it back. */
+                $this->assertSame($got, vumaerp_derive_db_name(str_replace('_', '-', $got) . '.vumacloud.com'));
+            }
+        }
+        $long = vumaerp_derive_db_name(str_repeat('ab-', 40) . '.com');
+        $this->assertMatchesRegularExpression('/^[a-z][a-z0-9_]{1,62}$/', $long);
+
+        $p = $this->params(array('customfields' => array('db_name|Database' => 'Given_Name', 'country' => 'ng|Nigeria')));
+        $this->assertSame('Given_Name', vumaerp_db_name($p), 'a given db_name is passed as given, for the API to judge');
+        $this->assertSame('ng', vumaerp_country($p));
+        $p = $this->params(array('domain' => '', 'customfields' => array('country' => 'Ghana')));
+        $this->assertSame('acme', vumaerp_db_name($p), 'from the username when there is no domain');
+        $this->assertSame('gh', vumaerp_country($p));
+        $p = $this->params(array('configoption1' => 'ug'));
+        $this->assertSame('ug', vumaerp_country($p), 'the product default');
+        $this->expectException(ApiException::class);
+        vumaerp_db_name($this->params(array('domain' => '', 'username' => '')));
+    }
+
+    public function testWhereTheApiIs()
+    {
+        $c = ApiClient::fromParams(array('serverhostname' => 'erp.example.com/provision/', 'serversecure' => 'on', 'serverport' => '',
+            'serveraccesshash' => '', 'serverpassword' => ' tok '));
+        $this->assertSame('https://erp.example.com:443/provision', $c->baseUrl());
+        $this->assertSame('tok', $c->token());
+        $c = ApiClient::fromParams(array('serverhostname' => '', 'serverip' => '::1', 'serveraccesshash' => 't'));
+        $this->assertSame('http://[::1]:5000', $c->baseUrl());
+        $c = ApiClient::fromParams(array('serverhostname' => '10.0.0.5', 'serverport' => '8080', 'serveraccesshash' => 't'));
+        $this->assertSame('http://10.0.0.5:8080', $c->baseUrl());
+        foreach (array(
+            array('serverhostname' => '', 'serverip' => '', 'serveraccesshash' => 't'),
+            array('serverhostname' => 'a b', 'serveraccesshash' => 't'),
+            array('serverhostname' => 'h', 'serveraccesshash' => '', 'serverpassword' => ''),
+        ) as $bad) {
+            try {
+                ApiClient::fromParams($bad);
+                $this->fail('accepted ' . json_encode($bad));
+            } catch (ApiException $e) {
+                $this->assertNotSame('', $e->getMessage());
+            }
+        }
+        $r = vumaerp_SuspendAccount($this->params(array('serveraccesshash' => '')));
+        $this->assertStringContainsString('No API token', $r);
+    }
+
+    public function testSavesTheDerivedNameToTheCustomField()
+    {
+        $pdo = Capsule::pdo();
+        $pdo->exec("INSERT INTO tblcustomfields (id, type, relid, fieldname, fieldtype) VALUES
+                    (10, 'product', 3, 'country', 'dropdown'), (11, 'product', 3, 'db_name|Database name', 'text'),
+                    (12, 'product', 4, 'db_name', 'text')");
+        vumaerp_save_db_name(array('pid' => 3, 'serviceid' => 7), 'first_name');
+        vumaerp_save_db_name(array('pid' => 3, 'serviceid' => 8), 'other_service');
+        vumaerp_save_db_name(array('pid' => 3, 'serviceid' => 7), 'second_name');
+        $rows = $pdo->query('SELECT fieldid, relid, value FROM tblcustomfieldsvalues ORDER BY relid')->fetchAll(PDO::FETCH_NUM);
+        $this->assertEquals(array(array(11, 7, 'second_name'), array(11, 8, 'other_service')), $rows);
+        vumaerp_save_db_name(array('pid' => 9, 'serviceid' => 7), 'no_field');
+        $this->assertSame('2', (string) $pdo->query('SELECT count(*) FROM tblcustomfieldsvalues')->fetchColumn());
+    }
+
+    public function testFailuresLogNoSecret()
+    {
+        $p = $this->params();
+        vumaerp_CreateAccount($p);
+        vumaerp_ChangePassword($p);
+        $this->assertNotEmpty($GLOBALS['vumaerp_logged_calls']);
+        foreach ($GLOBALS['vumaerp_logged_calls'] as $call) {
+            $this->assertSame('vumaerp', $call['module']);
+            $raw = print_r(array($call['request'], $call['response'], $call['processed']), true);
+            foreach (array($p['serveraccesshash'], $p['password']) as $secret) {
+                $this->assertStringNotContainsString($secret, $raw, $call['action']);
+                $this->assertStringNotContainsString($secret, $call['stored'], $call['action']);
+                $this->assertContains($secret, $call['replaceVars'], $call['action'] . ' lets WHMCS scrub it');
+            }
+        }
+    }
+}

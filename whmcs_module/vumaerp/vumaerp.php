@@ -1,0 +1,589 @@
+<?php
+/* SPDX-License-Identifier: MIT */
+/*
+ * vumaerp.php: the WHMCS server (provisioning) module for VumaERP — WHMCS's service lifecycle
+ * mapped onto vumaerp-api's endpoints, in the shape of WHMCS's published sample provisioning
+ * module: every function prefixed vumaerp_, actions answer 'success' or one readable sentence,
+ * every remote call goes to logModuleCall() with the token and passwords as replace-vars.
+ *
+ * Install: copy this folder to WHMCS's modules/servers/. A server of type VumaERP holds the
+ * API's hostname (optionally with a path prefix: erp.example.com/provision), port, "secure" for
+ * HTTPS, and the API token in its Access Hash (or Password). Products may have the custom fields
+ * db_name and country.
+ *
+ * PHP 7.4 and 8.x: no enums, readonly, match, named arguments, nullsafe operator or union types.
+ */
+
+if (!defined("WHMCS")) {
+    die("This file cannot be accessed directly");
+}
+
+require_once __DIR__ . '/lib/ApiClient.php';
+
+use WHMCS\Database\Capsule;
+use WHMCS\Module\Server\Vumaerp\ApiClient;
+use WHMCS\Module\Server\Vumaerp\ApiException;
+
+/* The countries vumaerp-api serves (conf/countries.yaml); the tests check the two agree. */
+function vumaerp_countries()
+{
+    return array(
+        'ke' => 'Kenya',
+        'ng' => 'Nigeria',
+        'gh' => 'Ghana',
+        'ug' => 'Uganda',
+        'tz' => 'Tanzania',
+        'rw' => 'Rwanda',
+    );
+}
+
+/**
+ * @return array
+ */
+function vumaerp_MetaData()
+{
+    return array(
+        'DisplayName' => 'VumaERP',
+        'APIVersion' => '1.1',
+        'RequiresServer' => true,
+        'DefaultNonSSLPort' => '5000',
+        'DefaultSSLPort' => '443',
+    );
+}
+
+/**
+ * configoption1: default country; configoption2: termination skips the backup;
+ * configoption3: request timeout in seconds.
+ *
+ * @return array
+ */
+function vumaerp_ConfigOptions()
+{
+    return array(
+        'Default country' => array(
+            'Type' => 'dropdown',
+            'Options' => vumaerp_countries(),
+            'Default' => 'ke',
+            'Description' => 'Used when the service has no "country" custom field value',
+        ),
+        'Skip backup on termination' => array(
+            'Type' => 'yesno',
+            'Default' => '',
+            'Description' => 'Tick to drop a terminated tenant without backing it up first (not recommended)',
+        ),
+        'Request timeout' => array(
+            'Type' => 'text',
+            'Size' => '5',
+            'Default' => (string) ApiClient::DEFAULT_TIMEOUT,
+            'Description' => 'Seconds to wait for the API (5 to 600)',
+        ),
+    );
+}
+
+/* --- helpers ------------------------------------------------------------------------------ */
+
+/* Every secret a call may carry: the token, the server password and the service password. */
+function vumaerp_secrets(array $params, $client = null)
+{
+    $secrets = array();
+    foreach (array('serveraccesshash', 'serverpassword', 'password') as $key) {
+        if (isset($params[$key]) && is_string($params[$key]) && trim($params[$key]) !== '') {
+            $secrets[] = $params[$key];
+            $secrets[] = trim($params[$key]);
+        }
+    }
+    if ($client !== null && $client->token() !== '') {
+        $secrets[] = $client->token();
+    }
+    $secrets = array_values(array_unique($secrets));
+    /* Longest first, so a secret containing another is replaced whole. */
+    usort($secrets, function ($a, $b) {
+        return strlen($b) - strlen($a);
+    });
+    return $secrets;
+}
+
+/* The same data with every secret replaced, recursively (WHMCS scrubs the replace-vars too; this
+ * keeps secrets out even of what a logger without that support would write). */
+function vumaerp_scrub($data, array $secrets)
+{
+    if (is_array($data)) {
+        $out = array();
+        foreach ($data as $k => $v) {
+            $out[$k] = vumaerp_scrub($v, $secrets);
+        }
+        return $out;
+    }
+    if (is_string($data) && $secrets) {
+        return str_replace($secrets, '********', $data);
+    }
+    return $data;
+}
+
+function vumaerp_log($action, $request, $response, $processed, array $secrets)
+{
+    if (function_exists('logModuleCall')) {
+        logModuleCall('vumaerp', $action, vumaerp_scrub($request, $secrets), vumaerp_scrub($response, $secrets),
+            vumaerp_scrub($processed, $secrets), $secrets);
+    }
+}
+
+/**
+ * One call to the API, logged whatever happens.
+ *
+ * @return array the decoded answer
+ * @throws ApiException
+ */
+function vumaerp_call(array $params, $action, $method, $path, array $fields = array(), $authenticated = true)
+{
+    $client = null;
+    try {
+        $client = ApiClient::fromParams($params);
+        $answer = $client->request($method, $path, $fields, $authenticated);
+    } catch (ApiException $e) {
+        $secrets = vumaerp_secrets($params, $client);
+        vumaerp_log($action, $client ? $client->lastRequest : array('method' => $method, 'path' => $path, 'fields' => $fields),
+            $client ? $client->lastRawAnswer : '', $e->getMessage(), $secrets);
+        throw $e;
+    }
+    vumaerp_log($action, $client->lastRequest, $client->lastRawAnswer, $answer, vumaerp_secrets($params, $client));
+    return $answer;
+}
+
+/* Logs an unexpected failure (not the API's: those are logged by vumaerp_call) and returns its
+ * message. $params is never logged whole: it holds the server's token. */
+function vumaerp_fail($action, array $params, $e)
+{
+    if (!($e instanceof ApiException)) {
+        vumaerp_log($action, array('serviceid' => isset($params['serviceid']) ? $params['serviceid'] : null),
+            get_class($e) . ': ' . $e->getMessage(), $e->getTraceAsString(), vumaerp_secrets($params));
+        return 'VumaERP module error: ' . $e->getMessage();
+    }
+    return $e->getMessage();
+}
+
+/* A custom field's value from $params['customfields'] ("name" or "name|Friendly Name" keys). */
+function vumaerp_custom_field(array $params, $name)
+{
+    if (empty($params['customfields']) || !is_array($params['customfields'])) {
+        return '';
+    }
+    foreach ($params['customfields'] as $key => $value) {
+        $parts = explode('|', (string) $key, 2);
+        if (strtolower(trim($parts[0])) === $name) {
+            return trim((string) $value);
+        }
+    }
+    return '';
+}
+
+/**
+ * A valid tenant name (^[a-z][a-z0-9_]{1,62}$, not reserved) from a domain or a username:
+ * the first label of a domain ("acme-ltd.vumacloud.com" and "www.acme-ltd.co.ke" give acme_ltd),
+ * so that the tenant host stored on the service after provisioning derives the same name again.
+ * Returns '' when nothing usable is left.
+ */
+function vumaerp_derive_db_name($source)
+{
+    $s = strtolower(trim((string) $source));
+    $s = preg_replace('#^[a-z][a-z0-9+.-]*://#', '', $s);
+    $s = preg_replace('#[/:?\#].*$#', '', $s);
+    if (strpos($s, 'www.') === 0) {
+        $s = substr($s, 4);
+    }
+    if (strpos($s, '.') !== false) {
+        $s = substr($s, 0, strpos($s, '.'));
+    }
+    $s = trim(preg_replace('/[^a-z0-9]+/', '_', $s), '_');
+    if ($s === '') {
+        return '';
+    }
+    if (!preg_match('/^[a-z]/', $s) || in_array($s, array('postgres', 'template0', 'template1', 'vumaerp'), true)
+        || preg_match('/^tpl_/', $s)) {
+        $s = 'erp_' . $s;
+    }
+    if (strlen($s) < 2) {
+        $s .= '_erp';
+    }
+    return rtrim(substr($s, 0, 63), '_');
+}
+
+/* The service's tenant name: the db_name custom field as given (the API refuses, never rewrites,
+ * an invalid one), else derived from the domain, else from the username. */
+function vumaerp_db_name(array $params)
+{
+    $name = vumaerp_custom_field($params, 'db_name');
+    if ($name !== '') {
+        return $name;
+    }
+    foreach (array('domain', 'username') as $key) {
+        $name = vumaerp_derive_db_name(isset($params[$key]) ? $params[$key] : '');
+        if ($name !== '') {
+            return $name;
+        }
+    }
+    throw new ApiException('The service has no db_name, and none can be made from its domain or username: fill in the db_name custom field.');
+}
+
+function vumaerp_country(array $params)
+{
+    $country = vumaerp_custom_field($params, 'country');
+    if ($country === '') {
+        $country = isset($params['configoption1']) ? trim((string) $params['configoption1']) : '';
+    }
+    if ($country === '') {
+        return 'ke';
+    }
+    $parts = explode('|', $country, 2);
+    $country = strtolower(trim($parts[0]));
+    /* A country written out ("Kenya") means its code. */
+    $code = array_search(ucfirst($country), vumaerp_countries(), true);
+    return $code !== false ? $code : $country;
+}
+
+/* Saves the db_name custom field of the service, when the product has one. */
+function vumaerp_save_db_name(array $params, $dbName)
+{
+    $pid = isset($params['pid']) ? (int) $params['pid'] : 0;
+    $sid = isset($params['serviceid']) ? (int) $params['serviceid'] : 0;
+    if ($pid <= 0 || $sid <= 0) {
+        return;
+    }
+    $fieldId = 0;
+    foreach (Capsule::table('tblcustomfields')->where('type', 'product')->where('relid', $pid)->get() as $field) {
+        $parts = explode('|', (string) $field->fieldname, 2);
+        if (strtolower(trim($parts[0])) === 'db_name') {
+            $fieldId = (int) $field->id;
+            break;
+        }
+    }
+    if ($fieldId === 0) {
+        return;
+    }
+    $row = Capsule::table('tblcustomfieldsvalues')->where('fieldid', $fieldId)->where('relid', $sid)->first();
+    if ($row) {
+        Capsule::table('tblcustomfieldsvalues')->where('fieldid', $fieldId)->where('relid', $sid)->update(array('value' => $dbName));
+    } else {
+        Capsule::table('tblcustomfieldsvalues')->insert(array('fieldid' => $fieldId, 'relid' => $sid, 'value' => $dbName));
+    }
+}
+
+function vumaerp_url_host($url)
+{
+    $host = parse_url((string) $url, PHP_URL_HOST);
+    return is_string($host) ? $host : '';
+}
+
+/* Writes a tenant's disk use (MB, as WHMCS counts it) to its service. */
+function vumaerp_store_usage($serviceId, $sizeBytes)
+{
+    return Capsule::table('tblhosting')->where('id', (int) $serviceId)->update(array(
+        'diskusage' => (int) round(((float) $sizeBytes) / 1048576),
+        'lastupdate' => date('Y-m-d H:i:s'),
+    ));
+}
+
+function vumaerp_status(array $params, $action)
+{
+    return vumaerp_call($params, $action, 'GET', '/api/v1/status', array('db_name' => vumaerp_db_name($params)));
+}
+
+/* --- actions ------------------------------------------------------------------------------ */
+
+/**
+ * @return string "success" or an error message
+ */
+function vumaerp_CreateAccount(array $params)
+{
+    try {
+        $client = isset($params['clientsdetails']) && is_array($params['clientsdetails']) ? $params['clientsdetails'] : array();
+        $fromField = vumaerp_custom_field($params, 'db_name') !== '';
+        $dbName = vumaerp_db_name($params);
+        $email = isset($client['email']) ? trim((string) $client['email']) : '';
+        $company = isset($client['companyname']) ? trim((string) $client['companyname']) : '';
+        if ($company === '') {
+            $company = isset($client['fullname']) ? trim((string) $client['fullname']) : '';
+        }
+        if ($company === '') {
+            $company = trim((isset($client['firstname']) ? $client['firstname'] : '') . ' ' . (isset($client['lastname']) ? $client['lastname'] : ''));
+        }
+        $password = isset($params['password']) ? (string) $params['password'] : '';
+        if ($email === '') {
+            return 'The client has no email address, which becomes the ERP administrator\'s login.';
+        }
+        if ($company === '') {
+            return 'The client has neither a company name nor a name to give the ERP company.';
+        }
+        if ($password === '') {
+            return 'The service has no password: set one on the service, it becomes the ERP administrator\'s password.';
+        }
+        $fields = array(
+            'db_name' => $dbName,
+            'country' => vumaerp_country($params),
+            'admin_email' => $email,
+            'company_name' => $company,
+            'admin_password' => $password,
+        );
+        if (!empty($params['serviceid'])) {
+            $fields['whmcs_service_id'] = (int) $params['serviceid'];
+        }
+        $answer = vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/provision', $fields);
+
+        if (!$fromField) {
+            vumaerp_save_db_name($params, $dbName);
+        }
+        $host = vumaerp_url_host(isset($answer['url']) ? $answer['url'] : '');
+        if ($host !== '' && !empty($params['serviceid'])) {
+            Capsule::table('tblhosting')->where('id', (int) $params['serviceid'])->update(array('domain' => $host));
+        }
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
+
+/**
+ * @return string "success" or an error message
+ */
+function vumaerp_SuspendAccount(array $params)
+{
+    try {
+        $fields = array('db_name' => vumaerp_db_name($params));
+        $reason = isset($params['suspendreason']) ? trim((string) $params['suspendreason']) : '';
+        if ($reason !== '' && preg_match('/^.{0,1024}/su', $reason, $m)) {
+            $fields['reason'] = $m[0];
+        }
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/suspend', $fields);
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
+
+/**
+ * @return string "success" or an error message
+ */
+function vumaerp_UnsuspendAccount(array $params)
+{
+    try {
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/unsuspend', array('db_name' => vumaerp_db_name($params)));
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
+
+/**
+ * @return string "success" or an error message
+ */
+function vumaerp_TerminateAccount(array $params)
+{
+    try {
+        $skip = ApiClient::truthy(isset($params['configoption2']) ? $params['configoption2'] : '');
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/terminate',
+            array('db_name' => vumaerp_db_name($params), 'skip_backup' => $skip));
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
+
+/**
+ * Sets the tenant administrator's password to the service's password.
+ *
+ * @return string "success" or an error message
+ */
+function vumaerp_ChangePassword(array $params)
+{
+    try {
+        $password = isset($params['password']) ? (string) $params['password'] : '';
+        if ($password === '') {
+            return 'The service has no password to give the ERP administrator.';
+        }
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/password',
+            array('db_name' => vumaerp_db_name($params), 'admin_password' => $password));
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
+
+/**
+ * /health (is it there, is it vumaerp-api), then an authenticated call (is the token right).
+ *
+ * @return array
+ */
+function vumaerp_TestConnection(array $params)
+{
+    try {
+        $health = vumaerp_call($params, __FUNCTION__, 'GET', '/health', array(), false);
+        if (!isset($health['status']) || $health['status'] !== 'ok') {
+            throw new ApiException('The server answered /health, but not as vumaerp-api does; check the port and path.');
+        }
+        vumaerp_call($params, __FUNCTION__, 'GET', '/api/v1/list');
+        $success = true;
+        $errorMsg = '';
+    } catch (\Throwable $e) {
+        $success = false;
+        $errorMsg = vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return array(
+        'success' => $success,
+        'error' => $errorMsg,
+    );
+}
+
+/**
+ * @return array
+ */
+function vumaerp_AdminCustomButtonArray()
+{
+    return array(
+        'Back up now' => 'backupNow',
+        'Refresh status' => 'refreshStatus',
+    );
+}
+
+/**
+ * @return string "success" or an error message
+ */
+function vumaerp_backupNow(array $params)
+{
+    try {
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/backup', array('db_name' => vumaerp_db_name($params)));
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
+
+/**
+ * Asks for the tenant's status now and stores its disk use on the service.
+ *
+ * @return string "success" or an error message
+ */
+function vumaerp_refreshStatus(array $params)
+{
+    try {
+        $answer = vumaerp_status($params, __FUNCTION__);
+        if (!empty($params['serviceid']) && isset($answer['size_bytes']) && is_numeric($answer['size_bytes'])) {
+            vumaerp_store_usage($params['serviceid'], $answer['size_bytes']);
+        }
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
+
+function vumaerp_html($v)
+{
+    if ($v === null || $v === '') {
+        return '—';
+    }
+    if (is_bool($v)) {
+        $v = $v ? 'yes' : 'no';
+    }
+    return htmlspecialchars((string) $v, ENT_QUOTES, 'UTF-8');
+}
+
+/**
+ * Live state, size, country, company, admin login and last backup.
+ *
+ * @return array
+ */
+function vumaerp_AdminServicesTabFields(array $params)
+{
+    try {
+        $s = vumaerp_status($params, __FUNCTION__);
+        $countries = vumaerp_countries();
+        $country = isset($s['country']) ? (string) $s['country'] : '';
+        $backup = '';
+        if (isset($s['last_backup']) && is_array($s['last_backup'])) {
+            $b = $s['last_backup'];
+            $backup = (isset($b['created_at']) ? $b['created_at'] : '') . ' — '
+                . (isset($b['path']) ? $b['path'] : '')
+                . (isset($b['size_bytes']) ? ' (' . number_format((float) $b['size_bytes'] / 1048576, 1) . ' MB)' : '');
+        }
+        $login = isset($s['admin_login']) ? $s['admin_login'] : (isset($s['admin_email']) ? $s['admin_email'] : '');
+        return array(
+            'Tenant database' => vumaerp_html(isset($s['db_name']) ? $s['db_name'] : ''),
+            'State' => vumaerp_html(isset($s['state']) ? $s['state'] : ''),
+            'Size' => vumaerp_html(isset($s['size']) ? $s['size'] : ''),
+            'Country' => vumaerp_html(isset($countries[$country]) ? $countries[$country] . ' (' . $country . ')' : $country),
+            'Company' => vumaerp_html(isset($s['company_name']) ? $s['company_name'] : ''),
+            'Admin login' => vumaerp_html($login),
+            'Last backup' => $backup === '' ? 'none' : vumaerp_html($backup),
+        );
+    } catch (\Throwable $e) {
+        return array('VumaERP' => vumaerp_html(vumaerp_fail(__FUNCTION__, $params, $e)));
+    }
+}
+
+/**
+ * The tenant URL with a login button, its state and its country.
+ *
+ * @return array
+ */
+function vumaerp_ClientArea(array $params)
+{
+    try {
+        $s = vumaerp_status($params, __FUNCTION__);
+        $countries = vumaerp_countries();
+        $country = isset($s['country']) ? (string) $s['country'] : '';
+        $url = isset($s['url']) && is_string($s['url']) && preg_match('#^https?://#', $s['url']) ? $s['url'] : '';
+        return array(
+            'tabOverviewModuleOutputTemplate' => 'templates/overview.tpl',
+            'templateVariables' => array(
+                'vumaerpUrl' => $url,
+                'vumaerpLoginUrl' => $url !== '' ? rtrim($url, '/') . '/web/login' : '',
+                'vumaerpState' => isset($s['state']) ? (string) $s['state'] : '',
+                'vumaerpCountry' => isset($countries[$country]) ? $countries[$country] : $country,
+                'vumaerpError' => '',
+            ),
+        );
+    } catch (\Throwable $e) {
+        vumaerp_fail(__FUNCTION__, $params, $e);
+        return array(
+            'tabOverviewModuleOutputTemplate' => 'templates/overview.tpl',
+            'templateVariables' => array(
+                'vumaerpUrl' => '',
+                'vumaerpLoginUrl' => '',
+                'vumaerpState' => '',
+                'vumaerpCountry' => '',
+                /* The client sees that it is unavailable, not the API's inner workings. */
+                'vumaerpError' => 'The ERP status is unavailable right now.',
+            ),
+        );
+    }
+}
+
+/**
+ * Once per server: every tenant's disk use, from one list call, into tblhosting.
+ *
+ * @return string "success" or an error message
+ */
+function vumaerp_UsageUpdate(array $params)
+{
+    try {
+        $answer = vumaerp_call($params, __FUNCTION__, 'GET', '/api/v1/list');
+        $serverId = isset($params['serverid']) ? (int) $params['serverid'] : 0;
+        $tenants = isset($answer['tenants']) && is_array($answer['tenants']) ? $answer['tenants'] : array();
+        foreach ($tenants as $t) {
+            if (!is_array($t) || !isset($t['size_bytes']) || !is_numeric($t['size_bytes'])) {
+                continue;
+            }
+            $usage = array(
+                'diskusage' => (int) round(((float) $t['size_bytes']) / 1048576),
+                'lastupdate' => date('Y-m-d H:i:s'),
+            );
+            if (!empty($t['whmcs_service_id'])) {
+                Capsule::table('tblhosting')->where('id', (int) $t['whmcs_service_id'])->where('server', $serverId)->update($usage);
+            } elseif (isset($t['url']) && vumaerp_url_host($t['url']) !== '') {
+                Capsule::table('tblhosting')->where('domain', vumaerp_url_host($t['url']))->where('server', $serverId)->update($usage);
+            }
+        }
+    } catch (\Throwable $e) {
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    return 'success';
+}
