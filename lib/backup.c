@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <openssl/evp.h>
@@ -17,6 +18,7 @@
 
 #include "backup.h"
 #include "fileio.h"
+#include "filestore.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "names.h"
@@ -33,7 +35,36 @@ extern char **environ;
 
 void backup_info_done(BackupInfo *b) {
         free(b->path);
+        free(b->filestore_path);
         *b = (BackupInfo) {};
+}
+
+static json_t *file_json(const char *path, int64_t size, const char *hex) {
+        json_t *o = json_object();
+
+        if (!o ||
+            json_object_set_new(o, "path", json_string(path)) < 0 ||
+            json_object_set_new(o, "size_bytes", json_integer(size)) < 0 ||
+            json_object_set_new(o, "sha256", json_string(hex)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+json_t *backup_info_json(const BackupInfo *b) {
+        json_t *o;
+
+        if (!b || !b->path)
+                return json_null();
+        o = file_json(b->path, b->size_bytes, b->sha256);
+        if (o && json_object_set_new(o, "filestore",
+                                     b->filestore_path ? file_json(b->filestore_path, b->filestore_size_bytes, b->filestore_sha256)
+                                                       : json_null()) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
 }
 
 static void set_error(char **ret_error, const char *format, ...) _printf_(2, 3);
@@ -63,6 +94,19 @@ char *backup_file_name(const char *db_name, time_t t, unsigned seq) {
                 return NULL;
         if (seq > 1 ? asprintf(&s, "%s-%s-%u.dump", db_name, stamp, seq) < 0
                     : asprintf(&s, "%s-%s.dump", db_name, stamp) < 0)
+                return NULL;
+        return s;
+}
+
+char *backup_filestore_tar_path(const char *dump_path) {
+        size_t n = strlen(dump_path);
+        char *s;
+
+        if (n <= STRLEN(".dump") || !streq(dump_path + n - STRLEN(".dump"), ".dump") || dump_path[n - STRLEN(".dump") - 1] == '/') {
+                errno = EINVAL;
+                return NULL;
+        }
+        if (asprintf(&s, "%.*s.filestore.tar", (int) (n - STRLEN(".dump")), dump_path) < 0)
                 return NULL;
         return s;
 }
@@ -519,20 +563,117 @@ static int write_sha256_file(const char *path, const char *hex) {
         return 0;
 }
 
-int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
-        static const char record_sql[] =
-                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind) VALUES ($1, $2, $3::bigint, $4, $5)";
-        _cleanup_(tool_dir_done) ToolDir t = {};
-        _cleanup_free_ char *pg_dump = NULL, *pg_restore = NULL, *dir = NULL, *final = NULL, *partial = NULL,
-                *sha_file = NULL, *file_arg = NULL, *db_arg = NULL;
-        _cleanup_(conn_args_done) ConnArgs conn_args = {};
+/* Whether the tenant has a filestore to back up: 1 yes, 0 none (or no data_dir configured). A
+ * symlink or a file where its directory should be is an error: tar would keep only the link, and
+ * we would say the files were backed up. */
+static int filestore_present(const Config *c, const char *db_name, char **ret_error) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+
+        if (!c->odoo_data_dir)
+                return 0;
+        p = filestore_path(c->odoo_data_dir, db_name);
+        if (!p)
+                return -ENOMEM;
+        if (lstat(p, &st) < 0) {
+                int r = negative_errno();
+
+                if (r == -ENOENT)
+                        return 0;
+                set_error(ret_error, "cannot look at the filestore %s: %s", p, strerror(-r));
+                return r;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                set_error(ret_error, "the filestore %s is not a directory", p);
+                return -ENOTDIR;
+        }
+        return 1;
+}
+
+/* /usr/bin/tar, else the first tar on PATH. */
+static char *find_tar(void) {
+        if (access("/usr/bin/tar", X_OK) == 0)
+                return strdup("/usr/bin/tar");
+        return find_tool(NULL, "tar");
+}
+
+/* Writes <data_dir>/filestore/<db_name> as a plain tar into partial (which must not exist:
+ * created 0600 here), fsyncs it, and reads it back with tar -tf while hashing it. tar gets no
+ * password file: it has no business with PostgreSQL. */
+static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name, const char *partial,
+                         char ret_hex[static 65], int64_t *ret_size, char **ret_error) {
+        _cleanup_free_ char *tar = find_tar(), *root = NULL;
         _cleanup_close_ int fd = -1;
-        char hex[65] = "", size_text[32];
-        int64_t size = 0;
-        time_t now = time(NULL);
+        ToolDir bare = *t;
         int r;
 
+        bare.passfile = NULL;
+        if (!tar) {
+                set_error(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
+                return -ENOENT;
+        }
+        if (asprintf(&root, "%s/filestore", c->odoo_data_dir) < 0)
+                return -ENOMEM;
+        fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = negative_errno();
+                set_error(ret_error, "cannot create %s: %s", partial, strerror(-r));
+                return r;
+        }
+        {
+                /* Symlinks are stored as links, never followed. */
+                char *argv[] = { (char *) "tar", (char *) "-C", root, (char *) "-cf", (char *) partial, (char *) db_name, NULL };
+
+                r = run_tool(&bare, tar, argv, ret_error);
+                if (r != 0)
+                        return r < 0 ? r : -EIO;
+        }
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                set_error(ret_error, "fsync %s: %s", partial, strerror(-r));
+                return r;
+        }
+        {
+                char *argv[] = { (char *) "tar", (char *) "-tf", (char *) partial, NULL };
+                pid_t pid;
+                int hashed;
+
+                r = tool_start(&bare, tar, argv, &pid, ret_error);
+                if (r < 0)
+                        return r;
+                hashed = backup_sha256_file(partial, ret_hex, ret_size);
+                r = tool_wait(&bare, tar, pid, ret_error);
+                if (r != 0) {
+                        if (r > 0)
+                                set_error(ret_error, "the filestore archive does not read back: tar -tf exited with status %d", r);
+                        return r < 0 ? r : -EBADMSG;
+                }
+                if (hashed < 0) {
+                        set_error(ret_error, "cannot read back %s: %s", partial, strerror(-hashed));
+                        return hashed;
+                }
+        }
+        return 0;
+}
+
+int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
+        static const char record_sql[] =
+                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
+                "     VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8::bigint)";
+        _cleanup_(tool_dir_done) ToolDir t = {};
+        _cleanup_free_ char *pg_dump = NULL, *pg_restore = NULL, *dir = NULL, *final = NULL, *partial = NULL,
+                *sha_file = NULL, *file_arg = NULL, *db_arg = NULL, *tar_final = NULL, *tar_partial = NULL;
+        _cleanup_(conn_args_done) ConnArgs conn_args = {};
+        _cleanup_close_ int fd = -1;
+        char hex[65] = "", size_text[32], tar_hex[65] = "", tar_size_text[32];
+        int64_t size = 0, tar_size = 0;
+        time_t now = time(NULL);
+        int r, has_filestore;
+
         *ret = (BackupInfo) {};
+        has_filestore = filestore_present(c, db_name, ret_error);
+        if (has_filestore < 0)
+                return has_filestore;
         pg_dump = find_tool(conn, "pg_dump");
         pg_restore = find_tool(conn, "pg_restore");
         if (!pg_dump || !pg_restore) {
@@ -631,6 +772,19 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
                         goto fail;
                 }
         }
+        if (has_filestore) {
+                /* The attachments the database points at: without them a restored tenant is
+                 * broken, so a filestore that cannot be archived fails the whole backup. */
+                tar_final = backup_filestore_tar_path(final);
+                if (!tar_final || asprintf(&tar_partial, "%s.partial", tar_final) < 0) {
+                        tar_partial = NULL;
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = filestore_tar(c, &t, db_name, tar_partial, tar_hex, &tar_size, ret_error);
+                if (r < 0)
+                        goto fail;
+        }
         if (rename(partial, final) < 0) {
                 r = negative_errno();
                 set_error(ret_error, "cannot rename %s: %s", partial, strerror(-r));
@@ -638,18 +792,31 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         }
         free(partial);
         partial = NULL;
+        if (tar_partial) {
+                if (rename(tar_partial, tar_final) < 0) {
+                        r = negative_errno();
+                        set_error(ret_error, "cannot rename %s: %s", tar_partial, strerror(-r));
+                        goto fail;
+                }
+                free(tar_partial);
+                tar_partial = NULL;
+        }
         r = write_sha256_file(final, hex);
+        if (r >= 0 && tar_final)
+                r = write_sha256_file(tar_final, tar_hex);
         if (r >= 0)
                 r = fsync_path(dir, true);
         if (r < 0) {
-                set_error(ret_error, "cannot write the checksum beside %s: %s", final, strerror(-r));
+                set_error(ret_error, "cannot write the checksums beside %s: %s", final, strerror(-r));
                 goto fail;
         }
 
         (void) snprintf(size_text, sizeof size_text, "%" PRId64, size);
+        (void) snprintf(tar_size_text, sizeof tar_size_text, "%" PRId64, tar_size);
         {
-                const char *params[5] = { db_name, final, size_text, hex, kind };
-                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, record_sql, 5, params);
+                const char *params[8] = { db_name, final, size_text, hex, kind,
+                                          tar_final, tar_final ? tar_hex : NULL, tar_final ? tar_size_text : NULL };
+                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, record_sql, 8, params);
 
                 if (!res) {
                         set_error(ret_error, "cannot record the backup in the registry: %s", PQerrorMessage(conn));
@@ -659,18 +826,35 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         }
 
         log_info("%s: backed up to %s (%" PRId64 " bytes, sha256 %s)", db_name, final, size, hex);
+        if (tar_final)
+                log_info("%s: filestore archived to %s (%" PRId64 " bytes, sha256 %s)", db_name, tar_final, tar_size, tar_hex);
         ret->path = TAKE_PTR(final);
         ret->size_bytes = size;
         memcpy(ret->sha256, hex, sizeof hex);
+        if (tar_final) {
+                ret->filestore_path = TAKE_PTR(tar_final);
+                ret->filestore_size_bytes = tar_size;
+                memcpy(ret->filestore_sha256, tar_hex, sizeof tar_hex);
+        }
         return 0;
 
 fail:
-        /* Nothing of a failed backup stays: not the partial file, not a final one, not its hash. */
+        /* Nothing of a failed backup stays: not the partial files, not final ones, not their
+         * hashes. */
         if (partial)
                 (void) unlink(partial);
         else if (final) {
                 (void) unlink(final);
                 if (asprintf(&sha_file, "%s.sha256", final) >= 0)
+                        (void) unlink(sha_file);
+        }
+        if (tar_partial)
+                (void) unlink(tar_partial);
+        else if (tar_final) {
+                free(sha_file);
+                sha_file = NULL;
+                (void) unlink(tar_final);
+                if (asprintf(&sha_file, "%s.sha256", tar_final) >= 0)
                         (void) unlink(sha_file);
         }
         if (ret_error && !*ret_error)
@@ -745,19 +929,6 @@ int backup_window_close(TenantSession *s, BackupWindow *w) {
 
 /* --- the actions --- */
 
-static json_t *backup_json(const char *path, int64_t size, const char *hex) {
-        json_t *o = json_object();
-
-        if (!o ||
-            json_object_set_new(o, "path", json_string(path)) < 0 ||
-            json_object_set_new(o, "size_bytes", json_integer(size)) < 0 ||
-            json_object_set_new(o, "sha256", json_string(hex)) < 0) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
-}
-
 static int backup_one(const Config *c, const char *name, json_t **ret) {
         _cleanup_(tenant_session_done) TenantSession s = {};
         _cleanup_(backup_info_done) BackupInfo b = {};
@@ -798,14 +969,14 @@ static int backup_one(const Config *c, const char *name, json_t **ret) {
         out = result_ok();
         if (!out ||
             json_object_set_new(out, "db_name", json_string(name)) < 0 ||
-            json_object_set_new(out, "backup", backup_json(b.path, b.size_bytes, b.sha256)) < 0)
+            json_object_set_new(out, "backup", backup_info_json(&b)) < 0)
                 status = result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         else
                 *ret = TAKE_PTR(out);
         return tenant_session_end(&s, status, *ret);
 }
 
-static int unlink_backup(const char *path) {
+static int unlink_with_sha256(const char *path) {
         _cleanup_free_ char *sha = NULL;
 
         if (asprintf(&sha, "%s.sha256", path) < 0)
@@ -816,12 +987,31 @@ static int unlink_backup(const char *path) {
         return 0;
 }
 
+/* The dump and the filestore tar beside it (the registry's, and the one its name implies), each
+ * with its .sha256. The tar first: a dump is never left without its files' archive. */
+static int unlink_backup(const char *path, const char *filestore) {
+        _cleanup_free_ char *tar = backup_filestore_tar_path(path);
+        int r;
+
+        if (!isempty(filestore)) {
+                r = unlink_with_sha256(filestore);
+                if (r < 0)
+                        return r;
+        }
+        if (tar) {
+                r = unlink_with_sha256(tar);
+                if (r < 0)
+                        return r;
+        }
+        return unlink_with_sha256(path);
+}
+
 static int prune(const Config *c, json_t **ret) {
         static const char list_sql[] =
                 "SELECT b.id, b.db_name, b.path, extract(epoch FROM b.created_at)::bigint,"
                 "       coalesce(t.state = 'terminated', false), coalesce(extract(epoch FROM t.terminated_at)::bigint, 0),"
                 "       extract(epoch FROM now())::bigint,"
-                "       to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                "       to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), b.filestore_path"
                 "  FROM public.backups b LEFT JOIN public.tenants t ON t.db_name = b.db_name"
                 " ORDER BY b.db_name, b.created_at, b.id";
         static const char delete_sql[] = "DELETE FROM public.backups WHERE id = $1::bigint";
@@ -872,7 +1062,7 @@ static int prune(const Config *c, json_t **ret) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", "tenant busy"));
                         continue;
                 }
-                r = unlink_backup(path);
+                r = unlink_backup(path, PQgetvalue(res, (int) i, 8));
                 if (r >= 0) {
                         _cleanup_pgresult_ PGresult *d = pg_exec(conn, NULL, delete_sql, 1, params);
                         if (!d)
@@ -883,7 +1073,8 @@ static int prune(const Config *c, json_t **ret) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", strerror(-r)));
                         continue;
                 }
-                entry = json_pack("{s:s,s:s,s:s}", "db_name", records[i].db_name, "path", path,
+                entry = json_pack("{s:s,s:s,s:o,s:s}", "db_name", records[i].db_name, "path", path,
+                                  "filestore_path", PQgetisnull(res, (int) i, 8) ? json_null() : json_string(PQgetvalue(res, (int) i, 8)),
                                   "created_at", PQgetvalue(res, (int) i, 7));
                 if (!entry || json_array_append_new(deleted, entry) < 0)
                         return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
@@ -928,26 +1119,22 @@ int tenant_backup(const Config *c, json_t *request, json_t **ret) {
 
 /* --- restore --- */
 
-/* The expected sha256: the registry's record of this path, and the .sha256 file beside it; every
- * one found must agree with the file. Returns an exit status. */
-static int check_sha256(TenantSession *s, const char *path, json_t **ret) {
-        static const char sql[] = "SELECT sha256 FROM public.backups WHERE path = $1 AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1";
-        const char *params[1] = { path };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+/* The file's sha256 against every expected one known: the registry's (NULL: none) and the
+ * .sha256 file beside it; at least one must be known. Returns an exit status; the actual hash and
+ * size in ret_hex, ret_size. */
+static int check_file(const char *path, const char *registry_hex, char ret_hex[static 65], int64_t *ret_size, json_t **ret) {
         _cleanup_free_ char *sha_path = NULL, *text = NULL;
-        char actual[65], from_file[65];
+        char from_file[65];
         size_t n = 0;
         int sources = 0, r;
 
-        if (!res)
-                return tenant_session_db_error(s, "looking up the backup", ret);
-        r = backup_sha256_file(path, actual, NULL);
+        r = backup_sha256_file(path, ret_hex, ret_size);
         if (r < 0)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_backup", "cannot read %s: %s", path, strerror(-r));
 
-        if (PQntuples(res) == 1) {
+        if (registry_hex) {
                 sources++;
-                if (strcasecmp(PQgetvalue(res, 0, 0), actual) != 0)
+                if (strcasecmp(registry_hex, ret_hex) != 0)
                         return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch",
                                            "%s does not match the sha256 the registry recorded for it: refusing to restore it", path);
         }
@@ -958,7 +1145,7 @@ static int check_sha256(TenantSession *s, const char *path, json_t **ret) {
                 if (backup_sha256_parse(text, path, from_file) < 0)
                         return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch", "%s holds no sha256 for %s", sha_path, path);
                 sources++;
-                if (!streq(from_file, actual))
+                if (!streq(from_file, ret_hex))
                         return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch",
                                            "%s does not match the sha256 in %s: refusing to restore it", path, sha_path);
         }
@@ -966,6 +1153,176 @@ static int check_sha256(TenantSession *s, const char *path, json_t **ret) {
                 return result_fail(ret, EXIT_BAD_INPUT, "no_checksum",
                                    "no sha256 known for %s (neither in the registry nor in %s): refusing to restore it", path, sha_path);
         return EXIT_OK;
+}
+
+/* Checks the dump, then its filestore tar: the one the registry recorded with this dump (which
+ * must be there), else the one its name implies if present. b->filestore_path stays NULL when the
+ * backup has none. Returns an exit status. */
+static int check_backup(TenantSession *s, const char *path, BackupInfo *b, json_t **ret) {
+        static const char sql[] =
+                "SELECT sha256, filestore_path, filestore_sha256 FROM public.backups WHERE path = $1 ORDER BY id DESC LIMIT 1";
+        const char *params[1] = { path };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+        bool row, recorded;
+        int status;
+
+        if (!res)
+                return tenant_session_db_error(s, "looking up the backup", ret);
+        row = PQntuples(res) == 1;
+        status = check_file(path, row && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL, b->sha256, &b->size_bytes, ret);
+        if (status != EXIT_OK)
+                return status;
+        b->path = strdup(path);
+        if (!b->path)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+
+        recorded = row && !PQgetisnull(res, 0, 1);
+        if (recorded)
+                b->filestore_path = strdup(PQgetvalue(res, 0, 1));
+        else {
+                b->filestore_path = backup_filestore_tar_path(path);
+                if (!b->filestore_path && errno == EINVAL)
+                        return EXIT_OK;   /* not named *.dump: no tar can be told by its name */
+        }
+        if (!b->filestore_path)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        if (access(b->filestore_path, F_OK) < 0) {
+                if (recorded)
+                        return result_fail(ret, EXIT_NO_TENANT, "no_such_backup",
+                                           "the filestore archive %s recorded with %s is missing: refusing to restore the database without its files",
+                                           b->filestore_path, path);
+                free(b->filestore_path);
+                b->filestore_path = NULL;
+                return EXIT_OK;
+        }
+        return check_file(b->filestore_path, recorded && !PQgetisnull(res, 0, 2) ? PQgetvalue(res, 0, 2) : NULL,
+                          b->filestore_sha256, &b->filestore_size_bytes, ret);
+}
+
+static int remove_tree_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Removes a directory we made (mkdtemp, 0700: no one else plants links in it), never following
+ * a symlink in it. */
+static int remove_tree(const char *path) {
+        if (nftw(path, remove_tree_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+/* Extraction directories of an earlier restore of this name that was killed: ours to remove, as
+ * we hold the name's lock. ('.' never occurs in a db_name, so the prefix is exact.) */
+static void remove_stale_extractions(const char *root, const char *target) {
+        _cleanup_free_ char *prefix = NULL;
+        DIR *d;
+        struct dirent *de;
+
+        if (asprintf(&prefix, ".vumaerp-restore-%s.", target) < 0)
+                return;
+        d = opendir(root);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+
+                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 || asprintf(&p, "%s/%s", root, de->d_name) < 0)
+                        continue;
+                (void) remove_tree(p);
+        }
+        closedir(d);
+}
+
+/* Extracts the filestore tar into a private directory inside <data_dir>/filestore (the same file
+ * system, so the last step is a rename), checks that it holds exactly one directory (the tenant's
+ * name when it was backed up), and renames that to the target name, never over an existing one.
+ * On failure nothing extracted stays. */
+static int filestore_extract(const Config *c, const ToolDir *t, const char *tar_path, const char *target, char **ret_error) {
+        _cleanup_free_ char *tar = find_tar(), *root = NULL, *tmp = NULL, *src = NULL, *dst = NULL, *top = NULL;
+        _cleanup_close_ int root_fd = -1;
+        ToolDir bare = *t;
+        DIR *d;
+        struct dirent *de;
+        struct stat st;
+        size_t entries = 0;
+        int r;
+
+        bare.passfile = NULL;
+        if (!tar) {
+                set_error(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
+                return -ENOENT;
+        }
+        if (asprintf(&root, "%s/filestore", c->odoo_data_dir) < 0 || asprintf(&dst, "%s/%s", root, target) < 0)
+                return -ENOMEM;
+        if (mkdir(root, 0750) < 0 && errno != EEXIST) {
+                r = negative_errno();
+                set_error(ret_error, "cannot make %s: %s", root, strerror(-r));
+                return r;
+        }
+        remove_stale_extractions(root, target);
+        if (asprintf(&tmp, "%s/.vumaerp-restore-%s.XXXXXX", root, target) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmp)) {
+                r = negative_errno();
+                set_error(ret_error, "cannot make a directory in %s: %s", root, strerror(-r));
+                return r;
+        }
+        {
+                char *argv[] = { (char *) "tar", (char *) "-C", tmp, (char *) "-xf", (char *) tar_path, NULL };
+
+                r = run_tool(&bare, tar, argv, ret_error);
+                if (r != 0) {
+                        r = r < 0 ? r : -EIO;
+                        goto fail;
+                }
+        }
+        d = opendir(tmp);
+        if (!d) {
+                r = negative_errno();
+                goto fail;
+        }
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                entries++;
+                free(top);
+                top = strdup(de->d_name);
+        }
+        closedir(d);
+        if (entries != 1 || !top || asprintf(&src, "%s/%s", tmp, top) < 0 || lstat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                set_error(ret_error, "the filestore archive %s does not hold exactly one directory", tar_path);
+                r = -EBADMSG;
+                goto fail;
+        }
+        if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
+                r = negative_errno();
+                /* A file system without RENAME_NOREPLACE: we hold the name's lock, and checked. */
+                if ((r == -EINVAL || r == -ENOSYS) && lstat(dst, &st) < 0 && errno == ENOENT)
+                        r = rename(src, dst) < 0 ? negative_errno() : 0;
+                if (r < 0) {
+                        set_error(ret_error, "cannot move the extracted filestore to %s: %s", dst, strerror(-r));
+                        goto fail;
+                }
+        }
+        (void) rmdir(tmp);
+        /* The database is durable once restored: make the files it points at so too. */
+        root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0 || syncfs(root_fd) < 0 || fsync(root_fd) < 0) {
+                r = negative_errno();
+                set_error(ret_error, "cannot flush %s: %s", root, strerror(-r));
+                (void) remove_tree(dst);
+                return r;
+        }
+        return 0;
+
+fail:
+        {
+                int k = remove_tree(tmp);
+
+                if (k < 0)
+                        log_error("%s: cannot remove %s: %s", target, tmp, strerror(-k));
+        }
+        return r;
 }
 
 static int database_exists(TenantSession *s, bool *ret_exists) {
@@ -1013,19 +1370,33 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
         _cleanup_(tool_dir_done) ToolDir t = {};
         _cleanup_free_ char *pg_restore = NULL, *error = NULL, *role_arg = NULL, *db_arg = NULL;
         _cleanup_(conn_args_done) ConnArgs conn_args = {};
+        _cleanup_(backup_info_done) BackupInfo b = {};
         _cleanup_json_ json_t *out = NULL;
-        char hex[65];
-        int64_t size = 0;
-        bool exists;
+        bool exists, extracted = false;
         int status, r;
 
-        status = check_sha256(s, path, ret);
+        /* Both checksums before anything is touched. */
+        status = check_backup(s, path, &b, ret);
         if (status != EXIT_OK)
                 return status;
+        if (b.filestore_path && !c->odoo_data_dir)
+                return result_fail(ret, EXIT_CONFIG, "no_data_dir",
+                                   "%s comes with the tenant's filestore (%s), but odoo.data_dir is not configured: "
+                                   "refusing to restore the database without its files", path, b.filestore_path);
         if (database_exists(s, &exists) < 0)
                 return tenant_session_db_error(s, "looking up the database", ret);
         if (exists)
                 return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", s->db_name);
+        if (b.filestore_path) {
+                _cleanup_free_ char *fs = filestore_path(c->odoo_data_dir, s->db_name);
+                struct stat st;
+
+                if (!fs)
+                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                if (lstat(fs, &st) >= 0 || errno != ENOENT)
+                        return result_fail(ret, EXIT_EXISTS, "filestore_exists",
+                                           "the filestore %s already exists: refusing to mix another tenant's files into it", fs);
+        }
 
         pg_restore = find_tool(s->conn, "pg_restore");
         if (!pg_restore)
@@ -1073,11 +1444,18 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 argv[k] = NULL;
                 r = run_tool(&t, pg_restore, argv, &error);
         }
+        /* The files before Odoo's role may connect: it never sees the database without them. */
+        if (r == 0 && b.filestore_path) {
+                r = filestore_extract(c, &t, b.filestore_path, s->db_name, &error);
+                extracted = r == 0;
+        }
         if (r == 0 && tenant_set_access(s->conn, s->db_name, true, -1) < 0)
                 r = -EIO;
         if (r != 0) {
                 if (drop_database(s->conn, s->db_name) < 0)
                         log_error("%s: could not drop the half-restored database", s->db_name);
+                if (extracted && filestore_remove(c->odoo_data_dir, s->db_name) < 0)
+                        log_error("%s: could not remove the restored filestore", s->db_name);
                 return result_fail(ret, PQstatus(s->conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
                                    "restore_failed", "restoring %s failed, nothing was kept: %s", path,
                                    error ? error : PQerrorMessage(s->conn));
@@ -1095,12 +1473,11 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                         return tenant_session_db_error(s, "recording the tenant in the registry", ret);
         }
 
-        (void) backup_sha256_file(path, hex, &size);
         out = result_ok();
         if (!out ||
             json_object_set_new(out, "db_name", json_string(s->db_name)) < 0 ||
             json_object_set_new(out, "status", json_string("active")) < 0 ||
-            json_object_set_new(out, "backup", backup_json(path, size, hex)) < 0)
+            json_object_set_new(out, "backup", backup_info_json(&b)) < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         *ret = TAKE_PTR(out);
         return EXIT_OK;

@@ -2,8 +2,10 @@
 /*
  * backup.h: a tenant's backups — pg_dump -Fc into <backups.dir>/<db_name>/<db_name>-<UTC>.dump,
  * verified (pg_dump's status, pg_restore --list, sha256), fsync'd, recorded in the registry with a
- * sha256sum-format <file>.sha256 beside it; pruning by the configured retention; and restoring one
- * as a tenant, its checksum checked first.
+ * sha256sum-format <file>.sha256 beside it; the tenant's Odoo filestore beside it as
+ * <db_name>-<UTC>.filestore.tar (plain tar, verified and hashed the same way); pruning by the
+ * configured retention; and restoring one as a tenant, database and filestore, checksums checked
+ * first.
  */
 #pragma once
 
@@ -17,13 +19,16 @@
 #include "lifecycle.h"
 
 /* Request "db_name" (the tenant to back up), or "prune": true (apply the retention to every
- * backup instead). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256"}};
+ * backup instead). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256",
+ * "filestore":{"path","size_bytes","sha256"} or null}};
  * failure 503 backup_failed. Prune: {"success":true,"retention_days":N,"count":N,"deleted":[…]}. */
 int tenant_backup(const Config *c, json_t *request, json_t **ret);
 
 /* Request "backup" (a path to a .dump), optional "as_db_name". Checks the sha256 (registry, else
- * the .sha256 file beside it) first; 409 db_exists when the target exists; creates the database
- * owned by the Odoo role and restores into it; drops it again on failure.
+ * the .sha256 file beside it) of the dump and of its filestore tar first; 409 db_exists when the
+ * target database exists, 409 filestore_exists when its filestore does; creates the database
+ * owned by the Odoo role and restores into it, then extracts the filestore under the target name;
+ * drops both again on failure.
  * {"success":true,"db_name":…,"status":"active","backup":{…}} */
 int tenant_restore(const Config *c, json_t *request, json_t **ret);
 
@@ -31,9 +36,16 @@ typedef struct BackupInfo {
         char *path;          /* the final .dump */
         int64_t size_bytes;
         char sha256[65];     /* lowercase hex */
+        char *filestore_path;            /* the .filestore.tar; NULL: the tenant had no filestore */
+        int64_t filestore_size_bytes;
+        char filestore_sha256[65];
 } BackupInfo;
 
 void backup_info_done(BackupInfo *b);
+
+/* {"path","size_bytes","sha256","filestore":{"path","size_bytes","sha256"} or null}; JSON null
+ * when b is NULL or has no path; NULL on OOM. */
+json_t *backup_info_json(const BackupInfo *b);
 
 /* The database opened to the superuser alone for a dump (ALLOW_CONNECTIONS true, CONNECTION
  * LIMIT 0: the Odoo role is refused with "too many connections", a superuser still connects), and
@@ -61,6 +73,10 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
 /* "<db_name>-YYYYMMDDTHHMMSSZ.dump", or "…Z-<seq>.dump" for seq > 1 (a second backup within the
  * same second). NULL on OOM. */
 char *backup_file_name(const char *db_name, time_t t, unsigned seq);
+
+/* The filestore tar beside a dump: "<…>.dump" → "<…>.filestore.tar". NULL when path does not
+ * end in ".dump" (-EINVAL in errno) or on OOM. */
+char *backup_filestore_tar_path(const char *dump_path);
 
 /* The sha256 (lowercase hex) and size of a file. */
 int backup_sha256_file(const char *path, char ret_hex[static 65], int64_t *ret_size);

@@ -399,28 +399,12 @@ int tenant_unsuspend(const Config *c, json_t *request, json_t **ret) {
         return suspend_or_unsuspend(c, request, false, ret);
 }
 
-static json_t *backup_json(const BackupInfo *b) {
-        json_t *o;
-
-        if (!b || !b->path)
-                return json_null();
-        o = json_object();
-        if (!o ||
-            json_object_set_new(o, "path", json_string(b->path)) < 0 ||
-            json_object_set_new(o, "size_bytes", json_integer(b->size_bytes)) < 0 ||
-            json_object_set_new(o, "sha256", json_string(b->sha256)) < 0) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
-}
-
 static int terminate_answer(json_t **ret, const char *db_name, bool changed, const BackupInfo *b) {
         int status = answer(ret, db_name, "terminated", changed);
 
         if (status != EXIT_OK)
                 return status;
-        if (json_object_set_new(*ret, "backup", backup_json(b)) < 0) {
+        if (json_object_set_new(*ret, "backup", backup_info_json(b)) < 0) {
                 json_decref(*ret);
                 *ret = NULL;
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
@@ -460,7 +444,9 @@ static int remove_filestore(TenantSession *s) {
 static int terminate_gone(TenantSession *s, json_t **ret) {
         static const char sql[] =
                 "SELECT t.state,"
-                "       (SELECT jsonb_build_object('path', b.path, 'size_bytes', b.size_bytes, 'sha256', b.sha256)"
+                "       (SELECT jsonb_build_object('path', b.path, 'size_bytes', b.size_bytes, 'sha256', b.sha256,"
+                "                                  'filestore_path', b.filestore_path, 'filestore_size_bytes', b.filestore_size_bytes,"
+                "                                  'filestore_sha256', b.filestore_sha256)"
                 "          FROM public.backups b WHERE b.db_name = t.db_name AND b.kind = 'terminate'"
                 "         ORDER BY b.created_at DESC, b.id DESC LIMIT 1)"
                 "  FROM public.tenants t WHERE t.db_name = $1";
@@ -489,10 +475,14 @@ static int terminate_gone(TenantSession *s, json_t **ret) {
         if (!PQgetisnull(res, 0, 1)) {
                 _cleanup_json_ json_t *j = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
                 const char *sha = json_string_value(json_object_get(j, "sha256"));
+                const char *fs_sha = json_string_value(json_object_get(j, "filestore_sha256"));
 
                 b.path = (char *) json_string_value(json_object_get(j, "path"));
                 b.size_bytes = json_integer_value(json_object_get(j, "size_bytes"));
                 (void) snprintf(b.sha256, sizeof b.sha256, "%s", strempty(sha));
+                b.filestore_path = (char *) json_string_value(json_object_get(j, "filestore_path"));
+                b.filestore_size_bytes = json_integer_value(json_object_get(j, "filestore_size_bytes"));
+                (void) snprintf(b.filestore_sha256, sizeof b.filestore_sha256, "%s", strempty(fs_sha));
                 return terminate_answer(ret, s->db_name, streq(state, "terminating"), b.path ? &b : NULL);
         }
         return terminate_answer(ret, s->db_name, streq(state, "terminating"), NULL);

@@ -79,7 +79,10 @@ static const char *const migrations[] = {
         "  module_count int NOT NULL DEFAULT 0,"
         "  currency text,"
         "  sealed_at timestamptz NOT NULL DEFAULT now()"
-        ");",
+        ");"
+        /* The tenant's Odoo filestore, archived beside the dump (NULL: it had none). */
+        "ALTER TABLE backups ADD COLUMN filestore_path text, ADD COLUMN filestore_sha256 text,"
+        "  ADD COLUMN filestore_size_bytes bigint;",
 };
 
 int registry_schema_version(void) {

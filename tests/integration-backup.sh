@@ -3,8 +3,10 @@
 # integration-backup.sh: vumaerp-backup against a private PostgreSQL: an on-demand backup of an
 # active and of a suspended tenant (which stays closed to Odoo's role and suspended afterwards),
 # the files (0600, sha256sum format), the registry rows, two backups in one second, the answers for
-# bad input; the repair of a backup window a killed backup left open; and --prune's rules: older
-# than the retention goes, except a terminated tenant's newest backup until its retention ends.
+# bad input; the repair of a backup window a killed backup left open; the tenant's filestore
+# archived beside the dump (none when it has none; a filestore that cannot be archived fails the
+# backup and leaves nothing); and --prune's rules: older than the retention goes, except a
+# terminated tenant's newest backup until its retention ends; the archive goes with its dump.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 
@@ -20,6 +22,7 @@ pg_on_exit "rm -rf '$tmp'"
 write_test_config "$tmp/conf"
 CONF="$tmp/conf/vumaerp.yaml"
 BACKUPS="$tmp/conf/backups"
+FS="$tmp/conf/filestore/filestore"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 run() {
@@ -74,6 +77,10 @@ run backup acme_ltd
 expect 0 '.success == true and .db_name == "acme_ltd" and .backup.size_bytes > 0' "backup acme_ltd"
 check_backup "$OUT" acme_ltd
 first=$(jq -r .backup.path <<<"$OUT")
+expect 0 '.backup.filestore == null' "no filestore, no archive"
+[ ! -e "${first%.dump}.filestore.tar" ] || fail "an archive was made of no filestore"
+[ "$(reg "SELECT (filestore_path IS NULL) || ':' || (filestore_sha256 IS NULL) FROM backups WHERE path = '$first'")" = "true:true" ] \
+        || fail "the registry's filestore columns are not NULL without a filestore"
 [ "$(reg "SELECT kind FROM backups WHERE path = '$first'")" = manual ] || fail "kind"
 [ "$(access acme_ltd)" = "t:-1" ] || fail "acme_ltd's access changed: $(access acme_ltd)"
 run_json backup '{"db_name": "acme_ltd"}'
@@ -81,6 +88,48 @@ expect 0 '.success == true' "a second backup within the second"
 second=$(jq -r .backup.path <<<"$OUT")
 [ "$first" != "$second" ] || fail "two backups share $first"
 check_backup "$OUT" acme_ltd
+
+echo "# a filestore: archived beside the dump"
+mkdir -p "$FS/acme_ltd/ab" "$FS/acme_ltd/cd"
+head -c 70000 /dev/urandom >"$FS/acme_ltd/ab/abcdef0123"
+printf 'attachment\n' >"$FS/acme_ltd/cd/cd9876"
+run backup acme_ltd
+expect 0 '.success == true and (.backup.filestore.size_bytes > 70000)' "backup acme_ltd with its filestore"
+check_backup "$OUT" acme_ltd
+fs_dump=$(jq -r .backup.path <<<"$OUT")
+fs_tar=$(jq -r .backup.filestore.path <<<"$OUT")
+[ "$fs_tar" = "${fs_dump%.dump}.filestore.tar" ] || fail "archive path $fs_tar"
+[ "$(stat -c %a "$fs_tar")" = 600 ] || fail "the archive is not 0600"
+[ "$(sha256sum "$fs_tar" | cut -d' ' -f1)" = "$(jq -r .backup.filestore.sha256 <<<"$OUT")" ] || fail "the archive's sha256"
+(cd "$BACKUPS/acme_ltd" && sha256sum -c --status "$(basename "$fs_tar").sha256") || fail "sha256sum -c on the archive"
+[ "$(tar -tf "$fs_tar" | sort | tr '\n' ' ')" = "acme_ltd/ acme_ltd/ab/ acme_ltd/ab/abcdef0123 acme_ltd/cd/ acme_ltd/cd/cd9876 " ] \
+        || fail "the archive lists: $(tar -tf "$fs_tar")"
+mkdir "$tmp/x" && tar -C "$tmp/x" -xf "$fs_tar" && diff -r "$FS/acme_ltd" "$tmp/x/acme_ltd" || fail "the archive's content differs"
+[ "$(reg "SELECT filestore_path || ':' || filestore_sha256 || ':' || filestore_size_bytes FROM backups WHERE path = '$fs_dump'")" \
+  = "$fs_tar:$(jq -r .backup.filestore.sha256 <<<"$OUT"):$(stat -c %s "$fs_tar")" ] || fail "the registry's filestore columns"
+[ -f "$FS/acme_ltd/ab/abcdef0123" ] || fail "a backup touched the filestore"
+
+echo "# a filestore that cannot be archived fails the backup, leaving nothing"
+mkdir -p "$tmp/elsewhere"
+ln -s "$tmp/elsewhere" "$FS/link_co"
+pg_psql postgres "CREATE DATABASE link_co OWNER odoo"
+run backup link_co
+expect 69 '.code == "backup_failed" and (.error | test("filestore"))' "a filestore that is a symlink"
+[ -z "$(ls -A "$BACKUPS/link_co" 2>/dev/null)" ] || fail "a failed backup left files: $(ls -A "$BACKUPS/link_co")"
+[ "$(reg "SELECT count(*) FROM backups WHERE db_name = 'link_co'")" = 0 ] || fail "a failed backup was recorded"
+run terminate link_co
+expect 69 '.code == "backup_failed"' "terminate refused when the filestore cannot be archived"
+[ "$(pg_psql postgres "SELECT count(*) FROM pg_database WHERE datname = 'link_co'")" = 1 ] || fail "link_co was dropped"
+[ -L "$FS/link_co" ] || fail "link_co's filestore was removed"
+# tar failing midway (an unreadable file; root reads everything, so only when not root).
+if [ "$(id -u)" != 0 ]; then
+        mkdir -p "$FS/unread_co/aa" && echo secret >"$FS/unread_co/aa/aa11" && chmod 000 "$FS/unread_co/aa/aa11"
+        pg_psql postgres "CREATE DATABASE unread_co OWNER odoo"
+        run backup unread_co
+        expect 69 '.code == "backup_failed" and (.error | test("tar"))' "an unreadable filestore file"
+        [ -z "$(ls -A "$BACKUPS/unread_co" 2>/dev/null)" ] || fail "tar's failure left files: $(ls -A "$BACKUPS/unread_co")"
+        chmod 600 "$FS/unread_co/aa/aa11"
+fi
 
 echo "# a suspended tenant: dumped, and still suspended"
 run suspend susp_co
@@ -142,16 +191,19 @@ pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '10 days' WHER
 # gone_co: terminated 5 days ago; its backup from the termination is 45 days old by now (aged
 # by hand), an older one 60 days: the newest is kept until terminated_at + 30 days.
 pg_psql postgres "CREATE DATABASE gone_co OWNER odoo"
+mkdir -p "$FS/gone_co/aa" && echo gone >"$FS/gone_co/aa/aa00"
 run backup gone_co
 gone_old=$(jq -r .backup.path <<<"$OUT")
 run terminate gone_co
-expect 0 '.changed == true' "terminate gone_co"
+expect 0 '.changed == true and .backup.filestore != null' "terminate gone_co"
 gone_last=$(jq -r .backup.path <<<"$OUT")
+[ ! -e "$FS/gone_co" ] || fail "gone_co's filestore outlived its termination"
 pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '60 days' WHERE path = '$gone_old';
                  UPDATE backups SET created_at = now() - interval '45 days' WHERE path = '$gone_last';
                  UPDATE tenants SET terminated_at = now() - interval '5 days' WHERE db_name = 'gone_co'"
 # long_gone: terminated 31 days ago: its last backup goes too.
 pg_psql postgres "CREATE DATABASE long_gone OWNER odoo"
+mkdir -p "$FS/long_gone/bb" && echo long >"$FS/long_gone/bb/bb00"
 run terminate long_gone
 long_last=$(jq -r .backup.path <<<"$OUT")
 pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '31 days' WHERE path = '$long_last';
@@ -162,11 +214,15 @@ expect 0 '.success == true and .count == 3' "prune"
 expect 0 "([.deleted[].path] | sort) == ([\"$first\", \"$gone_old\", \"$long_last\"] | sort)" "what prune deleted"
 for p in "$first" "$gone_old" "$long_last"; do
         [ ! -e "$p" ] && [ ! -e "$p.sha256" ] || fail "$p (or its .sha256) is still there"
+        [ ! -e "${p%.dump}.filestore.tar" ] && [ ! -e "${p%.dump}.filestore.tar.sha256" ] || fail "the archive beside $p is still there"
         [ "$(reg "SELECT count(*) FROM backups WHERE path = '$p'")" = 0 ] || fail "$p is still in the registry"
 done
 for p in "$second" "$gone_last"; do
         [ -f "$p" ] && [ -f "$p.sha256" ] || fail "$p was deleted"
 done
+[ -f "${gone_last%.dump}.filestore.tar" ] && [ -f "${gone_last%.dump}.filestore.tar.sha256" ] || fail "the kept backup lost its archive"
+expect 0 "[.deleted[] | select(.path == \"$long_last\") | .filestore_path] == [\"${long_last%.dump}.filestore.tar\"]" "prune names the archive it deleted"
+
 [ "$(reg "SELECT count(*) FROM backups")" = $(( n_before + 3 - 3 )) ] || fail "registry count after prune"
 
 run backup --prune

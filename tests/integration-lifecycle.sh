@@ -6,7 +6,9 @@
 # on a real Odoo 17 database (restored from the fixtures) and the round trip back through restore,
 # a tampered backup refused, a suspended tenant kept closed to Odoo during the dump, and a backup
 # target that cannot be written (a regular file; a full tmpfs when mount is permitted) refusing
-# the termination with the database intact.
+# the termination with the database intact; the tenant's filestore archived beside the dump by
+# terminate and brought back byte for byte by restore (also under another name), a tampered or
+# missing archive refused before anything is created.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 
@@ -198,6 +200,17 @@ pg_psql postgres "DROP DATABASE ke_bench1"
 echo "# measured on a clone of the Kenya fixture: bare pg_dump -Fc $(( (t1 - t0) / 1000000 )) ms," \
      "vumaerp-terminate with its backup $(( (t2 - t1) / 1000000 )) ms"
 
+# Its Odoo filestore: content-addressed files two levels deep, binary, empty, odd names.
+FS="$tmp/conf/filestore/filestore"
+mkdir -p "$FS/ke_co/0a" "$FS/ke_co/ff" "$FS/ke_co/checklist"
+head -c 300000 /dev/urandom >"$FS/ke_co/0a/0a1b2c3d4e5f"
+printf 'invoice PDF stand-in\n' >"$FS/ke_co/ff/ff00ee11"
+: >"$FS/ke_co/ff/empty"
+printf 'x' >"$FS/ke_co/checklist/a name with spaces é"
+chmod 0640 "$FS/ke_co/0a/0a1b2c3d4e5f"
+cp -a "$FS/ke_co" "$tmp/ke_co.filestore.orig"
+fs_files=$(cd "$FS" && find ke_co -type f | sort)
+
 run suspend --reason "measuring" ke_co
 expect 0 '.changed == true' "suspend ke_co"
 
@@ -234,13 +247,53 @@ case "$path" in "$BACKUPS/ke_co/ke_co-"*Z.dump) ;; *) fail "unexpected backup pa
 pg_restore --list "$path" >"$tmp/list" || fail "pg_restore --list fails on the backup"
 grep -q "TABLE DATA public res_users" "$tmp/list" || fail "pg_restore --list does not show res_users"
 ls "$BACKUPS/ke_co" | grep -q partial && fail "a .partial file was left"
+
+echo "# terminate archived the filestore beside the dump, and removed it"
+tar_path=$(jq -r .backup.filestore.path <<<"$OUT")
+tar_sha=$(jq -r .backup.filestore.sha256 <<<"$OUT")
+[ "$tar_path" = "${path%.dump}.filestore.tar" ] || fail "the filestore archive is $tar_path, expected ${path%.dump}.filestore.tar"
+[ -f "$tar_path" ] || fail "$tar_path is missing"
+[ "$(stat -c %a "$tar_path")" = 600 ] || fail "the filestore archive is not 0600"
+[ "$(stat -c %s "$tar_path")" = "$(jq -r .backup.filestore.size_bytes <<<"$OUT")" ] || fail "the filestore size_bytes"
+[ "$(sha256sum "$tar_path" | cut -d' ' -f1)" = "$tar_sha" ] || fail "the filestore sha256 in the answer is wrong"
+(cd "$(dirname "$tar_path")" && sha256sum -c --status "$(basename "$tar_path").sha256") || fail "sha256sum -c fails on the archive's .sha256"
+[ "$(tar -tf "$tar_path" | grep -v '/$' | sort)" = "$fs_files" ] || fail "tar -tf lists: $(tar -tf "$tar_path")"
+[ "$(reg x "SELECT filestore_path || ':' || filestore_sha256 || ':' || filestore_size_bytes FROM backups WHERE db_name = 'ke_co'")" \
+  = "$tar_path:$tar_sha:$(stat -c %s "$tar_path")" ] || fail "the registry's filestore columns: $(reg x "SELECT * FROM backups WHERE db_name = 'ke_co'")"
+[ ! -e "$FS/ke_co" ] || fail "ke_co's filestore is still there after the termination"
 [ -z "$(access ke_co)" ] || fail "ke_co still exists"
 [ "$(reg x "SELECT state || ':' || (terminated_at IS NOT NULL) FROM tenants WHERE db_name = 'ke_co'")" = "terminated:true" ] \
         || fail "ke_co's registry after terminate"
 [ "$(reg x "SELECT kind || ':' || sha256 || ':' || size_bytes || ':' || path FROM backups WHERE db_name = 'ke_co'")" = "terminate:$sha:$size:$path" ] \
         || fail "the backups table: $(reg x "SELECT * FROM backups WHERE db_name = 'ke_co'")"
 
-echo "# restore: the checksum first"
+echo "# restore: the checksums first"
+# The dump intact, its filestore archive with one byte flipped.
+mkdir "$tmp/tt"
+cp "$path" "$path.sha256" "$tar_path" "$tar_path.sha256" "$tmp/tt/"
+tt_tar="$tmp/tt/$(basename "$tar_path")"
+off=$(( $(stat -c %s "$tt_tar") / 3 ))
+orig=$(od -An -tu1 -j "$off" -N1 "$tt_tar" | tr -d ' ')
+printf "$(printf '\\%03o' $(( orig ^ 1 )))" | dd of="$tt_tar" bs=1 seek="$off" conv=notrunc status=none
+run restore --as ke_tt "$tmp/tt/$(basename "$path")"
+expect 65 '.code == "checksum_mismatch" and (.error | test("filestore"))' "a tampered filestore archive"
+[ -z "$(access ke_tt)" ] || fail "a tampered filestore archive created a database"
+[ ! -e "$FS/ke_tt" ] || fail "a tampered filestore archive created a filestore"
+ls -A "$FS" | grep -q vumaerp-restore && fail "a refused restore left an extraction directory"
+# The registry says the dump has an archive: a dump without it is not restored.
+mv "$tar_path" "$tmp/tar.away"
+run restore --as ke_nofs "$path"
+expect 66 '.code == "no_such_backup" and (.error | test("filestore"))' "a backup whose recorded archive is missing"
+[ -z "$(access ke_nofs)" ] || fail "a backup without its archive created a database"
+mv "$tmp/tar.away" "$tar_path"
+# A filestore already under the target name is never merged into.
+mkdir -p "$FS/ke_there"
+echo "someone else's" >"$FS/ke_there/keep"
+run restore --as ke_there "$path"
+expect 73 '.code == "filestore_exists"' "restore onto an existing filestore"
+[ -z "$(access ke_there)" ] || fail "restore onto an existing filestore created the database"
+[ "$(cat "$FS/ke_there/keep")" = "someone else's" ] && [ "$(ls -A "$FS/ke_there")" = keep ] || fail "the existing filestore was touched"
+
 cp "$path" "$tmp/tampered.dump"
 sed "s/ $(basename "$path")\$/ tampered.dump/" "$path.sha256" >"$tmp/tampered.dump.sha256"
 # One byte flipped in the middle of the file.
@@ -271,10 +324,33 @@ expect 0 '.success == true and .db_name == "ke_co" and .status == "active" and .
         || fail "tables not owned by odoo after the restore"
 [ "$(reg x "SELECT state || ':' || (terminated_at IS NULL) FROM tenants WHERE db_name = 'ke_co'")" = "active:true" ] \
         || fail "ke_co's registry after restore"
+expect 0 ".backup.filestore.sha256 == \"$tar_sha\"" "the restore answer names the archive"
+diff -r "$tmp/ke_co.filestore.orig" "$FS/ke_co" || fail "the restored filestore differs"
+while read -r f; do
+        cmp "$tmp/ke_co.filestore.orig/${f#ke_co/}" "$FS/$f" || fail "$f differs after the restore"
+done <<<"$fs_files"
+[ "$(stat -c %a "$FS/ke_co/0a/0a1b2c3d4e5f")" = 640 ] || fail "the restored file's mode"
+ls -A "$FS" | grep -q vumaerp-restore && fail "the restore left its extraction directory"
+
+echo "# restore under another name: the archive's top directory is renamed"
+run restore --as ke_copy "$path"
+expect 0 '.success == true and .db_name == "ke_copy" and .backup.filestore != null' "restore --as ke_copy"
+diff -r "$tmp/ke_co.filestore.orig" "$FS/ke_copy" || fail "ke_copy's filestore differs"
+while read -r f; do
+        cmp "$tmp/ke_co.filestore.orig/${f#ke_co/}" "$FS/ke_copy/${f#ke_co/}" || fail "$f differs in ke_copy"
+done <<<"$fs_files"
+[ -d "$FS/ke_co" ] || fail "restoring ke_copy touched ke_co's filestore"
+ls -A "$FS" | grep -q vumaerp-restore && fail "restore --as left its extraction directory"
+[ "$(psql -X -At -U odoo -d ke_copy -c 'SELECT count(*) FROM res_users')" = "$users" ] || fail "ke_copy's res_users"
 
 echo "# terminate the restored (active) tenant again"
 run terminate ke_co
 expect 0 '.changed == true and (.backup.path | length) > 0' "terminate the restored ke_co"
 [ "$(ls "$BACKUPS/ke_co"/*.dump | wc -l)" = 2 ] || fail "expected two ke_co backups"
+[ "$(ls "$BACKUPS/ke_co"/*.filestore.tar | wc -l)" = 2 ] || fail "expected two ke_co filestore archives"
+expect 0 '(.backup.filestore.path | endswith(".filestore.tar"))' "the second termination archived the restored filestore"
+[ ! -e "$FS/ke_co" ] || fail "the second termination left the filestore"
+run terminate ke_co
+expect 0 '.changed == false and (.backup.filestore.path | endswith(".filestore.tar"))' "a retried terminate still names the archive"
 
 echo "PASS"
