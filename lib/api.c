@@ -63,9 +63,10 @@ typedef struct Exchange {
         struct timespec start;
         const char *action;
         char *db;
-        int status;
-        const char *outcome;
-        bool answered;
+        int status;           /* what we answered; 0: nothing (the client left first) */
+        char *code;           /* the answer's "code", NULL when none */
+        bool delivered;       /* the client read the answer: no write error, no reset after it */
+        const char *outcome;  /* when not answered: why */
 } Exchange;
 
 static const Route *find_route(const char *path) {
@@ -117,27 +118,38 @@ static int64_t elapsed_ms(const struct timespec *start) {
         return (int64_t) (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Writes the answer (body_text, a JSON object; code: its "code" or NULL) and the one journal
- * entry of this request. */
+/* Writes the answer (body_text, a JSON object; code: its "code" or NULL). The request's journal
+ * entry is written once the connection is closed (log_exchange()), when we know whether the client
+ * was still there to read it. */
 static void answer_text(Exchange *x, int status, const char *extra_headers, const char *body_text, size_t size, const char *code) {
-        LogContext ctx = LOG_CONTEXT_INIT;
-        int r, priority;
-
         x->status = status;
-        x->answered = true;
-        r = http_write_response(x->out_fd, status, extra_headers, body_text, size);
+        x->code = code ? strdup(code) : NULL;
+        x->delivered = http_write_response(x->out_fd, status, extra_headers, body_text, size) >= 0;
+}
+
+static void log_exchange(const Exchange *x) {
+        LogContext ctx = LOG_CONTEXT_INIT;
+        int priority;
 
         ctx.action = x->action ? x->action : "api";
         ctx.db = x->db;
         ctx.request_id = x->request_id;
         ctx.peer = x->peer;
-        ctx.outcome = status < 400 ? "ok" : (code ? code : "error");
         ctx.duration_ms = elapsed_ms(&x->start);
-        ctx.http_status = status;
-        priority = status >= 500 ? LOG_ERR : status >= 400 ? LOG_NOTICE : LOG_INFO;
-        log_event(priority, status == 401 || status == 403 ? MESSAGE_ID_AUTH_REFUSED : MESSAGE_ID_REQUEST, &ctx,
-                  "%s %d%s%s%s", ctx.action, status, code ? " " : "", strempty(code),
-                  r < 0 ? " (the client was gone before the answer was written)" : "");
+        if (x->status == 0) {
+                ctx.outcome = x->outcome ? x->outcome : "no_answer";
+                log_event(LOG_NOTICE, MESSAGE_ID_REQUEST, &ctx,
+                          "the client closed the connection before sending a whole request");
+                return;
+        }
+        ctx.outcome = x->status < 400 ? "ok" : (x->code ? x->code : "error");
+        ctx.http_status = x->status;
+        priority = x->status >= 500 ? LOG_ERR : x->status >= 400 ? LOG_NOTICE : LOG_INFO;
+        /* An action a client abandoned still ran to its end (or undid itself): say so, since the
+         * client (WHMCS) will retry without knowing the outcome. */
+        log_event(priority, x->status == 401 || x->status == 403 ? MESSAGE_ID_AUTH_REFUSED : MESSAGE_ID_REQUEST, &ctx,
+                  "%s %d%s%s%s", ctx.action, x->status, x->code ? " " : "", strempty(x->code),
+                  x->delivered ? "" : " (the client was gone before the answer was delivered; the action's outcome stands)");
 }
 
 static void answer(Exchange *x, int status, const char *extra_headers, json_t *body) {
@@ -384,14 +396,22 @@ finish:
 
 /* Closing a socket that still holds unread bytes (the rest of a refused 413 body, a pipelined
  * request) makes the kernel send RST, and the client may then lose the answer we wrote. So send
- * FIN first and read what is left for a moment, as web servers do ("lingering close"). */
-static void linger_close(const Exchange *x) {
+ * FIN first and read what is left for a moment, as web servers do ("lingering close"). A reset
+ * in that moment means the client had closed before our answer arrived: it never read it. */
+static void linger_close(Exchange *x) {
         int64_t deadline_ms = 2000;
         struct timespec start;
         char buf[16384];
 
-        if (!x->answered || shutdown(x->out_fd, SHUT_WR) < 0)
+        if (x->status == 0)
                 return;
+        if (shutdown(x->out_fd, SHUT_WR) < 0) {
+                /* ENOTSOCK: a pipe (a local admin's test), nothing to linger on. Otherwise the
+                 * connection is already gone: the client's reset beat us here. */
+                if (errno != ENOTSOCK)
+                        x->delivered = false;
+                return;
+        }
         clock_gettime(CLOCK_MONOTONIC, &start);
         for (size_t total = 0; total < 4U * HTTP_MAX_BODY;) {
                 struct pollfd p = { .fd = x->in_fd, .events = POLLIN };
@@ -401,6 +421,8 @@ static void linger_close(const Exchange *x) {
                 if (left <= 0 || poll(&p, 1, (int) left) <= 0)
                         return;
                 n = read(x->in_fd, buf, sizeof(buf));
+                if (n < 0 && (errno == ECONNRESET || errno == EPIPE))
+                        x->delivered = false;
                 if (n <= 0)
                         return;
                 total += (size_t) n;
@@ -472,21 +494,17 @@ int api_main(int argc, char *argv[]) {
         if (config_load(config_path, &c, &config_error) < 0) {
                 log_error("%s", config_error);
                 answer_error(&x, 500, NULL, "config_error", "vumaerp is misconfigured; the details are in the journal");
+                linger_close(&x);
+                log_exchange(&x);
+                free(x.code);
                 return EXIT_CONFIG;
         }
 
         serve(c, &x, (const struct sockaddr *) &peer, peer_len);
-        if (!x.answered) {
-                LogContext ctx = LOG_CONTEXT_INIT;
-                ctx.action = "api";
-                ctx.request_id = x.request_id;
-                ctx.peer = x.peer;
-                ctx.outcome = x.outcome ? x.outcome : "no_answer";
-                ctx.duration_ms = elapsed_ms(&x.start);
-                log_event(LOG_NOTICE, MESSAGE_ID_REQUEST, &ctx, "the client closed the connection before sending a whole request");
-        }
-        free(x.db);
-        config_free(c);
         linger_close(&x);
+        log_exchange(&x);
+        free(x.db);
+        free(x.code);
+        config_free(c);
         return EXIT_OK;
 }

@@ -133,3 +133,13 @@ export SOURCE_DIR BUILD_DIR FIXTURES_DIR
 
 # skip "why": exit 77, which meson counts as skipped.
 skip() { echo "SKIP: $*" >&2; exit 77; }
+
+# restore_fixture DB CC: the real Odoo 17 database of country CC (fixtures/odoo17/tpl_CC.pgdump)
+# restored as DB, owned by role odoo (write_test_config creates the role). Skips the test (77)
+# when the fixtures are absent, as on a user's fresh clone.
+restore_fixture() {
+        local db=$1 cc=$2 dump="$FIXTURES_DIR/odoo17/tpl_$2.pgdump"
+        [ -f "$dump" ] || skip "the Odoo 17 fixture $dump is absent (set VUMAERP_FIXTURES)"
+        pg_psql postgres "CREATE DATABASE $db OWNER odoo"
+        pg_restore --no-owner --no-acl --role=odoo -d "$db" "$dump"
+}
