@@ -49,7 +49,8 @@ static const char tenant_query[] =
         "       to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "       to_char(t.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "       to_char(CASE WHEN d.fresh IS NOT NULL THEN now() ELSE d.measured_at END AT TIME ZONE 'UTC',"
-        "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        "       t.state"
         "  FROM d"
         "  CROSS JOIN LATERAL (SELECT coalesce(d.fresh, d.cached) AS size) s"
         "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
@@ -70,6 +71,7 @@ enum {
         COL_CREATED,
         COL_SUSPENDED,
         COL_SIZE_MEASURED,
+        COL_REGISTRY_STATE,
 };
 
 /* The names that are never tenants even when the Odoo role owns them, as a JSON array text. */
@@ -104,6 +106,17 @@ static json_t *column_integer(PGresult *res, int row, int col) {
         return json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
 }
 
+/* The catalog is the truth of whether a database accepts connections; but a database that an
+ * action is still making or removing (or that one left half-done when it was cut off: the next
+ * action on it repairs it) is not yet, or no longer, a usable tenant, and says so. */
+static const char *tenant_state(PGresult *res, int row, bool allow) {
+        const char *registry = PQgetisnull(res, row, COL_REGISTRY_STATE) ? "" : PQgetvalue(res, row, COL_REGISTRY_STATE);
+
+        if (streq(registry, "provisioning") || streq(registry, "terminating"))
+                return registry;
+        return allow ? "active" : "suspended";
+}
+
 /* One tenant row into obj (which may already hold "success"). */
 static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
         const char *name = PQgetvalue(res, row, COL_NAME);
@@ -115,7 +128,7 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
         } fields[] = {
                 { "db_name", json_string(name) },
                 /* The catalog is the truth: suspension is ALLOW_CONNECTIONS false. */
-                { "state", json_string(allow ? "active" : "suspended") },
+                { "state", json_string(tenant_state(res, row, allow)) },
                 { "accepting_connections", json_boolean(allow) },
                 { "size_bytes", column_integer(res, row, COL_SIZE) },
                 { "size", column_string(res, row, COL_SIZE_PRETTY) },

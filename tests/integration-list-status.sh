@@ -92,6 +92,12 @@ recreated=$(pg_psql postgres "SELECT pg_database_size('beta_co')")
 run_tool "$LIST" --config "$CONF"
 expect 0 ".tenants[1].size_bytes == $recreated" "a re-created database is measured, not given the old size"
 
+echo "# a tenant an action is still making (or left half-made) says so"
+pg_psql vumaerp "INSERT INTO tenants (db_name, state) VALUES ('beta_co', 'provisioning')"
+run_tool "$LIST" --config "$CONF"
+expect 0 '.tenants[1].db_name == "beta_co" and .tenants[1].state == "provisioning"' "provisioning shown in list"
+pg_psql vumaerp "DELETE FROM tenants WHERE db_name = 'beta_co'"
+
 echo "# status"
 run_tool "$STATUS" --config "$CONF" acme_ltd
 expect 0 '.success == true and .db_name == "acme_ltd" and .state == "active" and .size_bytes > 0
