@@ -212,7 +212,8 @@ class ApiClient
                 . ($snippet !== '' ? ' ("' . $snippet . '")' : ' (an empty body)')
                 . '; check that the server\'s port and path lead to vumaerp-api.', $status);
         }
-        if ($status >= 200 && $status < 300 && !empty($answer['success'])) {
+        /* /health answers without "success"; every other answer says it. */
+        if ($status >= 200 && $status < 300 && (!array_key_exists('success', $answer) || $answer['success'] === true)) {
             return $answer;
         }
         $code = isset($answer['code']) && is_string($answer['code']) ? $answer['code'] : '';

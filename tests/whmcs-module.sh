@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# whmcs-module.sh: the WHMCS module (whmcs_module/vumaerp) — php -l on every PHP file (with every
+# PHP version installed), then PHPUnit: the contract tests, and the integration tests against the
+# real vumaerp-api under systemd-socket-activate over a private PostgreSQL holding the Kenya
+# template restored from the fixtures and sealed by SQL (as integration-provision.sh does).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+. "$SOURCE_DIR/tests/lib/api.sh"
+
+MODULE_DIR="$SOURCE_DIR/whmcs_module"
+command -v php >/dev/null || skip "php is not installed (package php-cli)"
+command -v phpunit >/dev/null || skip "phpunit is not installed (package phpunit)"
+php -r 'exit(extension_loaded("curl") ? 0 : 1);' || skip "PHP's curl extension is not installed (package php-curl)"
+php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);' || skip "PHP's SQLite driver is not installed (package php-sqlite3)"
+command -v jq >/dev/null || skip "jq is not installed"
+[ -x "$BUILD_DIR/bin/vumaerp-api" ] || { echo "FAIL: $BUILD_DIR/bin/vumaerp-api is not built" >&2; exit 1; }
+fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+[ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
+# Debian's passlib belongs to the system interpreter, not to a pyenv or venv python3 in PATH.
+export PASSLIB_PYTHON=${PASSLIB_PYTHON:-/usr/bin/python3}
+"$PASSLIB_PYTHON" -c 'import passlib.hash' 2>/dev/null || skip "python3-passlib is not installed for $PASSLIB_PYTHON"
+
+echo "# php -l"
+phps=()
+for p in php php7.4 php8.1 php8.2 php8.3 php8.4; do
+        command -v "$p" >/dev/null && phps+=("$(readlink -f "$(command -v "$p")")")
+done
+mapfile -t phps < <(printf '%s\n' "${phps[@]}" | sort -u)
+while IFS= read -r -d '' f; do
+        for p in "${phps[@]}"; do
+                "$p" -l "$f" >/dev/null || { echo "FAIL: $p -l $f" >&2; exit 1; }
+        done
+done < <(find "$MODULE_DIR" -name '*.php' -print0)
+echo "# linted with: ${phps[*]}"
+
+pg_start
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-whmcs.XXXXXX")
+pg_on_exit "rm -rf '$tmp'"
+write_test_config "$tmp/conf"
+CONF="$tmp/conf/vumaerp.yaml"
+
+echo "# the Kenya template, restored and sealed by SQL"
+pg_psql postgres "CREATE DATABASE tpl_ke OWNER odoo"
+pg_restore --no-owner --no-acl --role=odoo -d tpl_ke "$fixture"
+pg_psql postgres "ALTER DATABASE tpl_ke IS_TEMPLATE true"
+pg_psql postgres "ALTER DATABASE tpl_ke ALLOW_CONNECTIONS false"
+
+API_LOG="$tmp/api.log"
+api_start "$CONF"
+
+# The token travels as a file name, never as a value in the environment.
+rc=0
+VUMAERP_TEST_API_PORT=$API_PORT VUMAERP_TEST_TOKEN_FILE="$tmp/conf/api-token" \
+VUMAERP_TEST_BACKUP_DIR="$tmp/conf/backups" \
+        phpunit --colors=never --do-not-cache-result --fail-on-skipped --fail-on-risky --bootstrap "$MODULE_DIR/tests/bootstrap.php" \
+        "$MODULE_DIR/tests" || rc=$?
+if [ "$rc" != 0 ]; then
+        echo "# vumaerp-api's log:" >&2
+        tail -n 50 "$API_LOG" >&2 || true
+        echo "FAIL: phpunit exited $rc" >&2
+        exit 1
+fi
+echo "PASS"

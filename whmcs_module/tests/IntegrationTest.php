@@ -1,0 +1,359 @@
+<?php
+/* SPDX-License-Identifier: MIT */
+/*
+ * IntegrationTest.php: the module against the real vumaerp-api (systemd-socket-activate, a real
+ * PostgreSQL with the Kenya template), as tests/whmcs-module.sh sets it up: a service's whole
+ * life — created (the database there, the admin's password verified by passlib), retried,
+ * suspended, unsuspended, its password changed, backed up, its usage read, terminated (a backup
+ * file left, the database gone) — plus a wrong token, an API that is down, answers that are not
+ * JSON or come too late, and no secret in any logged call.
+ *
+ * Environment: VUMAERP_TEST_API_PORT, VUMAERP_TEST_TOKEN_FILE, VUMAERP_TEST_BACKUP_DIR, and
+ * PGHOST/PGPORT/PGUSER for psql. Skipped without them.
+ */
+
+use PHPUnit\Framework\TestCase;
+use WHMCS\Database\Capsule;
+use WHMCS\Module\Server\Vumaerp\ApiClient;
+use WHMCS\Module\Server\Vumaerp\ApiException;
+
+class IntegrationTest extends TestCase
+{
+    private static $token;
+    private static $port;
+    private static $stubProcess;
+    private static $stubPort;
+    private static $secrets = array();
+
+    public static function setUpBeforeClass(): void
+    {
+        self::$port = getenv('VUMAERP_TEST_API_PORT');
+        $tokenFile = getenv('VUMAERP_TEST_TOKEN_FILE');
+        if (!self::$port || !$tokenFile) {
+            return;
+        }
+        $lines = preg_split('/\r?\n/', trim(file_get_contents($tokenFile)));
+        self::$token = $lines[0];
+        self::$secrets[] = self::$token;
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        vumaerp_test_database();
+        $pdo = Capsule::pdo();
+        $pdo->exec("INSERT INTO tblhosting (id, userid, packageid, server, domain, username) VALUES
+                    (42, 1, 3, 1, 'www.acme-ltd.co.ke', 'acmeltd'), (43, 2, 3, 1, 'other.example', 'other')");
+        $pdo->exec("INSERT INTO tblcustomfields (id, type, relid, fieldname, fieldtype) VALUES
+                    (10, 'product', 3, 'country|Country', 'dropdown'), (11, 'product', 3, 'db_name|Database name', 'text')");
+        $pdo->exec("INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES (10, 42, 'ke'), (11, 42, '')");
+    }
+
+    public static function tearDownAfterClass(): void
+    {
+        if (self::$stubProcess) {
+            proc_terminate(self::$stubProcess);
+            proc_close(self::$stubProcess);
+        }
+    }
+
+    protected function setUp(): void
+    {
+        if (!self::$port) {
+            $this->markTestSkipped('no vumaerp-api to test against (run tests/whmcs-module.sh)');
+        }
+    }
+
+    /* What WHMCS passes for service 42, read from the stand-in database as WHMCS would. */
+    private function params(array $extra = array())
+    {
+        $h = Capsule::table('tblhosting')->where('id', 42)->first();
+        $custom = array();
+        foreach (Capsule::table('tblcustomfields')->where('type', 'product')->where('relid', 3)->get() as $f) {
+            $v = Capsule::table('tblcustomfieldsvalues')->where('fieldid', $f->id)->where('relid', 42)->first();
+            $parts = explode('|', $f->fieldname);
+            $custom[$parts[0]] = $v ? $v->value : '';
+        }
+        $params = array_merge(array(
+            'serviceid' => 42, 'pid' => 3, 'serverid' => 1, 'userid' => 1,
+            'serverhostname' => '127.0.0.1', 'serverip' => '127.0.0.1', 'serverport' => self::$port,
+            'serversecure' => false, 'serveraccesshash' => self::$token, 'serverpassword' => '',
+            'domain' => $h->domain, 'username' => $h->username, 'password' => 'Whmcs "pw" ünï $x\'; --',
+            'configoption1' => 'ng', 'configoption2' => '', 'configoption3' => '120',
+            'customfields' => $custom,
+            'clientsdetails' => array('email' => 'owner@acme.co.ke', 'companyname' => 'Acme Ltd', 'fullname' => 'Wanjiru Kamau'),
+        ), $extra);
+        self::$secrets[] = $params['password'];
+        return $params;
+    }
+
+    private static function runCommand(array $cmd, $stdin = '')
+    {
+        $p = proc_open($cmd, array(0 => array('pipe', 'r'), 1 => array('pipe', 'w'), 2 => array('pipe', 'w')), $pipes);
+        fwrite($pipes[0], $stdin);
+        fclose($pipes[0]);
+        $out = stream_get_contents($pipes[1]);
+        $err = stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        return array(proc_close($p), trim($out), $err);
+    }
+
+    private static function psql($db, $sql)
+    {
+        list($rc, $out, $err) = self::runCommand(array('psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql));
+        if ($rc !== 0) {
+            throw new RuntimeException("psql: $err");
+        }
+        return $out;
+    }
+
+    /* passlib's verdict on the tenant admin's hash; the password travels on stdin. */
+    private function assertAdminPassword($db, $password, $expect = true)
+    {
+        $hash = self::psql($db, 'SELECT password FROM res_users WHERE id = 2');
+        $python = getenv('PASSLIB_PYTHON') ?: '/usr/bin/python3';
+        list($rc) = self::runCommand(array($python, '-c',
+            "import sys\nfrom passlib.hash import pbkdf2_sha512\npw, h = sys.stdin.read().split('\\n', 1)\n"
+            . "sys.exit(0 if pbkdf2_sha512.verify(pw, h) else 1)"), $password . "\n" . $hash);
+        $this->assertSame($expect ? 0 : 1, $rc, "passlib on $db's admin password");
+    }
+
+    private function dbState($db)
+    {
+        return self::psql('postgres', "SELECT coalesce((SELECT datallowconn::text FROM pg_database WHERE datname = '$db'), 'absent')");
+    }
+
+    public function testCreateAccount()
+    {
+        $p = $this->params();
+        $this->assertSame('', $p['customfields']['db_name']);
+        ob_start();
+        $r = vumaerp_CreateAccount($p);
+        $this->assertSame('', ob_get_clean());
+        $this->assertSame('success', $r);
+        $this->assertSame('true', $this->dbState('acme_ltd'), 'the database exists and accepts connections');
+        $this->assertAdminPassword('acme_ltd', $p['password']);
+        $this->assertAdminPassword('acme_ltd', $p['password'] . 'x', false);
+        $this->assertSame('owner@acme.co.ke', self::psql('acme_ltd', 'SELECT login FROM res_users WHERE id = 2'));
+        $this->assertSame('Acme Ltd', self::psql('acme_ltd', 'SELECT name FROM res_company WHERE id = 1'));
+        $this->assertSame('ke|42', self::psql('vumaerp', "SELECT country || '|' || whmcs_service_id FROM tenants WHERE db_name = 'acme_ltd'"),
+            'the country custom field wins over the product default, and the service id is recorded');
+        $this->assertSame('acme_ltd', $this->params()['customfields']['db_name'], 'the derived name is saved to the custom field');
+        $this->assertSame('acme-ltd.vumacloud.test', Capsule::table('tblhosting')->where('id', 42)->first()->domain,
+            'the tenant URL is stored on the service');
+    }
+
+    /**
+     * @depends testCreateAccount
+     */
+    public function testRetriedCreateAccountSucceeds()
+    {
+        $this->assertSame('success', vumaerp_CreateAccount($this->params()));
+        /* Without the custom field too: the stored domain gives the same name. */
+        $this->assertSame('success', vumaerp_CreateAccount($this->params(array('customfields' => array('country' => 'ke')))));
+        $this->assertAdminPassword('acme_ltd', $this->params()['password']);
+        $r = vumaerp_CreateAccount($this->params(array('serviceid' => 43, 'customfields' => array('db_name' => 'acme_ltd'))));
+        $this->assertStringContainsString('already exists', $r, 'another service asking for the name');
+        $this->assertStringContainsString('db_exists', $r);
+    }
+
+    /**
+     * @depends testCreateAccount
+     */
+    public function testSuspendUnsuspendAndWhatAdminsAndClientsSee()
+    {
+        $f = vumaerp_AdminServicesTabFields($this->params());
+        $this->assertSame('active', $f['State']);
+        $this->assertSame('Acme Ltd', $f['Company']);
+        $this->assertSame('Kenya (ke)', $f['Country']);
+        $this->assertSame('owner@acme.co.ke', $f['Admin login']);
+        $this->assertSame('none', $f['Last backup']);
+
+        $p = $this->params(array('suspendreason' => 'Overdue on Invoice #12 <b>'));
+        $this->assertSame('success', vumaerp_SuspendAccount($p));
+        $this->assertSame('false', $this->dbState('acme_ltd'));
+        $this->assertSame('suspended', vumaerp_AdminServicesTabFields($p)['State']);
+        $ca = vumaerp_ClientArea($p);
+        $this->assertSame('suspended', $ca['templateVariables']['vumaerpState']);
+        $this->assertSame('https://acme-ltd.vumacloud.test', $ca['templateVariables']['vumaerpUrl']);
+        $this->assertSame('Kenya', $ca['templateVariables']['vumaerpCountry']);
+        $this->assertSame('success', vumaerp_SuspendAccount($p), 'suspending twice');
+
+        $this->assertSame('success', vumaerp_UnsuspendAccount($p));
+        $this->assertSame('true', $this->dbState('acme_ltd'));
+        $this->assertSame('active', vumaerp_ClientArea($p)['templateVariables']['vumaerpState']);
+    }
+
+    /**
+     * @depends testCreateAccount
+     */
+    public function testChangePassword()
+    {
+        $new = 'Changed by the client ✓ "x"';
+        $this->assertSame('success', vumaerp_ChangePassword($this->params(array('password' => $new))));
+        $this->assertAdminPassword('acme_ltd', $new);
+        $this->assertAdminPassword('acme_ltd', $this->params()['password'], false);
+    }
+
+    /**
+     * @depends testCreateAccount
+     */
+    public function testButtonsUsageAndTestConnection()
+    {
+        $p = $this->params();
+        $this->assertSame('success', vumaerp_backupNow($p));
+        $this->assertNotSame('none', vumaerp_AdminServicesTabFields($p)['Last backup']);
+        $this->assertCount(1, glob(getenv('VUMAERP_TEST_BACKUP_DIR') . '/acme_ltd/acme_ltd-*.dump'));
+
+        $pdo = Capsule::pdo();
+        $pdo->exec("UPDATE tblhosting SET diskusage = 0, lastupdate = '0000-00-00 00:00:00'");
+        $this->assertSame('success', vumaerp_refreshStatus($p));
+        $row = Capsule::table('tblhosting')->where('id', 42)->first();
+        $this->assertGreaterThan(1, (int) $row->diskusage, 'an Odoo database is several MB');
+        $this->assertNotSame('0000-00-00 00:00:00', $row->lastupdate);
+
+        $pdo->exec("UPDATE tblhosting SET diskusage = 0, lastupdate = '0000-00-00 00:00:00'");
+        $this->assertSame('success', vumaerp_UsageUpdate($p));
+        $rows = $pdo->query('SELECT id, diskusage, lastupdate FROM tblhosting ORDER BY id')->fetchAll(PDO::FETCH_NUM);
+        $this->assertGreaterThan(1, (int) $rows[0][1], 'service 42');
+        $this->assertSame(0, (int) $rows[1][1], 'service 43 has no tenant');
+        $this->assertSame('0000-00-00 00:00:00', $rows[1][2]);
+        $this->assertSame('success', vumaerp_UsageUpdate($this->params(array('serverid' => 2))));
+        $this->assertSame(0, (int) $pdo->query('SELECT count(*) FROM tblhosting WHERE diskusage > 0 AND server = 2')->fetchColumn());
+
+        $t = vumaerp_TestConnection($p);
+        $this->assertSame(array('success' => true, 'error' => ''), $t);
+    }
+
+    public function testWrongToken()
+    {
+        $p = $this->params(array('serveraccesshash' => 'wrong-token-of-decent-length'));
+        self::$secrets[] = 'wrong-token-of-decent-length';
+        $t = vumaerp_TestConnection($p);
+        $this->assertFalse($t['success']);
+        $this->assertStringContainsString('refused the API token (HTTP 401)', $t['error']);
+        $r = vumaerp_SuspendAccount($p);
+        $this->assertStringContainsString('refused the API token', $r);
+        $this->assertStringNotContainsString('wrong-token', $r);
+    }
+
+    public function testApiDown()
+    {
+        $sock = stream_socket_server('tcp://127.0.0.1:0');
+        $name = stream_socket_get_name($sock, false);
+        fclose($sock);
+        $p = $this->params(array('serverport' => (int) substr($name, strrpos($name, ':') + 1)));
+        $r = vumaerp_UnsuspendAccount($p);
+        $this->assertStringStartsWith('Cannot connect to the VumaERP API at http://127.0.0.1:', $r);
+        $this->assertStringContainsString('vumaerp-api.socket', $r);
+        $t = vumaerp_TestConnection($p);
+        $this->assertFalse($t['success']);
+        $this->assertSame($r, $t['error']);
+    }
+
+    /* Something at the port that is not vumaerp-api: PHP's own server with a router. */
+    private function stub()
+    {
+        if (!self::$stubProcess) {
+            $router = sys_get_temp_dir() . '/vumaerp-whmcs-router-' . getmypid() . '.php';
+            file_put_contents($router, '<?php
+                $p = parse_url($_SERVER["REQUEST_URI"], PHP_URL_PATH);
+                if ($p === "/slow/health") { sleep(4); echo "{}"; return true; }
+                if ($p === "/html/health") { http_response_code(502); echo "<html><body><h1>502 Bad Gateway</h1></body></html>"; return true; }
+                if ($p === "/json500/api/v1/list") { http_response_code(500); header("Content-Type: application/json");
+                    echo json_encode(array("success" => false, "error" => "the action crashed", "code" => "action_crashed")); return true; }
+                http_response_code(404); echo "not found";
+                return true;');
+            register_shutdown_function(function () use ($router) {
+                @unlink($router);
+            });
+            $sock = stream_socket_server('tcp://127.0.0.1:0');
+            $name = stream_socket_get_name($sock, false);
+            fclose($sock);
+            self::$stubPort = (int) substr($name, strrpos($name, ':') + 1);
+            self::$stubProcess = proc_open(array(PHP_BINARY, '-S', '127.0.0.1:' . self::$stubPort, $router),
+                array(0 => array('file', '/dev/null', 'r'), 1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
+            for ($i = 0; $i < 100; $i++) {
+                $c = @fsockopen('127.0.0.1', self::$stubPort, $errno, $errstr, 0.1);
+                if ($c) {
+                    fclose($c);
+                    break;
+                }
+                usleep(50000);
+            }
+        }
+        return self::$stubPort;
+    }
+
+    public function testAnswersThatAreNotTheApis()
+    {
+        $port = $this->stub();
+        $t = vumaerp_TestConnection($this->params(array('serverhostname' => '127.0.0.1/html', 'serverport' => $port)));
+        $this->assertFalse($t['success']);
+        $this->assertStringContainsString('answered HTTP 502 with something that is not JSON ("502 Bad Gateway")', $t['error']);
+
+        $r = vumaerp_UsageUpdate($this->params(array('serverhostname' => '127.0.0.1/json500', 'serverport' => $port)));
+        $this->assertSame('VumaERP: the action crashed (HTTP 500, action_crashed).', $r);
+
+        $client = new ApiClient('http://127.0.0.1:' . $port . '/slow', self::$token, 1);
+        $start = microtime(true);
+        try {
+            $client->request('GET', '/health', array(), false);
+            $this->fail('no timeout');
+        } catch (ApiException $e) {
+            $this->assertStringStartsWith('The VumaERP API did not answer within 1 seconds', $e->getMessage());
+        }
+        $this->assertLessThan(3.5, microtime(true) - $start);
+    }
+
+    /**
+     * @depends testCreateAccount
+     */
+    public function testTerminateAccount()
+    {
+        $p = $this->params();
+        $before = glob(getenv('VUMAERP_TEST_BACKUP_DIR') . '/acme_ltd/acme_ltd-*.dump');
+        $this->assertSame('success', vumaerp_TerminateAccount($p));
+        $this->assertSame('absent', $this->dbState('acme_ltd'), 'the database is gone');
+        $after = glob(getenv('VUMAERP_TEST_BACKUP_DIR') . '/acme_ltd/acme_ltd-*.dump');
+        $this->assertCount(count($before) + 1, $after, 'termination backed the tenant up first');
+        foreach (array_diff($after, $before) as $dump) {
+            $this->assertGreaterThan(10000, filesize($dump));
+            $this->assertFileExists($dump . '.sha256');
+        }
+        $this->assertSame('success', vumaerp_TerminateAccount($p), 'a repeated termination');
+        $this->assertStringContainsString('no_such_tenant', vumaerp_SuspendAccount($p));
+    }
+
+    /**
+     * Runs last: every call logged so far, as WHMCS would store it.
+     */
+    public function testNoLoggedCallHoldsASecret()
+    {
+        $calls = $GLOBALS['vumaerp_logged_calls'];
+        $this->assertGreaterThan(20, count($calls));
+        $actions = array_unique(array_map(function ($c) {
+            return $c['action'];
+        }, $calls));
+        foreach (array('vumaerp_CreateAccount', 'vumaerp_SuspendAccount', 'vumaerp_UnsuspendAccount', 'vumaerp_TerminateAccount',
+            'vumaerp_ChangePassword', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow') as $a) {
+            $this->assertContains($a, $actions, "$a is logged");
+        }
+        $secrets = array_unique(self::$secrets);
+        $secrets[] = 'Changed by the client ✓ "x"';
+        foreach ($calls as $i => $call) {
+            $this->assertSame('vumaerp', $call['module']);
+            foreach ($secrets as $s) {
+                $this->assertStringNotContainsString($s, $call['stored'], "call $i ({$call['action']}) as stored");
+                $this->assertStringNotContainsString($s, print_r(array($call['request'], $call['response'], $call['processed']), true),
+                    "call $i ({$call['action']}) as passed");
+            }
+            $this->assertNotEmpty($call['replaceVars'], "call $i ({$call['action']}) names its secrets for WHMCS to scrub");
+        }
+        /* The provision call carried the password: it is in that call's replace-vars. */
+        $provision = array_values(array_filter($calls, function ($c) {
+            return $c['action'] === 'vumaerp_CreateAccount';
+        }));
+        $this->assertContains($this->params()['password'], $provision[0]['replaceVars']);
+        $this->assertContains(self::$token, $provision[0]['replaceVars']);
+        $this->assertStringContainsString('/api/v1/provision', $provision[0]['stored']);
+        $this->assertStringContainsString('********', print_r($provision[0]['request'], true), 'the password was there, masked');
+    }
+}
