@@ -155,7 +155,7 @@ static int check_password_field(const char *pw, json_t **ret) {
 }
 
 static int order_parse(const Config *c, json_t *request, Order *o, json_t **ret) {
-        const char *country;
+        const char *country = NULL;
         int status;
 
         *o = (Order) {};
@@ -748,7 +748,7 @@ int tenant_password(const Config *c, json_t *request, json_t **ret) {
         _cleanup_(hash_done) HashJob job = {};
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *generated = NULL, *login = NULL;
-        const char *db_name, *password, *params[2];
+        const char *db_name = NULL, *password = NULL, *params[2];
         _cleanup_json_ json_t *out = NULL;
         int status, r;
 
