@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# package: tools/build-deb builds the vumaerp Debian package from the tree; it holds every program,
+# the private library (found through RUNPATH, not ld.so's cache), every unit, the catalog, every
+# man page, conf/ as conffiles, the sysusers/tmpfiles snippets and the WHMCS module; its postinst
+# enables the socket and the timer and writes a good token; lintian finds no error. The expected
+# contents come from the sources (bin/meson.build, man/, units/, conf/, whmcs_module/), not from a
+# list kept here.
+set -euo pipefail
+: "${SOURCE_DIR:?}"
+for tool in dpkg-buildpackage dh lintian readelf; do
+        command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (tools/install-deps installs it)" >&2; exit 77; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# The unit tests already ran in this meson test run: do not run them again in the package build.
+DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" "$SOURCE_DIR/tools/build-deb" "$tmp/out" >/dev/null
+version=$(sed -n "s/^  version : '\([^']*\)',\$/\1/p" "$SOURCE_DIR/meson.build")
+deb=$tmp/out/vumaerp_${version}_$(dpkg --print-architecture).deb
+[ -f "$deb" ] || { echo "FAIL: no $(basename "$deb") (the package version must be meson's, $version)" >&2; ls "$tmp/out" >&2; exit 1; }
+triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+libdir=usr/lib/$triplet/vumaerp
+
+dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./||' >"$tmp/contents"
+has() { grep -qxF "$1" "$tmp/contents" || fail "the package lacks /$1"; }
+
+programs=$(sed -n "s/^  '\(vumaerp-[a-z-]*\)',\$/\1/p" "$SOURCE_DIR/bin/meson.build")
+[ -n "$programs" ] || fail "no programs found in bin/meson.build"
+for p in $programs; do
+        has "usr/bin/$p"
+done
+has "$libdir/libvumaerp.so.0"
+has "$libdir/libvumaerp.so.$version"
+grep -q "^$libdir/libvumaerp.so\$" "$tmp/contents" && fail "the package ships the libvumaerp.so development link"
+for u in "$SOURCE_DIR"/units/*; do
+        has "lib/systemd/system/$(basename "$u")"
+done
+has usr/lib/systemd/catalog/vumaerp.catalog
+has usr/lib/sysusers.d/vumaerp.conf
+has usr/lib/tmpfiles.d/vumaerp.conf
+for page in "$SOURCE_DIR"/man/*.scd; do
+        page=$(basename "$page" .scd)
+        has "usr/share/man/man${page##*.}/$page.gz"
+done
+for p in $programs; do
+        [ -f "$SOURCE_DIR/man/$p.8.scd" ] || fail "$p has no man page to package"
+done
+if [ -d "$SOURCE_DIR/whmcs_module/vumaerp" ]; then
+        while IFS= read -r -d '' f; do
+                has "usr/share/vumaerp/whmcs_module/vumaerp/${f#"$SOURCE_DIR"/whmcs_module/vumaerp/}"
+        done < <(find "$SOURCE_DIR/whmcs_module/vumaerp" -type f -print0)
+fi
+grep -E '^(usr/local|usr/include|usr/lib/[^/]+/pkgconfig)/' "$tmp/contents" && fail "the package ships development or /usr/local files"
+
+# conf/ is configuration the admin edits: conffiles, which upgrades do not overwrite.
+dpkg-deb --ctrl-tarfile "$deb" | tar -C "$tmp" -xf - ./conffiles ./postinst ./postrm
+for f in "$SOURCE_DIR"/conf/*; do
+        has "etc/vumaerp/$(basename "$f")"
+        grep -qxF "/etc/vumaerp/$(basename "$f")" "$tmp/conffiles" || fail "/etc/vumaerp/$(basename "$f") is not a conffile"
+done
+grep -q 'api-token' "$tmp/conffiles" && fail "the generated API token must not be a conffile"
+
+# The postinst: the user, the directories, the socket and the timer enabled, not the template.
+grep -q 'systemd-sysusers .*vumaerp.conf' "$tmp/postinst" || fail "postinst does not create the vumaerp user"
+grep -q "systemd-tmpfiles .*--create vumaerp.conf" "$tmp/postinst" || fail "postinst does not create /var/lib/vumaerp"
+for unit in vumaerp-api.socket vumaerp-backup-prune.timer; do
+        grep -q "deb-systemd-helper enable '$unit'" "$tmp/postinst" || fail "postinst does not enable $unit"
+done
+grep -q "enable 'vumaerp-api@" "$tmp/postinst" && fail "postinst enables the per-connection template"
+grep -q 'vumaerp-api@.service' "$tmp/postinst" && fail "postinst starts the per-connection template"
+grep -q 'rm -rf /var/lib/vumaerp' "$tmp/postrm" && fail "postrm deletes the backups"
+
+# The postinst's token: 256 random bits in hex, root-only, written once, no temp files left. Its
+# make_token runs here on a scratch /etc/vumaerp.
+mkdir -p "$tmp/etc"
+sed -n '/^make_token() {$/,/^}$/p' "$tmp/postinst" | sed "s|/etc/vumaerp|$tmp/etc|g" >"$tmp/make_token.sh"
+grep -q '^make_token() {' "$tmp/make_token.sh" || fail "postinst has no make_token function"
+token=$tmp/etc/api-token
+(set -e; token=$token; . "$tmp/make_token.sh"; make_token)
+first=$(cat "$token")
+[[ "$first" =~ ^[0-9a-f]{64}$ ]] || fail "the generated token is not 64 hex digits"
+[ "$(stat -c %a "$token")" = 600 ] || fail "the generated token is mode $(stat -c %a "$token"), not 0600"
+[ "$(find "$tmp/etc" -mindepth 1 | wc -l)" = 1 ] || fail "make_token left files behind: $(ls -A "$tmp/etc")"
+(set -e; token=$token; . "$tmp/make_token.sh"; make_token)
+[ "$(cat "$token")" != "$first" ] || fail "two generated tokens are equal"
+grep -q '\[ ! -e "$token" \]' "$tmp/postinst" || fail "postinst does not keep an existing token"
+sh -n "$tmp/postinst" && sh -n "$tmp/postrm" || fail "a maintainer script has a syntax error"
+
+# The programs find libvumaerp through their RUNPATH; vumaerp-api, which starts once per
+# connection, does not load it (nor libpq or libcurl) at all (lib/meson.build).
+dpkg -x "$deb" "$tmp/root"
+for p in $programs; do
+        bin=$tmp/root/usr/bin/$p
+        [ -x "$bin" ] || continue
+        if readelf -d "$bin" | grep -q 'NEEDED.*libvumaerp'; then
+                runpath=$(readelf -d "$bin" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]$/\1/p')
+                [ "$runpath" = "/$libdir" ] || fail "$p: RUNPATH '$runpath', not /$libdir"
+        fi
+        missing=$(LD_LIBRARY_PATH=$tmp/root/$libdir ldd "$bin" | grep 'not found' || true)
+        [ -z "$missing" ] || fail "$p: unresolved libraries: $missing"
+        out=$(LD_LIBRARY_PATH=$tmp/root/$libdir "$bin" --help 2>&1) || fail "$p --help failed: $out"
+        grep -qi 'usage' <<<"$out" || fail "$p --help prints no usage: $out"
+done
+LD_LIBRARY_PATH=$tmp/root/$libdir "$tmp/root/usr/bin/vumaerp-list" --help | grep -qF /etc/vumaerp/vumaerp.yaml ||
+        fail "the packaged programs do not default to /etc/vumaerp/vumaerp.yaml"
+readelf -d "$tmp/root/usr/bin/vumaerp-api" | grep -E 'NEEDED.*(libvumaerp|libpq|libcurl)' && fail "vumaerp-api links libvumaerp, libpq or libcurl"
+readelf -d "$tmp/root/$libdir/libvumaerp.so.$version" | grep -q 'SONAME.*\[libvumaerp.so.0\]' || fail "libvumaerp's SONAME is not libvumaerp.so.0"
+
+# lintian: no errors (warnings are printed for the record).
+if ! lintian --allow-root --fail-on error --no-tag-display-limit "$deb" >"$tmp/lintian" 2>&1; then
+        cat "$tmp/lintian" >&2
+        fail "lintian reports errors (or failed to run)"
+else
+        grep -E '^W: ' "$tmp/lintian" >&2 || true
+fi
+
+[ "$failures" -eq 0 ] || exit 1
+echo "package $(basename "$deb") checked: $(wc -l <"$tmp/contents") paths, lintian clean of errors"
