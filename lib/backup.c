@@ -922,7 +922,7 @@ int backup_window_close(TenantSession *s, BackupWindow *w) {
         {
                 static const char sql[] = "UPDATE public.operations SET detail = detail - 'backup_window' WHERE id = $1::bigint";
                 const char *params[1] = { s->operation_id };
-                _cleanup_pgresult_ PGresult *res = s->operation_id ? pg_exec(s->conn, NULL, sql, 1, params) : NULL;
+                _unused_ _cleanup_pgresult_ PGresult *res = s->operation_id ? pg_exec(s->conn, NULL, sql, 1, params) : NULL;
         }
         return 0;
 }
@@ -1463,7 +1463,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
         {
                 static const char sql[] = "UPDATE public.operations SET detail = detail - 'drop_on_interrupt' WHERE id = $1::bigint";
                 const char *params[2] = { s->operation_id, NULL };
-                _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+                _unused_ _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
                 _cleanup_pgresult_ PGresult *reg = NULL;
 
                 params[0] = s->db_name;

@@ -163,6 +163,10 @@ static int repair_interrupted(TenantSession *s) {
                                 return -EIO;
                         log_warning("%s: dropped the half-restored database an interrupted restore (operation %s) left",
                                     s->db_name, id);
+                        /* And the files it extracted: restore refuses to start over an
+                         * existing filestore, so any there now are that restore's. */
+                        if (s->config->odoo_data_dir && filestore_remove(s->config->odoo_data_dir, s->db_name) < 0)
+                                log_error("%s: cannot remove the filestore the interrupted restore left", s->db_name);
                 } else if (streq(PQgetvalue(res, i, 3), "t") && !PQgetisnull(res, i, 1)) {
                         if (tenant_set_access(s->conn, s->db_name, allow, limit) < 0)
                                 return -EIO;
@@ -250,7 +254,7 @@ int tenant_session_end(TenantSession *s, int status, json_t *result) {
         if (s->conn && s->operation_id && PQstatus(s->conn) == CONNECTION_OK) {
                 const char *code = json_string_value(json_object_get(result, "code"));
                 const char *params[2] = { s->operation_id, status == EXIT_OK ? "ok" : (code ? code : "failed") };
-                _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
+                _unused_ _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
                 /* A failure here is logged by pg_exec; the action's own answer stands. */
         }
         tenant_session_done(s);

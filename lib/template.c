@@ -141,7 +141,7 @@ static int operation_finish(PGconn *ctl, char *id, int status, json_t *result) {
         const char *params[2] = { id, status == EXIT_OK ? "ok" : code ? code : "failed" };
 
         if (id) {
-                _cleanup_pgresult_ PGresult *res = pg_exec(ctl, NULL,
+                _unused_ _cleanup_pgresult_ PGresult *res = pg_exec(ctl, NULL,
                         "UPDATE public.operations SET finished_at = now(), outcome = $2 WHERE id = $1::bigint",
                         2, params);
         }
