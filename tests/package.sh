@@ -110,6 +110,61 @@ LD_LIBRARY_PATH=$tmp/root/$libdir "$tmp/root/usr/bin/vumaerp-list" --help | grep
 readelf -d "$tmp/root/usr/bin/vumaerp-api" | grep -E 'NEEDED.*(libvumaerp|libpq|libcurl)' && fail "vumaerp-api links libvumaerp, libpq or libcurl"
 readelf -d "$tmp/root/$libdir/libvumaerp.so.$version" | grep -q 'SONAME.*\[libvumaerp.so.0\]' || fail "libvumaerp's SONAME is not libvumaerp.so.0"
 
+# Installed for real, when this runs as root with mount namespaces: dpkg -i, a reinstall and a
+# purge in a chroot that is a throwaway overlay of this machine's root (the host is not touched).
+cat >"$tmp/in-chroot.sh" <<'EOS'
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+check() { echo "FAIL: installed: $*" >&2; bad=1; }
+bad=0
+dpkg -i /tmp/deb/vumaerp.deb >/dev/null
+getent passwd vumaerp | grep -q ':/usr/sbin/nologin$' || check "no vumaerp system user"
+for d in /var/lib/vumaerp /var/lib/vumaerp/backups; do
+        [ "$(stat -c '%U:%G %a' "$d")" = "vumaerp:vumaerp 700" ] || check "$d is $(stat -c '%U:%G %a' "$d" 2>&1)"
+done
+[ "$(stat -c '%U:%G %a' /etc/vumaerp/api-token)" = "root:root 600" ] || check "the token is $(stat -c '%U:%G %a' /etc/vumaerp/api-token 2>&1)"
+grep -Eqx '[0-9a-f]{64}' /etc/vumaerp/api-token || check "the token is not 64 hex digits"
+[ -L /etc/systemd/system/sockets.target.wants/vumaerp-api.socket ] || check "vumaerp-api.socket is not enabled"
+[ -L /etc/systemd/system/timers.target.wants/vumaerp-backup-prune.timer ] || check "the prune timer is not enabled"
+compgen -G '/etc/systemd/system/*.wants/vumaerp-api@*' >/dev/null && check "the template is enabled"
+env -u LD_LIBRARY_PATH vumaerp-list --help | grep -q '^Usage: vumaerp-list' || check "vumaerp-list --help fails without LD_LIBRARY_PATH"
+cp /etc/vumaerp/api-token /tmp/token
+dpkg -i /tmp/deb/vumaerp.deb >/dev/null
+cmp -s /etc/vumaerp/api-token /tmp/token || check "a reinstall replaced the API token"
+dpkg --purge vumaerp >/dev/null
+[ ! -e /etc/vumaerp/api-token ] || check "purge left the API token"
+[ -d /var/lib/vumaerp/backups ] || check "purge removed the backups"
+[ ! -e /etc/systemd/system/sockets.target.wants/vumaerp-api.socket ] || check "purge left the socket enabled"
+exit "$bad"
+EOS
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v chroot >/dev/null; then
+        mkdir -p "$tmp/ovl"
+        rc=0
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        unshare --mount --fork bash -c '
+                set -e
+                tmp=$1 deb=$2
+                mount -t tmpfs tmpfs "$tmp/ovl" || exit 77
+                mkdir -p "$tmp/ovl/upper" "$tmp/ovl/work" "$tmp/ovl/root" "$tmp/ovl/deb"
+                mount -t overlay overlay -o "lowerdir=/,upperdir=$tmp/ovl/upper,workdir=$tmp/ovl/work" "$tmp/ovl/root" || exit 77
+                r=$tmp/ovl/root
+                for m in proc sys dev; do mount --rbind "/$m" "$r/$m"; done
+                mount -t tmpfs tmpfs "$r/tmp"
+                mount -t tmpfs tmpfs "$r/run"
+                mkdir "$r/tmp/deb"
+                cp "$deb" "$r/tmp/deb/vumaerp.deb"
+                cp "$tmp/in-chroot.sh" "$r/tmp/deb/"
+                exec chroot "$r" bash /tmp/deb/in-chroot.sh
+        ' bash "$tmp" "$deb" >"$tmp/install.log" 2>&1 || rc=$?
+        case $rc in
+        0) echo "installed, reinstalled and purged in an overlay chroot" ;;
+        77) echo "note: no overlay chroot here (mount refused); the install was not tried" ;;
+        *) cat "$tmp/install.log" >&2; fail "installing the package in an overlay chroot" ;;
+        esac
+else
+        echo "note: not root or no unshare: the install in an overlay chroot was not tried"
+fi
+
 # lintian: no errors (warnings are printed for the record).
 if ! lintian --allow-root --fail-on error --no-tag-display-limit "$deb" >"$tmp/lintian" 2>&1; then
         cat "$tmp/lintian" >&2
