@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vumaerp-provision: a new tenant cloned from its country's template (vumaerp-provision(8)). */
 #include "provision.h"
+#include "message-id.h"
 #include "tool.h"
 
 int main(int argc, char *argv[]) {
@@ -23,6 +24,7 @@ int main(int argc, char *argv[]) {
                 .positional = positional,
                 .options = options,
                 .run = tenant_provision,
+                .message_id = MESSAGE_ID_PROVISIONED,
         };
         return tool_main(argc, argv, &spec);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vumaerp-suspend: refuse a tenant's connections at the database level and end the open ones (vumaerp-suspend(8)). */
 #include "lifecycle.h"
+#include "message-id.h"
 #include "tool.h"
 
 int main(int argc, char *argv[]) {
@@ -16,6 +17,7 @@ int main(int argc, char *argv[]) {
                 .positional = positional,
                 .options = options,
                 .run = tenant_suspend,
+                .message_id = MESSAGE_ID_SUSPENDED,
         };
         return tool_main(argc, argv, &spec);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vumaerp-terminate: back a tenant up, verified, then drop its database and filestore (vumaerp-terminate(8)). */
 #include "lifecycle.h"
+#include "message-id.h"
 #include "tool.h"
 
 int main(int argc, char *argv[]) {
@@ -16,6 +17,7 @@ int main(int argc, char *argv[]) {
                 .positional = positional,
                 .options = options,
                 .run = tenant_terminate,
+                .message_id = MESSAGE_ID_TERMINATED,
         };
         return tool_main(argc, argv, &spec);
 }

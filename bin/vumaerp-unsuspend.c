@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vumaerp-unsuspend: let a suspended tenant's database accept connections again (vumaerp-unsuspend(8)). */
 #include "lifecycle.h"
+#include "message-id.h"
 #include "tool.h"
 
 int main(int argc, char *argv[]) {
@@ -15,6 +16,7 @@ int main(int argc, char *argv[]) {
                 .positional = positional,
                 .options = options,
                 .run = tenant_unsuspend,
+                .message_id = MESSAGE_ID_UNSUSPENDED,
         };
         return tool_main(argc, argv, &spec);
 }

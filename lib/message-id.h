@@ -10,3 +10,7 @@
 #define MESSAGE_ID_ACTION       "2ca8bfcf79ef4ed5bee951b4c67b80dd"  /* an action ran to completion */
 #define MESSAGE_ID_ACTION_FAILED "04f33853db9a4b7e8d50655ffacf3b78" /* an action failed */
 #define MESSAGE_ID_SCHEMA       "093234a5cfea41b7868f519e84122c41"  /* the control database schema was created or migrated */
+#define MESSAGE_ID_PROVISIONED  "20c2b33ad3cc4bf6982e73d8ac9b4bd6"  /* a tenant was provisioned */
+#define MESSAGE_ID_SUSPENDED    "a26e5dbadf7d4c2fbd7d7252c3c0a89d"  /* a tenant was suspended */
+#define MESSAGE_ID_UNSUSPENDED  "6b4cb087193d433c999f433641e6f5d1"  /* a tenant was unsuspended */
+#define MESSAGE_ID_TERMINATED   "cb9811a3e4ae434094ef9da3a5efe1fb"  /* a tenant was terminated */

@@ -208,7 +208,7 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                 ctx.outcome = status == EXIT_OK ? "ok" : (code ? code : "failed");
                 ctx.duration_ms = elapsed_ms(&start);
                 if (status == EXIT_OK)
-                        log_event(LOG_INFO, MESSAGE_ID_ACTION, &ctx, "%s%s%s: done", spec->name,
+                        log_event(LOG_INFO, spec->message_id ? spec->message_id : MESSAGE_ID_ACTION, &ctx, "%s%s%s: done", spec->name,
                                   ctx.db ? " " : "", strempty(ctx.db));
                 else
                         log_event(status == EXIT_BAD_INPUT || status == EXIT_USAGE || status == EXIT_NO_TENANT

@@ -27,6 +27,7 @@ typedef struct ToolSpec {
         const char *const *positional;     /* NULL-terminated request fields taken positionally */
         const ToolOption *options;         /* terminated by an entry with name NULL; may be NULL */
         ActionFunc run;
+        const char *message_id;            /* MESSAGE_ID of its success entry; NULL: MESSAGE_ID_ACTION */
 } ToolSpec;
 
 /* The whole of an action binary's main(). */
