@@ -353,4 +353,15 @@ expect 0 '(.backup.filestore.path | endswith(".filestore.tar"))' "the second ter
 run terminate ke_co
 expect 0 '.changed == false and (.backup.filestore.path | endswith(".filestore.tar"))' "a retried terminate still names the archive"
 
+echo "# a restore killed after extracting: the next action drops its database and its files"
+pg_psql postgres "CREATE DATABASE cut_co OWNER odoo CONNECTION LIMIT 0"
+cut_oid=$(pg_psql postgres "SELECT oid FROM pg_database WHERE datname = 'cut_co'")
+mkdir -p "$FS/cut_co/aa" && echo half >"$FS/cut_co/aa/aa01"
+pg_psql vumaerp "INSERT INTO operations (db_name, action, detail) VALUES ('cut_co', 'restore', '{\"drop_on_interrupt\": \"$cut_oid\"}')"
+run suspend cut_co
+expect 66 '.code == "no_such_tenant"' "suspend after the interrupted restore"
+[ -z "$(access cut_co)" ] || fail "the half-restored database is still there"
+[ ! -e "$FS/cut_co" ] || fail "the interrupted restore's files are still there"
+[ "$(reg x "SELECT outcome FROM operations WHERE db_name = 'cut_co' AND action = 'restore'")" = interrupted ] || fail "the operation is not closed"
+
 echo "PASS"
