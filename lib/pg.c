@@ -45,8 +45,8 @@ static int read_password(const char *name, Secret *ret, char **ret_error) {
                 const char *dir = getenv("CREDENTIALS_DIRECTORY");
 
                 if (isempty(dir)) {
-                        if (ret_error)
-                                (void) asprintf(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set", name);
+                        if (ret_error && asprintf(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set", name) < 0)
+                                *ret_error = NULL;
                         return -ENOKEY;
                 }
                 if (asprintf(&path, "%s/%s", dir, name) < 0)
@@ -59,10 +59,10 @@ static int read_password(const char *name, Secret *ret, char **ret_error) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                if (ret_error)
-                        (void) asprintf(ret_error, "cannot read postgres password file %s: %s", path,
-                                        r == -EFBIG ? "longer than 1024 bytes" :
-                                        r == -EBADF ? "not a regular file" : strerror(-r));
+                if (ret_error && asprintf(ret_error, "cannot read postgres password file %s: %s", path,
+                                          r == -EFBIG ? "longer than 1024 bytes" :
+                                          r == -EBADF ? "not a regular file" : strerror(-r)) < 0)
+                        *ret_error = NULL;
                 return -ENOKEY;
         }
         size = n + 1;
