@@ -1027,7 +1027,7 @@ static int prune(const Config *c, json_t **ret) {
 
         r = registry_open(c, &conn, &error);
         if (r < 0)
-                return lifecycle_registry_failure(r, error, ret);
+                return registry_open_failure(r, error, ret);
         res = pg_exec(conn, NULL, list_sql, 0, NULL);
         if (!res)
                 return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,

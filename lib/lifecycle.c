@@ -37,26 +37,6 @@ static char *one_line(const char *msg) {
         return s;
 }
 
-int lifecycle_registry_failure(int r, const char *error, json_t **ret) {
-        const char *msg = strempty(error);
-
-        switch (r) {
-        case -ECONNREFUSED:
-                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                   "PostgreSQL is unavailable: %s", msg);
-        case -EPROTO:
-                return result_fail(ret, EXIT_CONFIG, "schema_too_new", "%s", msg);
-        case -EACCES:
-                return result_fail(ret, EXIT_CONFIG, "database_access_denied",
-                                   "PostgreSQL refused vumaerp's credentials: %s", msg);
-        case -ENOKEY:
-                return result_fail(ret, EXIT_CONFIG, "config_error", "%s", msg);
-        default:
-                return result_fail(ret, EXIT_SOFTWARE, "registry_error",
-                                   "cannot open the control database: %s", isempty(error) ? strerror(-r) : msg);
-        }
-}
-
 int lifecycle_db_name(const Config *c, json_t *request, const char **ret_name, json_t **ret) {
         const char *name;
         int bad = 0, r;
@@ -196,7 +176,7 @@ int tenant_session_begin(const Config *c, const char *db_name, const char *actio
 
         r = registry_open(c, &s->conn, &error);
         if (r < 0)
-                return lifecycle_registry_failure(r, error, ret);
+                return registry_open_failure(r, error, ret);
 
         r = pg_lock_tenant(s->conn, db_name, TENANT_LOCK_TIMEOUT_MS);
         if (r == -EBUSY)

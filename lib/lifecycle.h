@@ -83,5 +83,3 @@ int tenant_end_sessions(PGconn *conn, const char *db_name);
  * moment has one without the other. */
 int tenant_set_access(PGconn *conn, const char *db_name, bool allow, int limit);
 
-/* The registry's answer to a failure of registry_open(). */
-int lifecycle_registry_failure(int r, const char *error, json_t **ret);

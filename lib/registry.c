@@ -11,6 +11,7 @@
 #include "message-id.h"
 #include "pg.h"
 #include "registry.h"
+#include "result.h"
 
 /* The schema, one migration per entry, applied in order: version = index + 1. Released entries
  * are never edited, only new ones appended. */
@@ -291,4 +292,24 @@ int registry_open(const Config *c, PGconn **ret, char **ret_error) {
 
         *ret = TAKE_PTR(conn);
         return 0;
+}
+
+int registry_open_failure(int r, const char *error, json_t **ret) {
+        const char *msg = strempty(error);
+
+        switch (r) {
+        case -ECONNREFUSED:
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                   "PostgreSQL is unavailable: %s", msg);
+        case -EPROTO:
+                return result_fail(ret, EXIT_CONFIG, "schema_too_new", "%s", msg);
+        case -EACCES:
+                return result_fail(ret, EXIT_CONFIG, "database_access_denied",
+                                   "PostgreSQL refused vumaerp's credentials: %s", msg);
+        case -ENOKEY:
+                return result_fail(ret, EXIT_CONFIG, "config_error", "%s", msg);
+        default:
+                return result_fail(ret, EXIT_SOFTWARE, "registry_error",
+                                   "cannot open the control database: %s", isempty(error) ? strerror(-r) : msg);
+        }
 }

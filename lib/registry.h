@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "config.h"
@@ -21,3 +22,8 @@ int registry_schema_version(void);
  * negative errno with *ret_error set (malloc'd): -ECONNREFUSED (server unreachable),
  * -EPROTO (schema newer than this binary), other negatives for other failures. */
 int registry_open(const Config *c, PGconn **ret, char **ret_error);
+
+/* The answer (result.h) and exit status every action gives when registry_open() failed with r:
+ * PostgreSQL unreachable 503 database_unavailable, newer schema schema_too_new, credentials
+ * refused database_access_denied, unreadable password file config_error (all 78), else 70. */
+int registry_open_failure(int r, const char *error, json_t **ret);

@@ -68,16 +68,6 @@ static int db_failure(PGconn *conn, const char *what, json_t **ret) {
         return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, conn_error(conn));
 }
 
-static int registry_failure(int r, const char *error, json_t **ret) {
-        if (r == -ECONNREFUSED)
-                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                   "PostgreSQL is unavailable: %s", strempty(error));
-        if (r == -EPROTO || r == -EACCES || r == -ENOKEY)
-                return result_fail(ret, EXIT_CONFIG, "config_error", "%s", strempty(error));
-        return result_fail(ret, EXIT_SOFTWARE, "registry_error", "cannot open the control database: %s",
-                           isempty(error) ? strerror(-r) : error);
-}
-
 /* "ALTER DATABASE <name> <clause>" — clause is one of our constants, the name quoted. */
 static int alter_database(PGconn *conn, const char *name, const char *clause) {
         _cleanup_free_ char *q = pg_quote_identifier(conn, name), *sql = NULL;
@@ -497,7 +487,7 @@ static int open_locked(const Config *c, const char *a, const char *b, PGconn **r
 
         r = registry_open(c, &ctl, &error);
         if (r < 0)
-                return registry_failure(r, error, ret);
+                return registry_open_failure(r, error, ret);
         /* Always in name order, so two actions locking the same pair cannot deadlock. */
         if (b && strcmp(b, a) < 0) {
                 const char *t = a;
@@ -574,7 +564,7 @@ int template_list(const Config *c, json_t *request, json_t **ret) {
 
         r = registry_open(c, &ctl, &error);
         if (r < 0)
-                return registry_failure(r, error, ret);
+                return registry_open_failure(r, error, ret);
         params[0] = text;
         res = pg_exec(ctl, NULL, sql, 1, params);
         if (!res)

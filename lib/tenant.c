@@ -151,27 +151,6 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
         return r;
 }
 
-/* What a failure to open the registry means for the client. */
-static int registry_failure(int r, const char *error, json_t **ret) {
-        const char *msg = strempty(error);
-
-        switch (r) {
-        case -ECONNREFUSED:
-                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                   "PostgreSQL is unavailable: %s", msg);
-        case -EPROTO:
-                return result_fail(ret, EXIT_CONFIG, "schema_too_new", "%s", msg);
-        case -EACCES:
-                return result_fail(ret, EXIT_CONFIG, "database_access_denied",
-                                   "PostgreSQL refused vumaerp's credentials: %s", msg);
-        case -ENOKEY:
-                return result_fail(ret, EXIT_CONFIG, "config_error", "%s", msg);
-        default:
-                return result_fail(ret, EXIT_SOFTWARE, "registry_error",
-                                   "cannot open the control database: %s", isempty(error) ? strerror(-r) : msg);
-        }
-}
-
 /* Runs the tenant query for one name (or all when name is NULL). Returns an exit status; on
  * success *ret_res holds the rows, on failure *ret the error. */
 static int query_tenants(const Config *c, const char *name, int size_max_age, PGconn **ret_conn, PGresult **ret_res, json_t **ret) {
@@ -184,7 +163,7 @@ static int query_tenants(const Config *c, const char *name, int size_max_age, PG
 
         r = registry_open(c, &conn, &error);
         if (r < 0)
-                return registry_failure(r, error, ret);
+                return registry_open_failure(r, error, ret);
 
         excluded = excluded_names(c);
         if (!excluded)
