@@ -12,7 +12,6 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -65,22 +64,6 @@ json_t *backup_info_json(const BackupInfo *b) {
                 return NULL;
         }
         return o;
-}
-
-static void set_error(char **ret_error, const char *format, ...) _printf_(2, 3);
-static void set_error(char **ret_error, const char *format, ...) {
-        va_list ap;
-
-        if (!ret_error)
-                return;
-        free(*ret_error);
-        va_start(ap, format);
-        if (vasprintf(ret_error, format, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        for (char *p = *ret_error; p && *p; p++)
-                if (*p == '\n' || *p == '\t' || *p == '\r')
-                        *p = ' ';
 }
 
 /* --- names, checksums, retention: the pure parts --- */
@@ -291,7 +274,7 @@ static int read_password(const Config *c, char **ret, size_t *ret_size, char **r
                 const char *dir = getenv("CREDENTIALS_DIRECTORY");
 
                 if (isempty(dir)) {
-                        set_error(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set",
+                        error_set(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set",
                                   c->pg_password_file);
                         return -ENOKEY;
                 }
@@ -302,7 +285,7 @@ static int read_password(const Config *c, char **ret, size_t *ret_size, char **r
                 return -ENOMEM;
         r = read_file_bounded(path, PASSWORD_MAX, true, &buf, &n);
         if (r < 0) {
-                set_error(ret_error, "cannot read postgres password file %s: %s", path, strerror(-r));
+                error_set(ret_error, "cannot read postgres password file %s: %s", path, strerror(-r));
                 return r;
         }
         *ret_size = n + 1;
@@ -330,7 +313,7 @@ static int tool_dir_make(const Config *c, ToolDir *t, char **ret_error) {
                 r = negative_errno();
                 free(t->dir);
                 t->dir = NULL;
-                set_error(ret_error, "cannot make a private temporary directory in %s: %s", tmp, strerror(-r));
+                error_set(ret_error, "cannot make a private temporary directory in %s: %s", tmp, strerror(-r));
                 return r;
         }
         if (asprintf(&t->errfile, "%s/stderr", t->dir) < 0) {
@@ -358,7 +341,7 @@ static int tool_dir_make(const Config *c, ToolDir *t, char **ret_error) {
                 if (line)
                         explicit_bzero(line, len);
                 if (r < 0)
-                        set_error(ret_error, "cannot write the password file for pg_dump: %s", strerror(-r));
+                        error_set(ret_error, "cannot write the password file for pg_dump: %s", strerror(-r));
         }
         wipe_free(password, password_size);
         return r;
@@ -448,7 +431,7 @@ static int tool_start(const ToolDir *t, const char *path, char *const argv[], pi
                 r = posix_spawn(ret_pid, path, &fa, NULL, argv, envp);
         posix_spawn_file_actions_destroy(&fa);
         if (r != 0) {
-                set_error(ret_error, "cannot run %s: %s", path, strerror(r));
+                error_set(ret_error, "cannot run %s: %s", path, strerror(r));
                 return -r;
         }
         return 0;
@@ -467,10 +450,10 @@ static int tool_wait(const ToolDir *t, const char *path, pid_t pid, char **ret_e
                 return 0;
         err = tool_stderr(t, base_name(path));
         if (WIFEXITED(wstatus))
-                set_error(ret_error, "%s exited with status %d%s%s", base_name(path), WEXITSTATUS(wstatus),
+                error_set(ret_error, "%s exited with status %d%s%s", base_name(path), WEXITSTATUS(wstatus),
                           err ? ": " : "", strempty(err));
         else
-                set_error(ret_error, "%s was killed by signal %d", base_name(path), WTERMSIG(wstatus));
+                error_set(ret_error, "%s was killed by signal %d", base_name(path), WTERMSIG(wstatus));
         return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 }
 
@@ -580,11 +563,11 @@ static int filestore_present(const Config *c, const char *db_name, char **ret_er
 
                 if (r == -ENOENT)
                         return 0;
-                set_error(ret_error, "cannot look at the filestore %s: %s", p, strerror(-r));
+                error_set(ret_error, "cannot look at the filestore %s: %s", p, strerror(-r));
                 return r;
         }
         if (!S_ISDIR(st.st_mode)) {
-                set_error(ret_error, "the filestore %s is not a directory", p);
+                error_set(ret_error, "the filestore %s is not a directory", p);
                 return -ENOTDIR;
         }
         return 1;
@@ -609,7 +592,7 @@ static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name,
 
         bare.passfile = NULL;
         if (!tar) {
-                set_error(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
+                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
                 return -ENOENT;
         }
         if (asprintf(&root, "%s/filestore", c->odoo_data_dir) < 0)
@@ -617,7 +600,7 @@ static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name,
         fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
                 r = negative_errno();
-                set_error(ret_error, "cannot create %s: %s", partial, strerror(-r));
+                error_set(ret_error, "cannot create %s: %s", partial, strerror(-r));
                 return r;
         }
         {
@@ -630,7 +613,7 @@ static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name,
         }
         if (fsync(fd) < 0) {
                 r = negative_errno();
-                set_error(ret_error, "fsync %s: %s", partial, strerror(-r));
+                error_set(ret_error, "fsync %s: %s", partial, strerror(-r));
                 return r;
         }
         {
@@ -645,11 +628,11 @@ static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name,
                 r = tool_wait(&bare, tar, pid, ret_error);
                 if (r != 0) {
                         if (r > 0)
-                                set_error(ret_error, "the filestore archive does not read back: tar -tf exited with status %d", r);
+                                error_set(ret_error, "the filestore archive does not read back: tar -tf exited with status %d", r);
                         return r < 0 ? r : -EBADMSG;
                 }
                 if (hashed < 0) {
-                        set_error(ret_error, "cannot read back %s: %s", partial, strerror(-hashed));
+                        error_set(ret_error, "cannot read back %s: %s", partial, strerror(-hashed));
                         return hashed;
                 }
         }
@@ -677,21 +660,21 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         pg_dump = find_tool(conn, "pg_dump");
         pg_restore = find_tool(conn, "pg_restore");
         if (!pg_dump || !pg_restore) {
-                set_error(ret_error, "pg_dump or pg_restore not found (looked in /usr/lib/postgresql/%d/bin and $PATH)",
+                error_set(ret_error, "pg_dump or pg_restore not found (looked in /usr/lib/postgresql/%d/bin and $PATH)",
                           PQserverVersion(conn) / 10000);
                 return -ENOENT;
         }
 
         r = mkdir_private(c->backup_dir);
         if (r < 0) {
-                set_error(ret_error, "backup directory %s: %s", c->backup_dir, strerror(-r));
+                error_set(ret_error, "backup directory %s: %s", c->backup_dir, strerror(-r));
                 return r;
         }
         if (asprintf(&dir, "%s/%s", c->backup_dir, db_name) < 0)
                 return -ENOMEM;
         r = mkdir_private(dir);
         if (r < 0) {
-                set_error(ret_error, "backup directory %s: %s", dir, strerror(-r));
+                error_set(ret_error, "backup directory %s: %s", dir, strerror(-r));
                 return r;
         }
         remove_stale_partials(dir);
@@ -712,7 +695,7 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
                 fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0 && errno != EEXIST) {
                         r = negative_errno();
-                        set_error(ret_error, "cannot create %s: %s", partial, strerror(-r));
+                        error_set(ret_error, "cannot create %s: %s", partial, strerror(-r));
                         return r;
                 }
         }
@@ -745,7 +728,7 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         /* fsync through our own descriptor: it flushes the file whoever wrote it. */
         if (fsync(fd) < 0) {
                 r = negative_errno();
-                set_error(ret_error, "fsync %s: %s", partial, strerror(-r));
+                error_set(ret_error, "fsync %s: %s", partial, strerror(-r));
                 goto fail;
         }
         {
@@ -762,13 +745,13 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
                 r = tool_wait(&t, pg_restore, pid, ret_error);
                 if (r != 0) {
                         if (r > 0)
-                                set_error(ret_error, "the dump does not read back: pg_restore --list exited with status %d", r);
+                                error_set(ret_error, "the dump does not read back: pg_restore --list exited with status %d", r);
                         r = r < 0 ? r : -EBADMSG;
                         goto fail;
                 }
                 if (hashed < 0) {
                         r = hashed;
-                        set_error(ret_error, "cannot read back %s: %s", partial, strerror(-r));
+                        error_set(ret_error, "cannot read back %s: %s", partial, strerror(-r));
                         goto fail;
                 }
         }
@@ -787,7 +770,7 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         }
         if (rename(partial, final) < 0) {
                 r = negative_errno();
-                set_error(ret_error, "cannot rename %s: %s", partial, strerror(-r));
+                error_set(ret_error, "cannot rename %s: %s", partial, strerror(-r));
                 goto fail;
         }
         free(partial);
@@ -795,7 +778,7 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         if (tar_partial) {
                 if (rename(tar_partial, tar_final) < 0) {
                         r = negative_errno();
-                        set_error(ret_error, "cannot rename %s: %s", tar_partial, strerror(-r));
+                        error_set(ret_error, "cannot rename %s: %s", tar_partial, strerror(-r));
                         goto fail;
                 }
                 free(tar_partial);
@@ -807,7 +790,7 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         if (r >= 0)
                 r = fsync_path(dir, true);
         if (r < 0) {
-                set_error(ret_error, "cannot write the checksums beside %s: %s", final, strerror(-r));
+                error_set(ret_error, "cannot write the checksums beside %s: %s", final, strerror(-r));
                 goto fail;
         }
 
@@ -819,7 +802,7 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
                 _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, record_sql, 8, params);
 
                 if (!res) {
-                        set_error(ret_error, "cannot record the backup in the registry: %s", PQerrorMessage(conn));
+                        error_set(ret_error, "cannot record the backup in the registry: %s", PQerrorMessage(conn));
                         r = -EIO;
                         goto fail;
                 }
@@ -858,7 +841,7 @@ fail:
                         (void) unlink(sha_file);
         }
         if (ret_error && !*ret_error)
-                set_error(ret_error, "%s", strerror(-r));
+                error_set(ret_error, "%s", strerror(-r));
         return r < 0 ? r : -EIO;
 }
 
@@ -876,18 +859,18 @@ int backup_window_open(TenantSession *s, const TenantDb *db, BackupWindow *w, ch
                 return -ENOMEM;
         r = tenant_session_note(s, note);
         if (r < 0) {
-                set_error(ret_error, "cannot record the operation: %s", PQerrorMessage(s->conn));
+                error_set(ret_error, "cannot record the operation: %s", PQerrorMessage(s->conn));
                 return r;
         }
         r = tenant_set_access(s->conn, s->db_name, true, 0);
         if (r < 0) {
-                set_error(ret_error, "cannot open the database to the superuser: %s", PQerrorMessage(s->conn));
+                error_set(ret_error, "cannot open the database to the superuser: %s", PQerrorMessage(s->conn));
                 return r;
         }
         w->open = true;
         r = tenant_end_sessions(s->conn, s->db_name);
         if (r < 0) {
-                set_error(ret_error, "cannot end the open sessions: %s", PQerrorMessage(s->conn));
+                error_set(ret_error, "cannot end the open sessions: %s", PQerrorMessage(s->conn));
                 (void) backup_window_close(s, w);
                 return r;
         }
@@ -1249,14 +1232,14 @@ static int filestore_extract(const Config *c, const ToolDir *t, const char *tar_
 
         bare.passfile = NULL;
         if (!tar) {
-                set_error(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
+                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
                 return -ENOENT;
         }
         if (asprintf(&root, "%s/filestore", c->odoo_data_dir) < 0 || asprintf(&dst, "%s/%s", root, target) < 0)
                 return -ENOMEM;
         if (mkdir(root, 0750) < 0 && errno != EEXIST) {
                 r = negative_errno();
-                set_error(ret_error, "cannot make %s: %s", root, strerror(-r));
+                error_set(ret_error, "cannot make %s: %s", root, strerror(-r));
                 return r;
         }
         remove_stale_extractions(root, target);
@@ -1264,7 +1247,7 @@ static int filestore_extract(const Config *c, const ToolDir *t, const char *tar_
                 return -ENOMEM;
         if (!mkdtemp(tmp)) {
                 r = negative_errno();
-                set_error(ret_error, "cannot make a directory in %s: %s", root, strerror(-r));
+                error_set(ret_error, "cannot make a directory in %s: %s", root, strerror(-r));
                 return r;
         }
         {
@@ -1290,7 +1273,7 @@ static int filestore_extract(const Config *c, const ToolDir *t, const char *tar_
         }
         closedir(d);
         if (entries != 1 || !top || asprintf(&src, "%s/%s", tmp, top) < 0 || lstat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                set_error(ret_error, "the filestore archive %s does not hold exactly one directory", tar_path);
+                error_set(ret_error, "the filestore archive %s does not hold exactly one directory", tar_path);
                 r = -EBADMSG;
                 goto fail;
         }
@@ -1300,7 +1283,7 @@ static int filestore_extract(const Config *c, const ToolDir *t, const char *tar_
                 if ((r == -EINVAL || r == -ENOSYS) && lstat(dst, &st) < 0 && errno == ENOENT)
                         r = rename(src, dst) < 0 ? negative_errno() : 0;
                 if (r < 0) {
-                        set_error(ret_error, "cannot move the extracted filestore to %s: %s", dst, strerror(-r));
+                        error_set(ret_error, "cannot move the extracted filestore to %s: %s", dst, strerror(-r));
                         goto fail;
                 }
         }
@@ -1309,7 +1292,7 @@ static int filestore_extract(const Config *c, const ToolDir *t, const char *tar_
         root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0 || syncfs(root_fd) < 0 || fsync(root_fd) < 0) {
                 r = negative_errno();
-                set_error(ret_error, "cannot flush %s: %s", root, strerror(-r));
+                error_set(ret_error, "cannot flush %s: %s", root, strerror(-r));
                 (void) remove_tree(dst);
                 return r;
         }

@@ -3,7 +3,6 @@
  * registry.c: owns the control database — creating it on first use, and its schema: the ordered
  * list of migrations and applying the missing ones exactly once, however many processes race.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,23 +89,6 @@ int registry_schema_version(void) {
         return (int) ELEMENTSOF(migrations);
 }
 
-static void set_error(char **ret_error, const char *format, ...) _printf_(2, 3);
-static void set_error(char **ret_error, const char *format, ...) {
-        va_list ap;
-
-        if (!ret_error)
-                return;
-        free(*ret_error);
-        va_start(ap, format);
-        if (vasprintf(ret_error, format, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        /* Server messages span lines ("ERROR: …\nDETAIL: …"): one line reads better in JSON. */
-        for (char *p = *ret_error; p && *p; p++)
-                if (*p == '\n' || *p == '\t')
-                        *p = ' ';
-}
-
 /* libpq's message without its trailing newline, as "%.*s" arguments. */
 #define CONN_ERROR(conn) conn_error_len(conn), PQerrorMessage(conn)
 static int conn_error_len(PGconn *conn) {
@@ -151,7 +133,7 @@ static int create_control_db(const Config *c, char **ret_error) {
         if (streq(state, "42P04") || streq(state, "23505"))
                 return 0;
         log_error("cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
-        set_error(ret_error, "cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
+        error_set(ret_error, "cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
         return -EIO;
 }
 
@@ -161,7 +143,7 @@ static int exec_simple(PGconn *conn, const char *sql, char **ret_error) {
 
         if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
                 log_error("control database %s: %.*s", PQdb(conn), CONN_ERROR(conn));
-                set_error(ret_error, "control database: %.*s", CONN_ERROR(conn));
+                error_set(ret_error, "control database: %.*s", CONN_ERROR(conn));
                 return -EIO;
         }
         return 0;
@@ -210,7 +192,7 @@ static int migrate(PGconn *conn, char **ret_error) {
 
         if (have > want) {
                 (void) exec_simple(conn, "ROLLBACK", NULL);
-                set_error(ret_error,
+                error_set(ret_error,
                           "control database %s has schema version %d, newer than this vumaerp (%d): upgrade vumaerp",
                           PQdb(conn), have, want);
                 return -EPROTO;
@@ -239,7 +221,7 @@ static int migrate(PGconn *conn, char **ret_error) {
         return 0;
 
 fail:
-        set_error(ret_error, "control database: %.*s", CONN_ERROR(conn));
+        error_set(ret_error, "control database: %.*s", CONN_ERROR(conn));
 fail_set:
         (void) exec_simple(conn, "ROLLBACK", NULL);
         return -EIO;

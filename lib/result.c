@@ -96,3 +96,18 @@ bool request_bool(json_t *request, const char *key, bool def, int *ret_bad) {
                 *ret_bad = 1;
         return def;
 }
+
+void error_set(char **ret_error, const char *format, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return;
+        free(*ret_error);
+        va_start(ap, format);
+        if (vasprintf(ret_error, format, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        for (char *p = *ret_error; p && *p; p++)
+                if (*p == '\n' || *p == '\t' || *p == '\r')
+                        *p = ' ';
+}

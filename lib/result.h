@@ -36,3 +36,8 @@ const char *request_string(json_t *request, const char *key, int *ret_bad);
  * strings "true"/"false", "1"/"0", "yes"/"no", case-insensitive. Absent or null: def. Anything
  * else sets *ret_bad and returns def. */
 bool request_bool(json_t *request, const char *key, bool def, int *ret_bad);
+
+/* Replaces *ret_error (when ret_error is non-NULL) with the formatted message on one line: the
+ * newlines and tabs of server messages ("ERROR: …\nDETAIL: …") become spaces, which read better in
+ * JSON and in the journal. */
+void error_set(char **ret_error, const char *format, ...) _printf_(2, 3);
