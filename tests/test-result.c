@@ -77,10 +77,22 @@ static void test_request_bool(void) {
         CHECK_INT(bad, 1);
 }
 
+static void test_error_set(void) {
+        char *e = NULL;
+
+        error_set(&e, "ERROR: %s\nDETAIL:\t%d", "x", 1);
+        CHECK_STR(e, "ERROR: x DETAIL: 1");
+        error_set(&e, "second");
+        CHECK_STR(e, "second");
+        free(e);
+        error_set(NULL, "ignored");
+}
+
 int main(void) {
         test_map();
         test_shapes();
         test_request_string();
         test_request_bool();
+        test_error_set();
         return test_exit_status();
 }
