@@ -22,6 +22,7 @@
 #include "log.h"
 #include "names.h"
 #include "pg.h"
+#include "message-id.h"
 #include "registry.h"
 #include "result.h"
 
@@ -639,7 +640,7 @@ static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name,
         return 0;
 }
 
-int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
+static int backup_make_files(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
         static const char record_sql[] =
                 "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
                 "     VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8::bigint)";
@@ -808,9 +809,6 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
                 }
         }
 
-        log_info("%s: backed up to %s (%" PRId64 " bytes, sha256 %s)", db_name, final, size, hex);
-        if (tar_final)
-                log_info("%s: filestore archived to %s (%" PRId64 " bytes, sha256 %s)", db_name, tar_final, tar_size, tar_hex);
         ret->path = TAKE_PTR(final);
         ret->size_bytes = size;
         memcpy(ret->sha256, hex, sizeof hex);
@@ -843,6 +841,29 @@ fail:
         if (ret_error && !*ret_error)
                 error_set(ret_error, "%s", strerror(-r));
         return r < 0 ? r : -EIO;
+}
+
+/* backup_make_files(), and the one journal entry of the backup, made or failed, whoever asked
+ * for it (vumaerp-backup, terminate, the WHMCS "Back up now" button). */
+int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
+        LogContext ctx = LOG_CONTEXT_INIT;
+        int r;
+
+        ctx.action = "backup";
+        ctx.db = db_name;
+        ctx.request_id = getenv("VUMAERP_REQUEST_ID");
+        r = backup_make_files(c, conn, db_name, kind, ret, ret_error);
+        if (r < 0) {
+                ctx.outcome = "backup_failed";
+                log_event(LOG_ERR, MESSAGE_ID_BACKUP_FAILED, &ctx, "%s: the %s backup failed: %s", db_name, kind,
+                          ret_error && *ret_error ? *ret_error : strerror(-r));
+                return r;
+        }
+        ctx.outcome = "ok";
+        log_event(LOG_INFO, MESSAGE_ID_BACKUP_MADE, &ctx, "%s: %s backup %s (%" PRId64 " bytes, sha256 %s)%s%s",
+                  db_name, kind, ret->path, ret->size_bytes, ret->sha256,
+                  ret->filestore_path ? ", filestore " : "", strempty(ret->filestore_path));
+        return 0;
 }
 
 /* --- the window that lets pg_dump into a suspended tenant and no one else --- */

@@ -14,3 +14,5 @@
 #define MESSAGE_ID_SUSPENDED    "a26e5dbadf7d4c2fbd7d7252c3c0a89d"  /* a tenant was suspended */
 #define MESSAGE_ID_UNSUSPENDED  "6b4cb087193d433c999f433641e6f5d1"  /* a tenant was unsuspended */
 #define MESSAGE_ID_TERMINATED   "cb9811a3e4ae434094ef9da3a5efe1fb"  /* a tenant was terminated */
+#define MESSAGE_ID_BACKUP_MADE  "3bed0c1f2518406fa5aa4e124d3f9560"  /* a verified backup was made */
+#define MESSAGE_ID_BACKUP_FAILED "7521183fc2394181977ef02105bb8a49" /* a backup failed (and whatever needed it was not done) */
