@@ -1351,16 +1351,6 @@ static int create_database(PGconn *conn, const char *db_name, const char *role) 
         return res ? 0 : -EIO;
 }
 
-static int drop_database(PGconn *conn, const char *db_name) {
-        _cleanup_free_ char *q = pg_quote_identifier(conn, db_name), *sql = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!q || asprintf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", q) < 0)
-                return -ENOMEM;
-        res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
-}
-
 static int restore(TenantSession *s, const char *path, const char *source_db, json_t **ret) {
         static const char registry_sql[] =
                 "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
@@ -1424,7 +1414,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                                           tenant_session_note(s, note) < 0))
                         status = tenant_session_db_error(s, "recording the operation", ret);
                 if (status != EXIT_OK) {
-                        (void) drop_database(s->conn, s->db_name);
+                        (void) pg_drop_database(s->conn, s->db_name, true);
                         return status;
                 }
         }
@@ -1456,7 +1446,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
         if (r == 0 && tenant_set_access(s->conn, s->db_name, true, -1) < 0)
                 r = -EIO;
         if (r != 0) {
-                if (drop_database(s->conn, s->db_name) < 0)
+                if (pg_drop_database(s->conn, s->db_name, true) < 0)
                         log_error("%s: could not drop the half-restored database", s->db_name);
                 if (extracted && filestore_remove(c->odoo_data_dir, s->db_name) < 0)
                         log_error("%s: could not remove the restored filestore", s->db_name);

@@ -95,16 +95,6 @@ int tenant_end_sessions(PGconn *conn, const char *db_name) {
         return atoi(PQgetvalue(res, 0, 0));
 }
 
-static int drop_database(PGconn *conn, const char *db_name) {
-        _cleanup_free_ char *quoted = pg_quote_identifier(conn, db_name), *sql = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!quoted || asprintf(&sql, "DROP DATABASE %s WITH (FORCE)", quoted) < 0)
-                return -ENOMEM;
-        res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
-}
-
 /* An earlier action on this tenant that was killed (the API's deadline, a crash) after opening
  * the database to the superuser for a backup left its access as it was before in its operation
  * row: put it back, and close that operation as interrupted. We hold the lock, so nothing else is
@@ -139,7 +129,7 @@ static int repair_interrupted(TenantSession *s) {
 
                 if (streq(PQgetvalue(res, i, 3), "t") && streq(PQgetvalue(res, i, 4), "t")) {
                         /* A restore that was cut off: the database is half made. */
-                        if (drop_database(s->conn, s->db_name) < 0)
+                        if (pg_drop_database(s->conn, s->db_name, false) < 0)
                                 return -EIO;
                         log_warning("%s: dropped the half-restored database an interrupted restore (operation %s) left",
                                     s->db_name, id);
@@ -506,7 +496,7 @@ static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
                 (void) backup_window_close(s, &window);
                 return status;
         }
-        if (drop_database(s->conn, s->db_name) < 0) {
+        if (pg_drop_database(s->conn, s->db_name, false) < 0) {
                 _cleanup_json_ json_t *ignored = NULL;
 
                 status = tenant_session_db_error(s, "dropping the database", ret);

@@ -279,3 +279,14 @@ int pg_unlock_tenant(PGconn *conn, const char *name) {
         /* false: we did not hold it (PostgreSQL also warns); a caller bug, not a server one. */
         return PQntuples(res) == 1 && streq(PQgetvalue(res, 0, 0), "t") ? 0 : -ENOLCK;
 }
+
+int pg_drop_database(PGconn *conn, const char *name, bool if_exists) {
+        _cleanup_free_ char *quoted = pg_quote_identifier(conn, name), *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        /* DDL takes no parameters: the name is quoted. */
+        if (!quoted || asprintf(&sql, "DROP DATABASE %s%s WITH (FORCE)", if_exists ? "IF EXISTS " : "", quoted) < 0)
+                return -ENOMEM;
+        res = pg_exec(conn, NULL, sql, 0, NULL);
+        return res ? 0 : -EIO;
+}

@@ -38,6 +38,10 @@ char *pg_quote_identifier(PGconn *conn, const char *name);
  * non-NULL, the SQLSTATE copied into it (6 bytes). */
 PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_params, const char *const *params);
 
+/* DROP DATABASE <quoted name> WITH (FORCE) — IF EXISTS when if_exists — ending its sessions.
+ * Returns 0 or -EIO (logged by pg_exec), -ENOMEM. */
+int pg_drop_database(PGconn *conn, const char *name, bool if_exists);
+
 /* Advisory locks keyed on a tenant name (hashed into the bigint space with a fixed namespace, so
  * they never collide with Odoo's own advisory locks). Session-level: released by pg_unlock_tenant()
  * or when the connection ends. pg_lock_tenant waits at most timeout_ms: -EBUSY past it. */

@@ -332,16 +332,6 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
         return EXIT_OK;
 }
 
-static int drop_database(PGconn *conn, const char *db_name) {
-        _cleanup_free_ char *quoted = pg_quote_identifier(conn, db_name), *sql = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!quoted || asprintf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", quoted) < 0)
-                return -ENOMEM;
-        res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
-}
-
 /* Removes every trace of a tenant that was being made: its database (with drop_db: not when our
  * CREATE DATABASE failed, as a database of that name is then someone else's), its filestore, its
  * registry row (only while it says 'provisioning': never a finished tenant's). */
@@ -358,7 +348,7 @@ static int undo_provision(TenantSession *s, bool drop_db) {
                 return -ECONNREFUSED;
         }
         if (drop_db) {
-                k = drop_database(s->conn, s->db_name);
+                k = pg_drop_database(s->conn, s->db_name, true);
                 if (k < 0)
                         r = k;
         }

@@ -707,14 +707,6 @@ static int fix_currency(const Config *c, const Country *co, const char *db, char
         return EXIT_OK;
 }
 
-static int drop_database(PGconn *ctl, const char *name) {
-        _cleanup_free_ char *q = pg_quote_identifier(ctl, name), *sql = NULL;
-
-        if (!q || asprintf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", q) < 0)
-                return -ENOMEM;
-        return exec_plain(ctl, sql);
-}
-
 static int build_locked(const Config *c, PGconn *ctl, const Country *co, const char *build_db, json_t **ret) {
         _cleanup_secret_ char *master = NULL;
         _cleanup_free_ char *error = NULL, *fixed_from = NULL;
@@ -743,7 +735,7 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
                         return result_fail(ret, EXIT_EXISTS, "db_exists",
                                            "database %s exists and is not a leftover build of %s", build_db, co->name);
                 log_notice("template build: dropping %s, left by an interrupted build", build_db);
-                if (drop_database(ctl, build_db) < 0)
+                if (pg_drop_database(ctl, build_db, true) < 0)
                         return db_failure(ctl, "dropping the leftover build database", ret);
         }
 
@@ -753,7 +745,7 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
         if (status == EXIT_OK)
                 status = seal_locked(c, ctl, co, build_db, ret);
         if (status != EXIT_OK) {
-                if (created && drop_database(ctl, build_db) < 0)
+                if (created && pg_drop_database(ctl, build_db, true) < 0)
                         log_error("template build: the failed build database %s could not be dropped", build_db);
                 return status;
         }
