@@ -4,12 +4,12 @@
  * transport (libcurl, bounded in time and size, TLS verified, no redirects), turning Odoo's
  * answers and error objects into results and one-line messages, and the master password file.
  */
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "curl-dlopen.h"
 #include "fileio.h"
 #include "macro.h"
 #include "odoo.h"
@@ -18,8 +18,14 @@
 #define ODOO_ERROR_MAX 1024
 #define ODOO_SECRET_MAX 1024
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all);
+static void curl_easy_cleanupp(CURL **p) {
+        if (*p)
+                sym_curl_easy_cleanup(*p);
+}
+static void curl_slist_free_allp(struct curl_slist **p) {
+        if (*p)
+                sym_curl_slist_free_all(*p);
+}
 
 void odoo_secret_free(char *s) {
         if (s)
@@ -175,35 +181,41 @@ int odoo_call_timeout(const Config *c, const char *service, const char *method, 
         if (!body)
                 return set_error(ret_error, -ENOMEM, "out of memory");
 
-        curl = curl_easy_init();
-        headers = curl_slist_append(NULL, "Content-Type: application/json");
+        {
+                _cleanup_free_ char *why = NULL;
+                int k = dlopen_curl(&why);
+                if (k < 0)
+                        return set_error(ret_error, k, "%s", why ? why : "cannot load libcurl");
+        }
+        curl = sym_curl_easy_init();
+        headers = sym_curl_slist_append(NULL, "Content-Type: application/json");
         if (!curl || !headers)
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
 
         /* Only http and https, no redirect followed (a JSON-RPC POST redirected becomes a GET,
          * and a redirect could point anywhere); TLS peers verified (libcurl's defaults, set
          * explicitly so no build or environment can turn them off). */
-        if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec > 0 ? timeout_sec : (long) ODOO_CALL_TIMEOUT_SEC) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body)) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK ||
-            curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") != CURLE_OK)
+        if (sym_curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec > 0 ? timeout_sec : (long) ODOO_CALL_TIMEOUT_SEC) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body)) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") != CURLE_OK)
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
 
-        cr = curl_easy_perform(curl);
+        cr = sym_curl_easy_perform(curl);
         if (cr != CURLE_OK) {
-                const char *what = curl_error[0] ? curl_error : curl_easy_strerror(cr);
+                const char *what = curl_error[0] ? curl_error : sym_curl_easy_strerror(cr);
 
                 if (buf.too_large || cr == CURLE_FILESIZE_EXCEEDED)
                         return set_error(ret_error, -EPROTO, "Odoo's answer to %s.%s is larger than %u bytes",
@@ -212,7 +224,7 @@ int odoo_call_timeout(const Config *c, const char *service, const char *method, 
                         curl_off_t connect_us = 0;
 
                         /* Timed out before the connection was up: unreachable, not slow. */
-                        (void) curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+                        (void) sym_curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connect_us);
                         if (connect_us == 0)
                                 return set_error(ret_error, -ECONNREFUSED, "cannot reach Odoo at %s: %s", url, what);
                         return set_error(ret_error, -ETIMEDOUT, "Odoo did not answer %s.%s within %ld s: %s",
@@ -224,7 +236,7 @@ int odoo_call_timeout(const Config *c, const char *service, const char *method, 
                         return set_error(ret_error, -ECONNREFUSED, "cannot reach Odoo at %s: %s", url, what);
                 return set_error(ret_error, -EPROTO, "calling %s.%s on Odoo at %s failed: %s", service, method, url, what);
         }
-        (void) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
+        (void) sym_curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
         if (http_status != 200)
                 return set_error(ret_error, -EPROTO, "Odoo at %s answered %s.%s with HTTP status %ld",
                                  url, service, method, http_status);
