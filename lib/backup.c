@@ -1115,7 +1115,7 @@ int tenant_backup(const Config *c, json_t *request, json_t **ret) {
                         return result_fail(ret, EXIT_USAGE, "bad_request", "prune applies to every backup: give no db_name");
                 return prune(c, ret);
         }
-        status = lifecycle_db_name(c, request, &name, ret);
+        status = request_db_name(c, request, &name, ret);
         if (status != EXIT_OK)
                 return status;
         return backup_one(c, name, ret);

@@ -37,26 +37,6 @@ static char *one_line(const char *msg) {
         return s;
 }
 
-int lifecycle_db_name(const Config *c, json_t *request, const char **ret_name, json_t **ret) {
-        const char *name;
-        int bad = 0, r;
-
-        name = request_string(request, "db_name", &bad);
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "db_name must be a string");
-        if (!name)
-                return result_fail(ret, EXIT_USAGE, "missing_db_name", "db_name is required");
-        r = db_name_check(c, name);
-        if (r == -EPERM)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
-                                   "db_name \"%s\" is reserved and cannot be a tenant", name);
-        if (r < 0)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
-                                   "invalid db_name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
-        *ret_name = name;
-        return EXIT_OK;
-}
-
 int tenant_session_db_error(TenantSession *s, const char *what, json_t **ret) {
         _cleanup_free_ char *msg = one_line(PQerrorMessage(s->conn));
 
@@ -233,7 +213,7 @@ int tenant_session_end(TenantSession *s, int status, json_t *result) {
 
 int tenant_session_inspect(TenantSession *s, TenantDb *ret_db, json_t **ret) {
         /* The same definition of a tenant as tenant.c: owned by the Odoo role and not a template
-         * (reserved names were refused before, by lifecycle_db_name()). */
+         * (reserved names were refused before, by request_db_name()). */
         static const char sql[] =
                 "SELECT d.datallowconn, d.datconnlimit, d.oid"
                 "  FROM pg_catalog.pg_database d"
@@ -346,7 +326,7 @@ static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, 
         const char *name = NULL, *reason = NULL;
         int bad = 0, status;
 
-        status = lifecycle_db_name(c, request, &name, ret);
+        status = request_db_name(c, request, &name, ret);
         if (status != EXIT_OK)
                 return status;
         if (suspend) {
@@ -523,7 +503,7 @@ int tenant_terminate(const Config *c, json_t *request, json_t **ret) {
         int bad = 0, status;
         bool skip_backup;
 
-        status = lifecycle_db_name(c, request, &name, ret);
+        status = request_db_name(c, request, &name, ret);
         if (status != EXIT_OK)
                 return status;
         skip_backup = request_bool(request, "skip_backup", false, &bad);

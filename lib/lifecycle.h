@@ -50,9 +50,6 @@ typedef struct TenantDb {
         unsigned oid;        /* tells this database from a later one of the same name */
 } TenantDb;
 
-/* The request's "db_name", valid and not reserved; otherwise *ret is the 400 answer. Returns an
- * exit status. */
-int lifecycle_db_name(const Config *c, json_t *request, const char **ret_name, json_t **ret);
 
 /* Opens the registry, takes the tenant lock (TENANT_LOCK_TIMEOUT_MS), records the operation and
  * repairs what an interrupted earlier one left. Returns an exit status, *ret set on failure. */

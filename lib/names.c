@@ -4,6 +4,7 @@
 
 #include "macro.h"
 #include "names.h"
+#include "result.h"
 
 bool db_name_is_valid(const char *name) {
         size_t n;
@@ -90,4 +91,24 @@ char *tenant_url(const Config *c, const char *name) {
                 size = len + 1;
         }
         return out;
+}
+
+int request_db_name(const Config *c, json_t *request, const char **ret_name, json_t **ret) {
+        const char *name;
+        int bad = 0, r;
+
+        name = request_string(request, "db_name", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "db_name must be a string");
+        if (!name)
+                return result_fail(ret, EXIT_USAGE, "missing_db_name", "db_name is required");
+        r = db_name_check(c, name);
+        if (r == -EPERM)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   "db_name \"%s\" is reserved and cannot be a tenant", name);
+        if (r < 0)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
+                                   "invalid db_name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
+        *ret_name = name;
+        return EXIT_OK;
 }

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -18,3 +19,8 @@ int db_name_check(const Config *c, const char *name);
 /* The tenant's URL: the template with {subdomain} replaced by the name with '_' as '-', and
  * {db_name} by the name. Returns a malloc'd string or NULL on OOM. */
 char *tenant_url(const Config *c, const char *name);
+
+/* The request's "db_name", valid and not reserved, in *ret_name; otherwise *ret is the answer
+ * (64 missing_db_name, 65 invalid_db_name). Returns the exit status. Every action that names a
+ * tenant checks it this way, before PostgreSQL is touched. */
+int request_db_name(const Config *c, json_t *request, const char **ret_name, json_t **ret);

@@ -159,7 +159,7 @@ static int order_parse(const Config *c, json_t *request, Order *o, json_t **ret)
         int status;
 
         *o = (Order) {};
-        status = lifecycle_db_name(c, request, &o->db_name, ret);
+        status = request_db_name(c, request, &o->db_name, ret);
         if (status != EXIT_OK)
                 return status;
 
@@ -742,7 +742,7 @@ int tenant_password(const Config *c, json_t *request, json_t **ret) {
         _cleanup_json_ json_t *out = NULL;
         int status, r;
 
-        status = lifecycle_db_name(c, request, &db_name, ret);
+        status = request_db_name(c, request, &db_name, ret);
         if (status != EXIT_OK)
                 return status;
         status = field_string(request, "admin_password", false, &password, ret);

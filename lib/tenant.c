@@ -299,22 +299,12 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_json_ json_t *out = NULL;
-        const char *name;
-        int bad = 0, status, r;
+        const char *name = NULL;
+        int status, r;
 
-        /* Everything about the name is settled before PostgreSQL is touched. */
-        name = request_string(request, "db_name", &bad);
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "db_name must be a string");
-        if (!name)
-                return result_fail(ret, EXIT_USAGE, "missing_db_name", "db_name is required");
-        r = db_name_check(c, name);
-        if (r == -EPERM)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
-                                   "db_name \"%s\" is reserved and cannot be a tenant", name);
-        if (r < 0)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
-                                   "invalid db_name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
+        status = request_db_name(c, request, &name, ret);
+        if (status != EXIT_OK)
+                return status;
 
         status = query_tenants(c, name, 0, &conn, &res, ret);
         if (status != EXIT_OK)

@@ -5,6 +5,7 @@
 
 #include "macro.h"
 #include "names.h"
+#include "result.h"
 #include "tests.h"
 
 static void test_valid(void) {
@@ -64,9 +65,36 @@ static void test_url(void) {
         free(u);
 }
 
+static void test_request_db_name(void) {
+        static const struct {
+                const char *json;
+                int status;
+                const char *code;
+        } cases[] = {
+                { "{\"db_name\":\"acme_ltd\"}", 0, NULL },
+                { "{}", 64, "missing_db_name" },
+                { "{\"db_name\":null}", 64, "missing_db_name" },
+                { "{\"db_name\":5}", 65, "invalid_db_name" },
+                { "{\"db_name\":\"postgres\"}", 65, "invalid_db_name" },
+                { "{\"db_name\":\"Robert'; DROP\"}", 65, "invalid_db_name" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_json_ json_t *req = json_loads(cases[i].json, 0, NULL), *ans = NULL;
+                const char *name = NULL;
+
+                CHECK_INT(request_db_name(NULL, req, &name, &ans), cases[i].status);
+                if (cases[i].code)
+                        CHECK_STR(json_string_value(json_object_get(ans, "code")), cases[i].code);
+                else
+                        CHECK_STR(name, "acme_ltd");
+        }
+}
+
 int main(void) {
         test_valid();
         test_reserved();
         test_url();
+        test_request_db_name();
         return test_exit_status();
 }
