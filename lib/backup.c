@@ -24,12 +24,12 @@
 #include "pg.h"
 #include "message-id.h"
 #include "registry.h"
+#include "tenant-db.h"
 #include "result.h"
 
 extern char **environ;
 
 #define BACKUP_PATH_MAX 4096
-#define PASSWORD_MAX 1024
 /* What of a tool's stderr goes into the answer and the journal. */
 #define TOOL_STDERR_MAX 4096
 
@@ -262,41 +262,6 @@ static void tool_dir_done(ToolDir *t) {
         *t = (ToolDir) {};
 }
 
-/* The configured password file, as pg.c reads it: relative names in $CREDENTIALS_DIRECTORY. */
-static int read_password(const Config *c, char **ret, size_t *ret_size, char **ret_error) {
-        _cleanup_free_ char *path = NULL;
-        char *buf = NULL;
-        size_t n = 0;
-        int r;
-
-        if (c->pg_password_file[0] == '/')
-                path = strdup(c->pg_password_file);
-        else {
-                const char *dir = getenv("CREDENTIALS_DIRECTORY");
-
-                if (isempty(dir)) {
-                        error_set(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set",
-                                  c->pg_password_file);
-                        return -ENOKEY;
-                }
-                if (asprintf(&path, "%s/%s", dir, c->pg_password_file) < 0)
-                        path = NULL;
-        }
-        if (!path)
-                return -ENOMEM;
-        r = read_file_bounded(path, PASSWORD_MAX, true, &buf, &n);
-        if (r < 0) {
-                error_set(ret_error, "cannot read postgres password file %s: %s", path, strerror(-r));
-                return r;
-        }
-        *ret_size = n + 1;
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-                n--;
-        buf[n] = '\0';
-        *ret = buf;
-        return 0;
-}
-
 static int tool_dir_make(const Config *c, ToolDir *t, char **ret_error) {
         const char *tmp = getenv("TMPDIR");
         _cleanup_close_ int fd = -1;
@@ -321,10 +286,11 @@ static int tool_dir_make(const Config *c, ToolDir *t, char **ret_error) {
                 t->errfile = NULL;
                 return -ENOMEM;
         }
-        if (!c->pg_password_file)
+        /* pg_dump and pg_restore log in as Odoo's role (tenant-db.h). */
+        if (!c->odoo_password_file)
                 return 0;
 
-        r = read_password(c, &password, &password_size, ret_error);
+        r = pg_password_read(c->odoo_password_file, &password, &password_size, ret_error);
         if (r < 0)
                 return r;
         if (asprintf(&t->passfile, "%s/pgpass", t->dir) < 0) {
@@ -476,12 +442,15 @@ static void conn_args_done(ConnArgs *a) {
         free(a->user);
 }
 
+/* Odoo's role, never the superuser: a dump reads, and a restore runs, what the tenant wrote. */
 static size_t connection_args(const Config *c, char **argv, size_t k, ConnArgs *a) {
+        PgLogin login = tenant_db_login(c);
+
         if (c->pg_host && asprintf(&a->host, "--host=%s", c->pg_host) >= 0)
                 argv[k++] = a->host;
         if (c->pg_port > 0 && asprintf(&a->port, "--port=%d", c->pg_port) >= 0)
                 argv[k++] = a->port;
-        if (c->pg_user && asprintf(&a->user, "--username=%s", c->pg_user) >= 0)
+        if (asprintf(&a->user, "--username=%s", login.user) >= 0)
                 argv[k++] = a->user;
         return k;
 }
@@ -872,20 +841,20 @@ int backup_window_open(TenantSession *s, const TenantDb *db, BackupWindow *w, ch
         _cleanup_free_ char *note = NULL;
         int r;
 
-        *w = (BackupWindow) { .allow = db->allow_connections, .limit = db->connection_limit };
-        /* The note first: if we are killed after the ALTER, the next action on this tenant
+        *w = (BackupWindow) { .before = db->access == ACCESS_OPEN ? ACCESS_OPEN : ACCESS_HELD };
+        /* The note first: if we are killed after the change, the next action on this tenant
          * finds it and puts the access back (lifecycle.c, repair_interrupted). */
-        if (asprintf(&note, "{\"backup_window\":{\"allow\":%s,\"limit\":%d,\"oid\":\"%u\"}}",
-                     w->allow ? "true" : "false", w->limit, db->oid) < 0)
+        if (asprintf(&note, "{\"backup_window\":{\"was\":\"%s\",\"oid\":\"%u\"}}",
+                     access_state_to_string(w->before), db->oid) < 0)
                 return -ENOMEM;
         r = tenant_session_note(s, note);
         if (r < 0) {
                 error_set(ret_error, "cannot record the operation: %s", PQerrorMessage(s->conn));
                 return r;
         }
-        r = tenant_set_access(s->conn, s->db_name, true, 0);
+        r = access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED);
         if (r < 0) {
-                error_set(ret_error, "cannot open the database to the superuser: %s", PQerrorMessage(s->conn));
+                error_set(ret_error, "cannot let pg_dump into the database: %s", PQerrorMessage(s->conn));
                 return r;
         }
         w->open = true;
@@ -903,24 +872,29 @@ int backup_window_close(TenantSession *s, BackupWindow *w) {
 
         if (!w->open)
                 return 0;
-        r = tenant_set_access(s->conn, s->db_name, w->allow, w->limit);
+        r = access_set(s->conn, s->config, s->db_name, w->before);
         if (r < 0 && PQstatus(s->conn) == CONNECTION_BAD) {
                 /* The connection is gone (and our lock with it): one more try on a new one. Until
-                 * then the Odoo role is still refused by the connection limit of 0. */
+                 * then Odoo neither lists nor serves the database. */
                 PGconn *fresh = NULL;
                 _cleanup_free_ char *error = NULL;
 
                 if (pg_connect(s->config, s->config->pg_maintenance_db ? s->config->pg_maintenance_db : "postgres",
                                &fresh, &error) >= 0) {
-                        r = tenant_set_access(fresh, s->db_name, w->allow, w->limit);
+                        r = access_set(fresh, s->config, s->db_name, w->before);
                         PQfinish(fresh);
                 }
         }
         if (r < 0) {
-                log_error("%s: could not put back its access after a backup (allow_connections=%s, connection limit %d); "
-                          "it stays closed to the Odoo role until the next action on it",
-                          s->db_name, w->allow ? "true" : "false", w->limit);
+                log_error("%s: could not put back its access after a backup (%s); Odoo does not serve it until the next action on it",
+                          s->db_name, access_state_to_string(w->before));
                 return r;
+        }
+        if (w->before == ACCESS_HELD) {
+                /* pg_dump's session is over; none other of Odoo's role may stay in a held database. */
+                r = tenant_end_sessions(s->conn, s->db_name);
+                if (r > 0)
+                        log_warning("%s: %d session(s) did not end within 5 s", s->db_name, r);
         }
         w->open = false;
         {
@@ -954,8 +928,8 @@ static int backup_one(const Config *c, const char *name, json_t **ret) {
         }
 
         /* An active tenant is dumped as it runs (pg_dump reads one snapshot); a suspended one is
-         * opened to the superuser alone for the dump. */
-        if (!db.allow_connections) {
+         * admitted for the dump alone. */
+        if (db.access != ACCESS_OPEN) {
                 r = backup_window_open(&s, &db, &window, &error);
                 if (r < 0) {
                         status = result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup could not start: %s", strempty(error));
@@ -1062,7 +1036,7 @@ static int prune(const Config *c, json_t **ret) {
                 if (!del[i])
                         continue;
                 /* A restore of this tenant may be reading it: take its lock, briefly. */
-                if (pg_lock_tenant(conn, records[i].db_name, 5000) < 0) {
+                if (registry_lock_tenant(conn, records[i].db_name, 5000) < 0) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", "tenant busy"));
                         continue;
                 }
@@ -1072,7 +1046,7 @@ static int prune(const Config *c, json_t **ret) {
                         if (!d)
                                 r = -EIO;
                 }
-                (void) pg_unlock_tenant(conn, records[i].db_name);
+                (void) registry_unlock_tenant(conn, records[i].db_name);
                 if (r < 0) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", strerror(-r)));
                         continue;
@@ -1340,15 +1314,36 @@ static int database_exists(TenantSession *s, bool *ret_exists) {
         return 0;
 }
 
-static int create_database(PGconn *conn, const char *db_name, const char *role) {
-        _cleanup_free_ char *q = pg_quote_identifier(conn, db_name), *qr = pg_quote_identifier(conn, role), *sql = NULL;
+/* The empty database a restore fills: owned by the holder (Odoo neither lists nor serves it while
+ * it is half made), at first CONNECTION LIMIT 0 so that only a superuser gets in. */
+static int create_database(PGconn *conn, const char *db_name) {
+        _cleanup_free_ char *q = pg_quote_identifier(conn, db_name), *sql = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
 
-        if (!q || !qr ||
-            asprintf(&sql, "CREATE DATABASE %s OWNER %s TEMPLATE template0 ENCODING 'UTF8' CONNECTION LIMIT 0", q, qr) < 0)
+        if (!q || asprintf(&sql, "CREATE DATABASE %s OWNER " ACCESS_HOLDER_ROLE " TEMPLATE template0 ENCODING 'UTF8' CONNECTION LIMIT 0", q) < 0)
                 return -ENOMEM;
         res = pg_exec(conn, NULL, sql, 0, NULL);
         return res ? 0 : -EIO;
+}
+
+/* Gives the new database's public schema to Odoo's role, which then restores into it as itself
+ * (tenant-db.h), and admits it. Nothing of the tenant's is inside yet (a copy of template0), so
+ * this one superuser session inside is safe. */
+static int prepare_database(TenantSession *s, const char *role) {
+        _cleanup_free_ char *qr = pg_quote_identifier(s->conn, role), *sql = NULL, *error = NULL;
+        _cleanup_pgconn_ PGconn *fresh = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!qr || asprintf(&sql, "ALTER SCHEMA public OWNER TO %s", qr) < 0)
+                return -ENOMEM;
+        if (pg_connect(s->config, s->db_name, &fresh, &error) < 0) {
+                log_error("%s: cannot connect to the new database: %s", s->db_name, strempty(error));
+                return -EIO;
+        }
+        res = pg_exec(fresh, NULL, sql, 0, NULL);
+        if (!res)
+                return -EIO;
+        return access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED);
 }
 
 static int restore(TenantSession *s, const char *path, const char *source_db, json_t **ret) {
@@ -1362,7 +1357,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
         const Config *c = s->config;
         const char *role = c->odoo_role ? c->odoo_role : "odoo";
         _cleanup_(tool_dir_done) ToolDir t = {};
-        _cleanup_free_ char *pg_restore = NULL, *error = NULL, *role_arg = NULL, *db_arg = NULL;
+        _cleanup_free_ char *pg_restore = NULL, *error = NULL, *db_arg = NULL;
         _cleanup_(conn_args_done) ConnArgs conn_args = {};
         _cleanup_(backup_info_done) BackupInfo b = {};
         _cleanup_json_ json_t *out = NULL;
@@ -1399,10 +1394,9 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
         if (r < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "%s", strempty(error));
 
-        /* Odoo's role cannot connect to the half-made database: CONNECTION LIMIT 0 (pg_restore
-         * connects as the superuser, then SET ROLE). If we are killed from here on, the next
-         * action on this name drops it (lifecycle.c, repair_interrupted), knowing it by its oid. */
-        if (create_database(s->conn, s->db_name, role) < 0)
+        /* If we are killed from here on, the next action on this name drops the half-made
+         * database (lifecycle.c, repair_interrupted), knowing it by its oid. */
+        if (create_database(s->conn, s->db_name) < 0)
                 return tenant_session_db_error(s, "creating the database", ret);
         {
                 TenantDb db;
@@ -1413,13 +1407,15 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                                           asprintf(&note, "{\"drop_on_interrupt\":\"%u\"}", db.oid) < 0 ||
                                           tenant_session_note(s, note) < 0))
                         status = tenant_session_db_error(s, "recording the operation", ret);
+                if (status == EXIT_OK && prepare_database(s, role) < 0)
+                        status = tenant_session_db_error(s, "preparing the database for pg_restore", ret);
                 if (status != EXIT_OK) {
                         (void) pg_drop_database(s->conn, s->db_name, true);
                         return status;
                 }
         }
 
-        if (asprintf(&role_arg, "--role=%s", role) < 0 || asprintf(&db_arg, "--dbname=%s", s->db_name) < 0)
+        if (asprintf(&db_arg, "--dbname=%s", s->db_name) < 0)
                 r = -ENOMEM;
         else {
                 char *argv[14];
@@ -1428,7 +1424,6 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 argv[k++] = (char *) "pg_restore";
                 argv[k++] = (char *) "--no-owner";
                 argv[k++] = (char *) "--no-acl";
-                argv[k++] = role_arg;
                 argv[k++] = (char *) "--exit-on-error";
                 argv[k++] = (char *) "--single-transaction";
                 argv[k++] = (char *) "--no-password";
@@ -1443,7 +1438,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 r = filestore_extract(c, &t, b.filestore_path, s->db_name, &error);
                 extracted = r == 0;
         }
-        if (r == 0 && tenant_set_access(s->conn, s->db_name, true, -1) < 0)
+        if (r == 0 && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0)
                 r = -EIO;
         if (r != 0) {
                 if (pg_drop_database(s->conn, s->db_name, true) < 0)

@@ -47,13 +47,12 @@ void backup_info_done(BackupInfo *b);
  * when b is NULL or has no path; NULL on OOM. */
 json_t *backup_info_json(const BackupInfo *b);
 
-/* The database opened to the superuser alone for a dump (ALLOW_CONNECTIONS true, CONNECTION
- * LIMIT 0: the Odoo role is refused with "too many connections", a superuser still connects), and
- * the access it had before, to be put back. */
+/* The database admitted for a dump (access.h): pg_dump logs in as Odoo's role, while Odoo itself
+ * neither lists nor serves the database and Odoo's role cannot change it; and the access it had
+ * before, to be put back. */
 typedef struct BackupWindow {
         bool open;
-        bool allow;          /* before */
-        int limit;           /* before */
+        AccessState before;  /* ACCESS_OPEN or ACCESS_HELD */
 } BackupWindow;
 
 /* Notes the access in the session's operation first (so a later action can put it back if this
@@ -64,7 +63,7 @@ int backup_window_open(TenantSession *s, const TenantDb *db, BackupWindow *w, ch
  * open. */
 int backup_window_close(TenantSession *s, BackupWindow *w);
 
-/* Dumps db_name (which must accept the superuser's connection), verifies, records. On failure
+/* Dumps db_name (which must accept Odoo's role: open or admitted), verifies, records. On failure
  * nothing is left behind and *ret_error says why (malloc'd). kind: "manual" or "terminate". */
 int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error);
 

@@ -341,6 +341,7 @@ static const Key keys[] = {
         K("postgres", "maintenance_db",  KEY_DB_NAME,      pg_maintenance_db),
         K("postgres", "control_db",      KEY_DB_NAME,      control_db),
         K("postgres", "odoo_role",       KEY_DB_NAME,      odoo_role),
+        K("postgres", "odoo_password_file", KEY_STRING,    odoo_password_file),
         K("odoo",     "url",             KEY_HTTP_URL,     odoo_url),
         K("odoo",     "data_dir",        KEY_ABS_PATH,     odoo_data_dir),
         K("odoo",     "master_password_file", KEY_STRING,  odoo_master_password_file),
@@ -813,6 +814,7 @@ Config *config_free(Config *c) {
         free(c->pg_maintenance_db);
         free(c->control_db);
         free(c->odoo_role);
+        free(c->odoo_password_file);
         free(c->odoo_url);
         free(c->odoo_data_dir);
         free(c->odoo_master_password_file);

@@ -44,6 +44,8 @@ typedef struct Config {
         char *pg_maintenance_db;    /* default "postgres": where the control database is created from */
         char *control_db;           /* default "vumaerp" */
         char *odoo_role;            /* the role that owns tenant databases; default "odoo" */
+        char *odoo_password_file;   /* its password (tenant-db.h: vumaerp works inside tenants as
+                                     * that role); NULL: none; relative: in $CREDENTIALS_DIRECTORY */
 
         /* odoo: */
         char *odoo_url;             /* NULL: not configured (no login verification) */

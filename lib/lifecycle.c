@@ -46,20 +46,6 @@ int tenant_session_db_error(TenantSession *s, const char *what, json_t **ret) {
         return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(msg));
 }
 
-int tenant_set_access(PGconn *conn, const char *db_name, bool allow, int limit) {
-        _cleanup_free_ char *quoted = pg_quote_identifier(conn, db_name), *sql = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!quoted)
-                return -ENOMEM;
-        /* DDL takes no parameters: the name is quoted, the rest are our own numbers. */
-        if (asprintf(&sql, "ALTER DATABASE %s ALLOW_CONNECTIONS %s CONNECTION LIMIT %d",
-                     quoted, allow ? "true" : "false", limit < 0 ? -1 : limit) < 0)
-                return -ENOMEM;
-        res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
-}
-
 int tenant_end_sessions(PGconn *conn, const char *db_name) {
         /* The two-argument form waits for each backend to be gone (PostgreSQL ≥ 14), so a session
          * ended here cannot still be writing when the caller goes on. */
@@ -75,18 +61,20 @@ int tenant_end_sessions(PGconn *conn, const char *db_name) {
         return atoi(PQgetvalue(res, 0, 0));
 }
 
-/* An earlier action on this tenant that was killed (the API's deadline, a crash) after opening
- * the database to the superuser for a backup left its access as it was before in its operation
- * row: put it back, and close that operation as interrupted. We hold the lock, so nothing else is
- * running on this tenant: every unfinished row with such a note is dead. */
+/* An earlier action on this tenant that was killed (the API's deadline, a crash) after letting
+ * pg_dump in (a backup window: the database admitted, access.h) left the access it had before
+ * in its operation row: put it back, and close that operation as interrupted. We hold the lock,
+ * so nothing else is running on this tenant: every unfinished row with such a note is dead. */
 static int repair_interrupted(TenantSession *s) {
         static const char find[] =
-                "SELECT o.id, (o.detail->'backup_window'->>'allow')::bool,"
-                "       (o.detail->'backup_window'->>'limit')::int,"
+                /* "was" since access states; older notes said allow/limit. */
+                "SELECT o.id, coalesce(o.detail->'backup_window'->>'was',"
+                "                      CASE WHEN (o.detail->'backup_window'->>'allow')::bool THEN 'open' ELSE 'held' END),"
                 /* The very database the operation worked on, not a later one of the same name. */
                 "       EXISTS (SELECT 1 FROM pg_catalog.pg_database d WHERE d.datname = o.db_name"
                 "                  AND d.oid::text = coalesce(o.detail->'backup_window'->>'oid', o.detail->>'drop_on_interrupt')),"
-                "       o.detail ? 'drop_on_interrupt'"
+                "       o.detail ? 'drop_on_interrupt', o.detail->'backup_window' IS NOT NULL"
+                "       AND pg_catalog.jsonb_typeof(o.detail->'backup_window') = 'object'"
                 "  FROM public.operations o"
                 " WHERE o.db_name = $1 AND o.finished_at IS NULL"
                 "   AND (o.detail ? 'backup_window' OR o.detail ? 'drop_on_interrupt')";
@@ -102,12 +90,12 @@ static int repair_interrupted(TenantSession *s) {
                 return -EIO;
         for (int i = 0; i < PQntuples(res); i++) {
                 const char *id = PQgetvalue(res, i, 0);
-                bool allow = streq(PQgetvalue(res, i, 1), "t");
-                int limit = atoi(PQgetvalue(res, i, 2));
+                AccessState was = access_state_from_string(PQgetvalue(res, i, 1));
+                bool same_db = streq(PQgetvalue(res, i, 2), "t");
                 const char *p[1] = { id };
                 _cleanup_pgresult_ PGresult *u = NULL;
 
-                if (streq(PQgetvalue(res, i, 3), "t") && streq(PQgetvalue(res, i, 4), "t")) {
+                if (same_db && streq(PQgetvalue(res, i, 3), "t")) {
                         /* A restore that was cut off: the database is half made. */
                         if (pg_drop_database(s->conn, s->db_name, false) < 0)
                                 return -EIO;
@@ -117,12 +105,13 @@ static int repair_interrupted(TenantSession *s) {
                          * existing filestore, so any there now are that restore's. */
                         if (s->config->odoo_data_dir && filestore_remove(s->config->odoo_data_dir, s->db_name) < 0)
                                 log_error("%s: cannot remove the filestore the interrupted restore left", s->db_name);
-                } else if (streq(PQgetvalue(res, i, 3), "t") && !PQgetisnull(res, i, 1)) {
-                        if (tenant_set_access(s->conn, s->db_name, allow, limit) < 0)
+                } else if (same_db && streq(PQgetvalue(res, i, 4), "t")) {
+                        if (was != ACCESS_OPEN)
+                                was = ACCESS_HELD;
+                        if (access_set(s->conn, s->config, s->db_name, was) < 0)
                                 return -EIO;
-                        log_warning("%s: an interrupted backup (operation %s) had left the database open to the superuser only; "
-                                    "access put back to allow_connections=%s, connection limit %d",
-                                    s->db_name, id, allow ? "true" : "false", limit);
+                        log_warning("%s: an interrupted backup (operation %s) had left the database open to pg_dump; "
+                                    "access put back to %s", s->db_name, id, access_state_to_string(was));
                 }
                 u = pg_exec(s->conn, NULL, close_op, 1, p);
                 if (!u)
@@ -147,8 +136,11 @@ int tenant_session_begin(const Config *c, const char *db_name, const char *actio
         r = registry_open(c, &s->conn, &error);
         if (r < 0)
                 return registry_open_failure(r, error, ret);
+        r = access_holder_ready(s->conn, ret);
+        if (r != EXIT_OK)
+                return r;
 
-        r = pg_lock_tenant(s->conn, db_name, TENANT_LOCK_TIMEOUT_MS);
+        r = registry_lock_tenant(s->conn, db_name, TENANT_LOCK_TIMEOUT_MS);
         if (r == -EBUSY)
                 return result_fail(ret, EXIT_TEMPFAIL, "tenant_busy",
                                    "another action on \"%s\" is still running; try again later", db_name);
@@ -187,7 +179,7 @@ void tenant_session_done(TenantSession *s) {
                 /* Ending the connection releases the session-level lock too; unlocking first keeps
                  * the lock's life exactly the action's even on a pooled server. */
                 if (s->db_name && PQstatus(s->conn) == CONNECTION_OK)
-                        (void) pg_unlock_tenant(s->conn, s->db_name);
+                        (void) registry_unlock_tenant(s->conn, s->db_name);
                 PQfinish(s->conn);
                 s->conn = NULL;
         }
@@ -212,13 +204,13 @@ int tenant_session_end(TenantSession *s, int status, json_t *result) {
 }
 
 int tenant_session_inspect(TenantSession *s, TenantDb *ret_db, json_t **ret) {
-        /* The same definition of a tenant as tenant.c: owned by the Odoo role and not a template
-         * (reserved names were refused before, by request_db_name()). */
+        /* The same definition of a tenant as tenant.c: owned by Odoo's role or the holder, and not
+         * a template (reserved names were refused before, by request_db_name()). */
         static const char sql[] =
-                "SELECT d.datallowconn, d.datconnlimit, d.oid"
+                "SELECT " ACCESS_STATE_SQL("$2") ", d.oid"
                 "  FROM pg_catalog.pg_database d"
                 "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
-                " WHERE d.datname = $1 AND r.rolname = $2 AND NOT d.datistemplate";
+                " WHERE d.datname = $1 AND " ACCESS_OWNER_SQL("$2") " AND NOT d.datistemplate";
         const char *params[2] = { s->db_name, odoo_role(s->config) };
         _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
 
@@ -227,9 +219,8 @@ int tenant_session_inspect(TenantSession *s, TenantDb *ret_db, json_t **ret) {
         *ret_db = (TenantDb) {};
         if (PQntuples(res) == 1) {
                 ret_db->exists = true;
-                ret_db->allow_connections = streq(PQgetvalue(res, 0, 0), "t");
-                ret_db->connection_limit = atoi(PQgetvalue(res, 0, 1));
-                ret_db->oid = (unsigned) strtoul(PQgetvalue(res, 0, 2), NULL, 10);
+                ret_db->access = access_state_from_string(PQgetvalue(res, 0, 0));
+                ret_db->oid = (unsigned) strtoul(PQgetvalue(res, 0, 1), NULL, 10);
         }
         return EXIT_OK;
 }
@@ -287,18 +278,15 @@ static int set_suspended(TenantSession *s, bool suspend, const char *reason, jso
         if (!db.exists)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
 
-        /* A connection limit of 0 with connections allowed is a backup window some crash left
-         * open (superuser only): for the state the tenant counts as suspended; the limit goes
-         * back to none either way. */
-        changed = suspend ? db.allow_connections : !db.allow_connections;
-        if (changed || db.connection_limit == 0) {
-                if (tenant_set_access(s->conn, s->db_name, !suspend,
-                                      db.connection_limit == 0 ? -1 : db.connection_limit) < 0)
-                        return tenant_session_db_error(s, suspend ? "refusing connections" : "allowing connections", ret);
-        }
+        /* Whatever the access was — open, closed the way earlier versions suspended, or admitted
+         * by a window some crash left — it ends in exactly the state asked for. */
+        changed = suspend ? db.access == ACCESS_OPEN : db.access != ACCESS_OPEN;
+        if (db.access != (suspend ? ACCESS_HELD : ACCESS_OPEN) &&
+            access_set(s->conn, s->config, s->db_name, suspend ? ACCESS_HELD : ACCESS_OPEN) < 0)
+                return tenant_session_db_error(s, suspend ? "refusing connections" : "allowing connections", ret);
         if (suspend) {
-                /* Always, not only on a change: a session older than the suspension (or left by
-                 * someone who set ALLOW_CONNECTIONS by hand) must not outlive it. */
+                /* Always, not only on a change: a session older than the suspension must not
+                 * outlive it. */
                 r = tenant_end_sessions(s->conn, s->db_name);
                 if (r < 0)
                         return tenant_session_db_error(s, "ending the open sessions", ret);
@@ -481,7 +469,7 @@ static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
 
                 status = tenant_session_db_error(s, "dropping the database", ret);
                 (void) backup_window_close(s, &window);
-                (void) mark_registry(s, db.allow_connections ? "active" : "suspended", &ignored);
+                (void) mark_registry(s, db.access == ACCESS_OPEN ? "active" : "suspended", &ignored);
                 return status;
         }
         /* The database is gone: the window's note is moot. */

@@ -3,8 +3,8 @@
  * lifecycle.h: suspending, unsuspending and terminating a tenant, and the session every action
  * that changes one tenant opens first: the name checked, the control database open, the tenant's
  * advisory lock held, the operation journalled in the registry, and any earlier operation on the
- * tenant that was cut off half-way (a killed backup that had opened the database to the superuser)
- * put right before anything else happens.
+ * tenant that was cut off half-way (a killed backup that had let pg_dump in) put right before
+ * anything else happens.
  */
 #pragma once
 
@@ -12,15 +12,17 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "access.h"
 #include "config.h"
 
 /* Request "db_name", optional "reason" (≤ 1024 characters, stored verbatim in the registry).
- * Refuses new connections at the database level (ALLOW_CONNECTIONS false) and ends the open ones,
- * so Odoo sees 'database "x" is not currently accepting connections'. Idempotent.
+ * Holds the database (access.h: owned by the holder role, connections refused, no CONNECT) and
+ * ends the open sessions, so Odoo sees 'database "x" is not currently accepting connections' and
+ * Odoo's role has no statement that re-opens it. Idempotent.
  * {"success":true,"db_name":…,"status":"suspended","changed":bool} */
 int tenant_suspend(const Config *c, json_t *request, json_t **ret);
 
-/* Request "db_name". ALLOW_CONNECTIONS true again. Idempotent.
+/* Request "db_name". Open again: owned by Odoo's role, connections allowed. Idempotent.
  * {"success":true,"db_name":…,"status":"active","changed":bool} */
 int tenant_unsuspend(const Config *c, json_t *request, json_t **ret);
 
@@ -42,11 +44,10 @@ typedef struct TenantSession {
 } TenantSession;
 
 /* What PostgreSQL's catalog says of a tenant database. A database that exists but is not a tenant
- * (not owned by the Odoo role, or a template) counts as absent. */
+ * (owned by neither Odoo's role nor the holder, or a template) counts as absent. */
 typedef struct TenantDb {
         bool exists;
-        bool allow_connections;
-        int connection_limit;
+        AccessState access;
         unsigned oid;        /* tells this database from a later one of the same name */
 } TenantDb;
 
@@ -75,8 +76,4 @@ int tenant_session_db_error(TenantSession *s, const char *what, json_t **ret);
 /* Ends every other session on the database (waiting up to 5 s for each). Returns how many would
  * not end, or a negative errno. */
 int tenant_end_sessions(PGconn *conn, const char *db_name);
-
-/* ALTER DATABASE … ALLOW_CONNECTIONS allow CONNECTION LIMIT limit, as one statement so that no
- * moment has one without the other. */
-int tenant_set_access(PGconn *conn, const char *db_name, bool allow, int limit);
 

@@ -3,11 +3,10 @@
  * pg.c: owns how vumaerp talks to PostgreSQL through libpq: the connection parameters (keyword
  * arrays, never a concatenated conninfo string, the password read from a credential file and
  * wiped), what a connection failure means (missing database, unreachable, refused credentials),
- * parameterised statements with their SQLSTATE, and the advisory locks on tenant names.
+ * parameterised statements with their SQLSTATE.
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -15,10 +14,6 @@
 
 /* A password longer than this is not a password but a wrong file. */
 #define PG_PASSWORD_MAX 1024
-
-/* How long pg_lock_tenant() sleeps between attempts: short, so a lock released by another
- * action is taken promptly, long enough not to hammer the server. */
-#define PG_LOCK_POLL_MS 25
 
 typedef struct Secret {
         char *data;
@@ -31,9 +26,7 @@ static void secret_wipe(Secret *s) {
         s->size = 0;
 }
 
-/* Reads the password file: relative names live in $CREDENTIALS_DIRECTORY (systemd
- * LoadCredential=). Trailing newlines are dropped: editors and `echo` add them. */
-static int read_password(const char *name, Secret *ret, char **ret_error) {
+int pg_password_read(const char *name, char **ret, size_t *ret_size, char **ret_error) {
         _cleanup_free_ char *path = NULL;
         size_t n = 0, size;
         char *buf;
@@ -70,7 +63,8 @@ static int read_password(const char *name, Secret *ret, char **ret_error) {
                 n--;
         buf[n] = '\0';
 
-        *ret = (Secret) { .data = buf, .size = size };
+        *ret = buf;
+        *ret_size = size;
         return 0;
 }
 
@@ -136,18 +130,22 @@ static char *one_line(const char *msg) {
 }
 
 int pg_connect(const Config *c, const char *dbname, PGconn **ret, char **ret_error) {
+        return pg_connect_as(c, dbname, &(PgLogin) { .user = c->pg_user, .password_file = c->pg_password_file }, ret, ret_error);
+}
+
+int pg_connect_as(const Config *c, const char *dbname, const PgLogin *login, PGconn **ret, char **ret_error) {
         _cleanup_(secret_wipe) Secret password = {};
         _cleanup_pgconn_ PGconn *conn = NULL;
         char portbuf[16];
-        const char *port = NULL, *keywords[10], *values[10];
+        const char *port = NULL, *keywords[11], *values[11];
         size_t n = 0;
         int r;
 
         if (ret_error)
                 *ret_error = NULL;
 
-        if (c->pg_password_file) {
-                r = read_password(c->pg_password_file, &password, ret_error);
+        if (login->password_file) {
+                r = pg_password_read(login->password_file, &password.data, &password.size, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -167,12 +165,13 @@ int pg_connect(const Config *c, const char *dbname, PGconn **ret, char **ret_err
                 port = portbuf;
         }
         ADD("port", port);
-        ADD("user", c->pg_user);
+        ADD("user", login->user);
         ADD("dbname", dbname);
         ADD("password", password.data);
         ADD("application_name", "vumaerp");
         ADD("connect_timeout", "10");
         ADD("client_encoding", "UTF8");
+        ADD("options", login->options);
 #undef ADD
         keywords[n] = values[n] = NULL;
 
@@ -235,49 +234,6 @@ PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_par
                 log_error("postgres: %.*s (SQLSTATE %s)", (int) l, msg, state);
         }
         return NULL;
-}
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The two-int4 form: (our class, hashtext(name)). SET lock_timeout does not apply to advisory
- * locks, so waiting is a loop of pg_try_advisory_lock with short sleeps. Two names with the same
- * hash share a lock: harmless, one of them waits a little. */
-int pg_lock_tenant(PGconn *conn, const char *name, int timeout_ms) {
-        static const char sql[] = "SELECT pg_try_advisory_lock($1::int4, hashtext($2))";
-        char classid[16];
-        const char *params[2] = { classid, name };
-        int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-
-        (void) snprintf(classid, sizeof classid, "%d", PG_LOCK_CLASS_TENANT);
-        for (;;) {
-                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
-                if (!res)
-                        return -EIO;
-                if (PQntuples(res) == 1 && streq(PQgetvalue(res, 0, 0), "t"))
-                        return 0;
-                if (now_ms() >= deadline)
-                        return -EBUSY;
-                (void) nanosleep(&(struct timespec) { .tv_nsec = PG_LOCK_POLL_MS * 1000000L }, NULL);
-        }
-}
-
-int pg_unlock_tenant(PGconn *conn, const char *name) {
-        static const char sql[] = "SELECT pg_advisory_unlock($1::int4, hashtext($2))";
-        _cleanup_pgresult_ PGresult *res = NULL;
-        char classid[16];
-        const char *params[2] = { classid, name };
-
-        (void) snprintf(classid, sizeof classid, "%d", PG_LOCK_CLASS_TENANT);
-        res = pg_exec(conn, NULL, sql, 2, params);
-        if (!res)
-                return -EIO;
-        /* false: we did not hold it (PostgreSQL also warns); a caller bug, not a server one. */
-        return PQntuples(res) == 1 && streq(PQgetvalue(res, 0, 0), "t") ? 0 : -ENOLCK;
 }
 
 int pg_drop_database(PGconn *conn, const char *name, bool if_exists) {

@@ -2,7 +2,7 @@
 /*
  * pg.h: the libpq plumbing every action shares: connecting with the configured parameters (the
  * password read from a file, never the environment), quoting identifiers, running parameterised
- * queries, and advisory locks on tenant names.
+ * queries.
  */
 #pragma once
 
@@ -12,11 +12,8 @@
 #include "config.h"
 #include "macro.h"
 
-/* The first key of every advisory lock vumaerp takes (the two-int4 form of pg_advisory_lock):
- * PostgreSQL keeps two-int4 keys apart from single-bigint ones, which is the form Odoo uses, so our
- * locks never collide with Odoo's. 0x56554d41 is "VUMA"; the registry's migration lock uses the
- * next value so it can never meet a tenant whose name happens to hash to its second key. */
-#define PG_LOCK_CLASS_TENANT   0x56554d41
+/* The key class of the registry's migration lock (the two-int4 form of pg_advisory_lock; tenant
+ * locks use the one-bigint form, registry.h). 0x56554d42 is "VUMB". */
 #define PG_LOCK_CLASS_REGISTRY 0x56554d42
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(PGconn *, PQfinish);
@@ -30,6 +27,21 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PGresult *, PQclear);
  * gets libpq's message (malloc'd) on failure when non-NULL. */
 int pg_connect(const Config *c, const char *dbname, PGconn **ret, char **ret_error);
 
+/* Who a connection logs in as: pg_connect() is the configured admin (postgres.user); tenant-db.c
+ * logs in as Odoo's role. options: the session's server settings (libpq's "options", e.g.
+ * "-c search_path=pg_catalog"), which take precedence over ALTER DATABASE/ROLE … SET. */
+typedef struct PgLogin {
+        const char *user;           /* NULL: libpq's default */
+        const char *password_file;  /* NULL: none; relative: in $CREDENTIALS_DIRECTORY */
+        const char *options;        /* NULL: none */
+} PgLogin;
+int pg_connect_as(const Config *c, const char *dbname, const PgLogin *login, PGconn **ret, char **ret_error);
+
+/* Reads a password file (relative names in $CREDENTIALS_DIRECTORY, systemd's LoadCredential=),
+ * at most 1 KiB, trailing newlines dropped. *ret is malloc'd, *ret_size its allocation (to wipe
+ * it with wipe_free). Returns 0, -ENOKEY (*ret_error says why), -ENOMEM. */
+int pg_password_read(const char *name, char **ret, size_t *ret_size, char **ret_error);
+
 /* A quoted identifier (PQescapeIdentifier), malloc'd; NULL on error. */
 char *pg_quote_identifier(PGconn *conn, const char *name);
 
@@ -41,9 +53,3 @@ PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_par
 /* DROP DATABASE <quoted name> WITH (FORCE) — IF EXISTS when if_exists — ending its sessions.
  * Returns 0 or -EIO (logged by pg_exec), -ENOMEM. */
 int pg_drop_database(PGconn *conn, const char *name, bool if_exists);
-
-/* Advisory locks keyed on a tenant name (hashed into the bigint space with a fixed namespace, so
- * they never collide with Odoo's own advisory locks). Session-level: released by pg_unlock_tenant()
- * or when the connection ends. pg_lock_tenant waits at most timeout_ms: -EBUSY past it. */
-int pg_lock_tenant(PGconn *conn, const char *name, int timeout_ms);
-int pg_unlock_tenant(PGconn *conn, const char *name);

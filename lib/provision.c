@@ -21,6 +21,7 @@
 #include "provision.h"
 #include "registry.h"
 #include "result.h"
+#include "tenant-db.h"
 
 #define COUNTRY_CODE_MAX 16
 #define WHMCS_SERVICE_ID_MAX_DIGITS 18
@@ -306,7 +307,7 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
 
         if (!url)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        r = pg_connect(c, o->db_name, &conn, &error);
+        r = tenant_db_connect(c, o->db_name, &conn, &error);
         if (r < 0)
                 return result_fail(ret, r == -ECONNREFUSED ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
                                    r == -ECONNREFUSED ? "database_unavailable" : "database_error",
@@ -377,7 +378,7 @@ typedef struct Existing {
         char *whmcs_service_id;   /* NULL: none recorded */
         char *admin_email, *admin_login, *company_name;
         bool db_exists;
-        bool db_allow_connections;
+        bool db_open;             /* access.h: open to Odoo */
         bool template_ok;         /* exists and datistemplate */
 } Existing;
 
@@ -399,13 +400,14 @@ static int look_up(TenantSession *s, const char *template_db, Existing *e, json_
         static const char sql[] =
                 "SELECT t.db_name IS NOT NULL, t.state, t.country, t.whmcs_service_id::text,"
                 "       t.admin_email, t.admin_login, t.company_name,"
-                "       d.datname IS NOT NULL, coalesce(d.datallowconn, false),"
+                "       d.datname IS NOT NULL, coalesce(" ACCESS_STATE_SQL("$3") " = 'open', false),"
                 "       coalesce((SELECT datistemplate FROM pg_catalog.pg_database WHERE datname = $2), false)"
                 "  FROM (SELECT $1::text AS name) x"
                 "  LEFT JOIN public.tenants t ON t.db_name = x.name"
-                "  LEFT JOIN pg_catalog.pg_database d ON d.datname = x.name";
-        const char *params[2] = { s->db_name, template_db };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
+                "  LEFT JOIN pg_catalog.pg_database d ON d.datname = x.name"
+                "  LEFT JOIN pg_catalog.pg_roles r ON r.oid = d.datdba";
+        const char *params[3] = { s->db_name, template_db, odoo_role(s->config) };
+        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 3, params);
 
         *e = (Existing) {};
         if (!res)
@@ -418,7 +420,7 @@ static int look_up(TenantSession *s, const char *template_db, Existing *e, json_
         e->admin_login = column_dup(res, 5);
         e->company_name = column_dup(res, 6);
         e->db_exists = streq(PQgetvalue(res, 0, 7), "t");
-        e->db_allow_connections = streq(PQgetvalue(res, 0, 8), "t");
+        e->db_open = streq(PQgetvalue(res, 0, 8), "t");
         e->template_ok = streq(PQgetvalue(res, 0, 9), "t");
         return EXIT_OK;
 }
@@ -429,7 +431,7 @@ static int apply_password(const Config *c, const char *db_name, const char *hash
         _cleanup_free_ char *error = NULL;
         int r;
 
-        r = pg_connect(c, db_name, &conn, &error);
+        r = tenant_db_connect(c, db_name, &conn, &error);
         if (r == -ENOENT)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", db_name);
         if (r < 0)
@@ -504,7 +506,7 @@ static int provision_existed(TenantSession *s, const Order *o, const Existing *e
                 _cleanup_(hash_done) HashJob job = {};
                 int status;
 
-                if (!e->db_allow_connections)
+                if (!e->db_open)
                         return result_fail(ret, EXIT_EXISTS, "tenant_suspended",
                                            "%s exists and is suspended: its admin password cannot be set until it is unsuspended",
                                            o->db_name);
@@ -520,32 +522,38 @@ static int provision_existed(TenantSession *s, const Order *o, const Existing *e
                       pw ? login_verified(s->config, o->db_name, e->admin_login, pw) : json_null());
 }
 
+/* The clone is made held by the holder role and then admitted (access.h): Odoo's role may connect
+ * for the set-up, but Odoo neither lists nor serves it, so nobody logs in to a half-made tenant
+ * with the template's admin password or database secret, not even when we are killed half-way
+ * (the next provision of the name removes it). provision_new() opens it once it is complete. */
 static int create_database(TenantSession *s, const char *template_db, json_t **ret) {
         _cleanup_free_ char *q_name = pg_quote_identifier(s->conn, s->db_name);
         _cleanup_free_ char *q_tpl = pg_quote_identifier(s->conn, template_db);
-        _cleanup_free_ char *q_owner = pg_quote_identifier(s->conn, odoo_role(s->config));
         _cleanup_free_ char *sql = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         char state[6] = "";
 
-        if (!q_name || !q_tpl || !q_owner)
+        if (!q_name || !q_tpl)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         /* WAL_LOG (PostgreSQL 15's default, said here so no server setting changes it): measured
          * on the 39 MB Kenya template with fsync on, 1.2-1.7 s against FILE_COPY's 1.7-4.7 s on a
          * busy 2-core machine (the fixture notes: 0.31 s against 1.06 s on a quiet one), and
          * FILE_COPY forces two checkpoints that slow every other tenant on the server. With
-         * fsync off (the test servers) FILE_COPY wins; production runs with fsync on. */
-        if (asprintf(&sql, "CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY WAL_LOG", q_name, q_tpl, q_owner) < 0)
+         * fsync off (the test servers) FILE_COPY wins; production runs with fsync on.
+         * ALLOW_CONNECTIONS false until access_set() below has taken CONNECT from PUBLIC. */
+        if (asprintf(&sql, "CREATE DATABASE %s TEMPLATE %s OWNER " ACCESS_HOLDER_ROLE " STRATEGY WAL_LOG ALLOW_CONNECTIONS false",
+                     q_name, q_tpl) < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         res = pg_exec(s->conn, state, sql, 0, NULL);
-        if (res)
-                return EXIT_OK;
-        if (streq(state, "55006"))
-                return result_fail(ret, EXIT_TEMPFAIL, "template_busy",
-                                   "template %s has open connections; try again later", template_db);
-        if (streq(state, "42P04"))
-                return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", s->db_name);
-        return tenant_session_db_error(s, "CREATE DATABASE", ret);
+        if (!res) {
+                if (streq(state, "55006"))
+                        return result_fail(ret, EXIT_TEMPFAIL, "template_busy",
+                                           "template %s has open connections; try again later", template_db);
+                if (streq(state, "42P04"))
+                        return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", s->db_name);
+                return tenant_session_db_error(s, "CREATE DATABASE", ret);
+        }
+        return EXIT_OK;
 }
 
 /* The name is free: make the tenant. */
@@ -618,6 +626,10 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
         if (status != EXIT_OK)
                 goto undo;
         created = true;
+        if (access_set(s->conn, c, o->db_name, ACCESS_ADMITTED) < 0) {
+                status = tenant_session_db_error(s, "letting the set-up into the new database", ret);
+                goto undo;
+        }
         if (r < 0) {
                 status = result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot hash the password: %s", strerror(-r));
                 goto undo;
@@ -637,6 +649,11 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 }
         }
 
+        /* Complete: Odoo may serve it. */
+        if (access_set(s->conn, c, o->db_name, ACCESS_OPEN) < 0) {
+                status = tenant_session_db_error(s, "opening the new database to Odoo", ret);
+                goto undo;
+        }
         PQclear(res);
         res = pg_exec(s->conn, NULL, activate_sql, 1, params);
         if (!res || PQntuples(res) != 1) {
@@ -729,11 +746,11 @@ int tenant_provision(const Config *c, json_t *request, json_t **ret) {
 
 int tenant_password(const Config *c, json_t *request, json_t **ret) {
         static const char sql[] =
-                "SELECT d.datallowconn, t.admin_login"
+                "SELECT " ACCESS_STATE_SQL("$2") " = 'open', t.admin_login"
                 "  FROM pg_catalog.pg_database d"
                 "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
                 "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
-                " WHERE d.datname = $1 AND r.rolname = $2 AND NOT d.datistemplate";
+                " WHERE d.datname = $1 AND " ACCESS_OWNER_SQL("$2") " AND NOT d.datistemplate";
         _cleanup_(tenant_session_done) TenantSession s = {};
         _cleanup_(hash_done) HashJob job = {};
         _cleanup_pgresult_ PGresult *res = NULL;
@@ -764,8 +781,8 @@ int tenant_password(const Config *c, json_t *request, json_t **ret) {
         if (PQntuples(res) != 1)
                 return tenant_session_end(&s, result_fail(ret, EXIT_NO_TENANT, "no_such_tenant",
                                                           "no tenant database \"%s\"", db_name), *ret);
-        /* ALLOW_CONNECTIONS false stops every role, superusers too; opening the database for a
-         * moment would let the tenant's own users back in as well. */
+        /* A suspended tenant is held (access.h): opening it for a moment would let its users
+         * back in as well. */
         if (!streq(PQgetvalue(res, 0, 0), "t"))
                 return tenant_session_end(&s, result_fail(ret, EXIT_EXISTS, "tenant_suspended",
                                                           "%s is suspended: unsuspend it before setting its admin password",

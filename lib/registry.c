@@ -83,6 +83,18 @@ static const char *const migrations[] = {
         /* The tenant's Odoo filestore, archived beside the dump (NULL: it had none). */
         "ALTER TABLE backups ADD COLUMN filestore_path text, ADD COLUMN filestore_sha256 text,"
         "  ADD COLUMN filestore_size_bytes bigint;",
+
+        /* 2: the control database is vumaerp's alone — PostgreSQL grants CONNECT to PUBLIC by
+         * default, which let Odoo's role in to hold tenant locks; and a lock key of its own for
+         * every name (a hash of the name let two names share one). */
+        "DO $$BEGIN"
+        "  EXECUTE pg_catalog.format('REVOKE ALL ON DATABASE %I FROM PUBLIC', pg_catalog.current_database());"
+        "END$$;"
+        "REVOKE ALL ON SCHEMA public FROM PUBLIC;"
+        "CREATE TABLE tenant_locks ("
+        "  db_name text PRIMARY KEY,"
+        "  lock_key bigint GENERATED ALWAYS AS IDENTITY UNIQUE"
+        ");",
 };
 
 int registry_schema_version(void) {
@@ -294,4 +306,55 @@ int registry_open_failure(int r, const char *error, json_t **ret) {
                 return result_fail(ret, EXIT_SOFTWARE, "registry_error",
                                    "cannot open the control database: %s", isempty(error) ? strerror(-r) : msg);
         }
+}
+
+int registry_lock_tenant(PGconn *conn, const char *name, int timeout_ms) {
+        /* The upsert commits on its own, before the wait: racing lockers never wait on the row. */
+        static const char key_sql[] =
+                "INSERT INTO public.tenant_locks AS l (db_name) VALUES ($1)"
+                " ON CONFLICT (db_name) DO UPDATE SET db_name = l.db_name"
+                " RETURNING l.lock_key, pg_catalog.set_config('lock_timeout', $2, false)";
+        char timeout[32];
+        const char *params[2] = { name, timeout };
+        _cleanup_pgresult_ PGresult *res = NULL, *lock = NULL;
+        _cleanup_free_ char *key = NULL;
+        const char *key_param[1];
+        const char *state;
+        int r = 0;
+
+        (void) snprintf(timeout, sizeof timeout, "%dms", timeout_ms > 0 ? timeout_ms : 1);
+        res = pg_exec(conn, NULL, key_sql, 2, params);
+        if (!res || PQntuples(res) != 1)
+                return -EIO;
+        key = strdup(PQgetvalue(res, 0, 0));
+        if (!key)
+                return -ENOMEM;
+        key_param[0] = key;
+
+        /* Not through pg_exec(): running into lock_timeout is an answer here (503 tenant_busy),
+         * not an error worth a log line. */
+        lock = PQexecParams(conn, "SELECT pg_catalog.pg_advisory_lock($1::bigint)", 1, NULL, key_param, NULL, NULL, 0);
+        if (PQresultStatus(lock) != PGRES_TUPLES_OK) {
+                state = lock ? PQresultErrorField(lock, PG_DIAG_SQLSTATE) : NULL;
+                r = streq_ptr(state, "55P03") ? -EBUSY : -EIO;
+                if (r == -EIO)
+                        log_error("postgres: taking the lock on %s: %s", name, PQerrorMessage(conn));
+        }
+        PQclear(res);
+        res = pg_exec(conn, NULL, "SELECT pg_catalog.set_config('lock_timeout', '0', false)", 0, NULL);
+        if (!res && r == 0)
+                r = -EIO;
+        return r;
+}
+
+int registry_unlock_tenant(PGconn *conn, const char *name) {
+        static const char sql[] =
+                "SELECT pg_catalog.pg_advisory_unlock(l.lock_key) FROM public.tenant_locks l WHERE l.db_name = $1";
+        const char *params[1] = { name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+
+        if (!res)
+                return -EIO;
+        /* false or no row: we did not hold it (PostgreSQL also warns); a caller bug. */
+        return PQntuples(res) == 1 && streq(PQgetvalue(res, 0, 0), "t") ? 0 : -ENOLCK;
 }

@@ -7,6 +7,8 @@
  * registry_open() creates the database when missing and applies the schema migrations in order,
  * under an advisory lock so two processes racing on a fresh server both succeed and the schema is
  * applied once. A schema newer than this binary knows is refused (-EPROTO) with a clear message.
+ * The control database is vumaerp's alone: no CONNECT for PUBLIC (Odoo's role, which every
+ * customer can act as, cannot enter it, read it or take its locks).
  */
 #pragma once
 
@@ -27,3 +29,11 @@ int registry_open(const Config *c, PGconn **ret, char **ret_error);
  * PostgreSQL unreachable 503 database_unavailable, newer schema schema_too_new, credentials
  * refused database_access_denied, unreadable password file config_error (all 78), else 70. */
 int registry_open_failure(int r, const char *error, json_t **ret);
+
+/* The lock every action on one tenant name holds, on the control database (registry_open()'s
+ * connection). Each name gets its own bigint key from the registry (tenant_locks), so two names
+ * never share a lock, and nobody but vumaerp can connect there to take one. Session-level:
+ * released by registry_unlock_tenant() or when the connection ends. Waits at most timeout_ms
+ * (PostgreSQL's lock_timeout): -EBUSY past it; -EIO on a failed statement (logged). */
+int registry_lock_tenant(PGconn *conn, const char *name, int timeout_ms);
+int registry_unlock_tenant(PGconn *conn, const char *name);

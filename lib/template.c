@@ -16,6 +16,8 @@
 #include "password.h"
 #include "pg.h"
 #include "registry.h"
+#include "tenant-db.h"
+#include "access.h"
 #include "result.h"
 #include "template.h"
 
@@ -179,20 +181,21 @@ static char *modules_json(const Country *co) {
         return json_dumps(a, JSON_COMPACT);
 }
 
-/* Reads what the registry records of a template, from the database itself (as the configured
- * user, which can read any Odoo database). Returns an exit status. */
+/* Reads what the registry records of a template, from the database itself, as Odoo's role
+ * (tenant-db.h: the database is Odoo's, and whatever its role planted in it runs with no more
+ * than that role's rights). Returns an exit status. */
 static int inspect(const Config *c, const Country *co, const char *db, Inspection *ret_ins, json_t **ret) {
         static const char sql[] =
-                "SELECT (SELECT latest_version FROM ir_module_module WHERE name = 'base'),"
+                "SELECT (SELECT latest_version FROM public.ir_module_module WHERE name = 'base'),"
                 "       (SELECT coalesce(jsonb_agg(name ORDER BY name), '[]')::text"
-                "          FROM ir_module_module WHERE state = 'installed'),"
-                "       (SELECT count(*) FROM ir_module_module WHERE state = 'installed'),"
-                "       (SELECT cur.name FROM res_company co JOIN res_currency cur ON cur.id = co.currency_id"
+                "          FROM public.ir_module_module WHERE state = 'installed'),"
+                "       (SELECT count(*) FROM public.ir_module_module WHERE state = 'installed'),"
+                "       (SELECT cur.name FROM public.res_company co JOIN public.res_currency cur ON cur.id = co.currency_id"
                 "         WHERE co.id = 1),"
-                "       (SELECT k.code FROM res_company co JOIN res_partner p ON p.id = co.partner_id"
-                "          JOIN res_country k ON k.id = p.country_id WHERE co.id = 1),"
+                "       (SELECT k.code FROM public.res_company co JOIN public.res_partner p ON p.id = co.partner_id"
+                "          JOIN public.res_country k ON k.id = p.country_id WHERE co.id = 1),"
                 "       (SELECT string_agg(m, ', ' ORDER BY m) FROM jsonb_array_elements_text($1::jsonb) m"
-                "         WHERE NOT EXISTS (SELECT 1 FROM ir_module_module x WHERE x.name = m AND x.state = 'installed'))";
+                "         WHERE NOT EXISTS (SELECT 1 FROM public.ir_module_module x WHERE x.name = m AND x.state = 'installed'))";
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL, *wanted = modules_json(co);
@@ -201,8 +204,8 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
 
         if (!wanted)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        r = pg_connect(c, db, &conn, &error);
-        if (r == -ECONNREFUSED || r == -EACCES || r == -ENOKEY)
+        r = tenant_db_connect(c, db, &conn, &error);
+        if (r == -ECONNREFUSED || r == -EACCES || r == -ENOKEY || r == -EPERM)
                 return result_fail(ret, r == -ECONNREFUSED ? EXIT_UNAVAILABLE : EXIT_CONFIG, "database_unavailable",
                                    "cannot connect to %s: %s", db, strempty(error));
         if (r < 0)
@@ -254,9 +257,10 @@ static int check_fit(const Country *co, const char *db, const Inspection *ins, j
 
 typedef struct CatalogEntry {
         bool exists;
-        bool odoo_owned;
+        bool odoo_owned;         /* by Odoo's role or the holder (access.h) */
         bool is_template;
         bool allow_connections;
+        AccessState access;
 } CatalogEntry;
 
 static int catalog_lookup(const Config *c, PGconn *ctl, const char *name, CatalogEntry *ret_entry, json_t **ret) {
@@ -264,7 +268,8 @@ static int catalog_lookup(const Config *c, PGconn *ctl, const char *name, Catalo
         const char *params[2] = { name, c->odoo_role ? c->odoo_role : "odoo" };
 
         res = pg_exec(ctl, NULL,
-                      "SELECT r.rolname = $2, d.datistemplate, d.datallowconn FROM pg_catalog.pg_database d"
+                      "SELECT " ACCESS_OWNER_SQL("$2") ", d.datistemplate, d.datallowconn, " ACCESS_STATE_SQL("$2")
+                      "  FROM pg_catalog.pg_database d"
                       "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba WHERE d.datname = $1",
                       2, params);
         if (!res)
@@ -276,6 +281,7 @@ static int catalog_lookup(const Config *c, PGconn *ctl, const char *name, Catalo
                         .odoo_owned = streq(PQgetvalue(res, 0, 0), "t"),
                         .is_template = streq(PQgetvalue(res, 0, 1), "t"),
                         .allow_connections = streq(PQgetvalue(res, 0, 2), "t"),
+                        .access = access_state_from_string(PQgetvalue(res, 0, 3)),
                 };
         return EXIT_OK;
 }
@@ -365,8 +371,8 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                                            co->name, co->template_db, db);
         }
 
-        /* Sealed already, and recorded: nothing to do (a retried seal succeeds). */
-        if (!rename && entry.is_template && !entry.allow_connections) {
+        /* Sealed already (held, access.h), and recorded: nothing to do (a retried seal succeeds). */
+        if (!rename && entry.is_template && entry.access == ACCESS_HELD) {
                 _cleanup_pgresult_ PGresult *res = NULL;
                 const char *params[2] = { co->code, db };
 
@@ -387,9 +393,13 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                 }
         }
 
-        /* A template sealed without a registry row (sealed by hand) is opened to read it. */
-        if (!entry.allow_connections && alter_database(ctl, db, "ALLOW_CONNECTIONS true") < 0)
-                return db_failure(ctl, "opening the database to read it", ret);
+        /* A database Odoo's role cannot enter (sealed by hand, or by an earlier version) is
+         * admitted to read it: Odoo's role may connect, but no longer owns it. */
+        if (entry.access != ACCESS_OPEN && entry.access != ACCESS_ADMITTED) {
+                if (access_set(ctl, c, db, ACCESS_ADMITTED) < 0)
+                        return db_failure(ctl, "opening the database to read it", ret);
+                entry.access = ACCESS_HELD;   /* what it goes back to */
+        }
 
         status = inspect(c, co, db, &ins, ret);
         if (status == EXIT_OK)
@@ -397,9 +407,10 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
         if (status != EXIT_OK)
                 goto restore;
 
-        /* From here on, nobody gets in: connections refused first, so the ended ones cannot be
-         * replaced by new ones before the rename and IS_TEMPLATE. */
-        if (alter_database(ctl, db, "ALLOW_CONNECTIONS false") < 0) {
+        /* From here on, nobody gets in, and Odoo's role can change nothing: held first (owned by
+         * the holder, no connections, no CONNECT), so the ended sessions cannot be replaced by
+         * new ones, nor the seal undone, before the rename and IS_TEMPLATE. */
+        if (access_set(ctl, c, db, ACCESS_HELD) < 0) {
                 status = db_failure(ctl, "refusing connections", ret);
                 goto restore;
         }
@@ -470,11 +481,9 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
         return EXIT_OK;
 
 restore:
-        /* Not sealed: the database is let in again as it was. */
-        if (entry.allow_connections)
-                (void) alter_database(ctl, db, "ALLOW_CONNECTIONS true");
-        else
-                (void) alter_database(ctl, db, "ALLOW_CONNECTIONS false");
+        /* Not sealed: Odoo's role gets back what it had (an Odoo database it owns), or the
+         * database stays held. */
+        (void) access_set(ctl, c, db, entry.access == ACCESS_OPEN ? ACCESS_OPEN : ACCESS_HELD);
         return status;
 }
 
@@ -488,15 +497,18 @@ static int open_locked(const Config *c, const char *a, const char *b, PGconn **r
         r = registry_open(c, &ctl, &error);
         if (r < 0)
                 return registry_open_failure(r, error, ret);
+        r = access_holder_ready(ctl, ret);
+        if (r != EXIT_OK)
+                return r;
         /* Always in name order, so two actions locking the same pair cannot deadlock. */
         if (b && strcmp(b, a) < 0) {
                 const char *t = a;
                 a = b;
                 b = t;
         }
-        r = pg_lock_tenant(ctl, a, TEMPLATE_LOCK_TIMEOUT_MS);
+        r = registry_lock_tenant(ctl, a, TEMPLATE_LOCK_TIMEOUT_MS);
         if (r >= 0 && b && !streq(a, b))
-                r = pg_lock_tenant(ctl, b, TEMPLATE_LOCK_TIMEOUT_MS);
+                r = registry_lock_tenant(ctl, b, TEMPLATE_LOCK_TIMEOUT_MS);
         if (r == -EBUSY)
                 return result_fail(ret, EXIT_TEMPFAIL, "template_busy", "another action is working on %s", a);
         if (r < 0)
@@ -687,14 +699,14 @@ static int fix_currency(const Config *c, const Country *co, const char *db, char
         const char *params[1] = { co->currency };
         int r;
 
-        r = pg_connect(c, db, &conn, &error);
+        r = tenant_db_connect(c, db, &conn, &error);
         if (r < 0)
                 return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable", "cannot connect to %s: %s", db, strempty(error));
         res = pg_exec(conn, NULL,
-                      "WITH old AS (SELECT cur.name FROM res_company co JOIN res_currency cur ON cur.id = co.currency_id"
+                      "WITH old AS (SELECT cur.name FROM public.res_company co JOIN public.res_currency cur ON cur.id = co.currency_id"
                       "              WHERE co.id = 1),"
-                      "     want AS (UPDATE res_currency SET active = true WHERE name = $1 RETURNING id),"
-                      "     fixed AS (UPDATE res_company SET currency_id = (SELECT id FROM want)"
+                      "     want AS (UPDATE public.res_currency SET active = true WHERE name = $1 RETURNING id),"
+                      "     fixed AS (UPDATE public.res_company SET currency_id = (SELECT id FROM want)"
                       "                WHERE id = 1 AND EXISTS (SELECT 1 FROM want)"
                       "                  AND currency_id IS DISTINCT FROM (SELECT id FROM want) RETURNING id)"
                       "SELECT (SELECT name FROM old), EXISTS (SELECT 1 FROM want), EXISTS (SELECT 1 FROM fixed)",

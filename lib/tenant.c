@@ -11,6 +11,8 @@
 #include "registry.h"
 #include "result.h"
 #include "tenant.h"
+#include "tenant-db.h"
+#include "access.h"
 
 /* One statement for both actions, on the control database: pg_database and pg_roles are shared
  * catalogs, visible from any database, so list and status need a single connection.
@@ -23,14 +25,15 @@
  * database once. Cached rows of databases that are gone are dropped on a full list. */
 static const char tenant_query[] =
         "WITH d AS ("
-        "  SELECT d.oid, d.datname, d.datallowconn, z.size_bytes AS cached, z.measured_at,"
+        "  SELECT d.oid, d.datname, " ACCESS_STATE_SQL("$1") " = 'open' AS open_to_odoo,"
+        "         z.size_bytes AS cached, z.measured_at,"
         "         CASE WHEN z.db_oid IS DISTINCT FROM d.oid"
         "                OR z.measured_at < now() - make_interval(secs => $4::int)"
         "              THEN pg_catalog.pg_database_size(d.oid) END AS fresh"
         "    FROM pg_catalog.pg_database d"
         "    JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
         "    LEFT JOIN public.tenant_sizes z ON z.db_name = d.datname"
-        "   WHERE r.rolname = $1"
+        "   WHERE " ACCESS_OWNER_SQL("$1")
         "     AND NOT d.datistemplate"
         "     AND d.datname NOT IN (SELECT jsonb_array_elements_text($2::jsonb))"
         "     AND ($3::text IS NULL OR d.datname = $3::text)"
@@ -44,7 +47,7 @@ static const char tenant_query[] =
         "   WHERE $3::text IS NULL"
         "     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database x WHERE x.oid = z.db_oid)"
         ")"
-        "SELECT d.datname, d.datallowconn, s.size, pg_size_pretty(s.size),"
+        "SELECT d.datname, d.open_to_odoo, s.size, pg_size_pretty(s.size),"
         "       t.country, t.company_name, t.admin_email, t.whmcs_service_id,"
         "       to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "       to_char(t.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
@@ -106,7 +109,7 @@ static json_t *column_integer(PGresult *res, int row, int col) {
         return json_integer(strtoll(PQgetvalue(res, row, col), NULL, 10));
 }
 
-/* The catalog is the truth of whether a database accepts connections; but a database that an
+/* The catalog is the truth of whether Odoo can enter a database (access.h: open); but one that an
  * action is still making or removing (or that one left half-done when it was cut off: the next
  * action on it repairs it) is not yet, or no longer, a usable tenant, and says so. */
 static const char *tenant_state(PGresult *res, int row, bool allow) {
@@ -258,7 +261,7 @@ static int odoo_activity(const Config *c, const char *name, json_t *obj) {
         json_t *users = NULL, *last_login = NULL, *modules = NULL;
         int r = 0;
 
-        if (pg_connect(c, name, &conn, &error) < 0) {
+        if (tenant_db_connect(c, name, &conn, &error) < 0) {
                 log_debug("status %s: cannot read its Odoo database: %s", name, strempty(error));
                 goto out;
         }
@@ -276,9 +279,9 @@ static int odoo_activity(const Config *c, const char *name, json_t *obj) {
         PQclear(res);
         /* Odoo writes create_date as UTC without a time zone. */
         res = pg_exec(conn, NULL,
-                      "SELECT (SELECT count(*) FROM res_users WHERE active AND NOT coalesce(share, false)),"
-                      "       (SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM res_users_log),"
-                      "       (SELECT count(*) FROM ir_module_module WHERE state = 'installed')",
+                      "SELECT (SELECT count(*) FROM public.res_users WHERE active AND NOT coalesce(share, false)),"
+                      "       (SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM public.res_users_log),"
+                      "       (SELECT count(*) FROM public.ir_module_module WHERE state = 'installed')",
                       0, NULL);
         if (!res)
                 goto out;

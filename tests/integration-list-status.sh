@@ -70,7 +70,7 @@ expect 0 ".tenants[1].size_bytes == $want" "beta_co's size is pg_database_size"
 expect 0 'all(.tenants[]; .size_measured_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))' "size_measured_at"
 
 echo "# sizes: list reports a size measured within the hour; status and --fresh-sizes measure now"
-pg_psql beta_co "CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g"
+odoo_psql beta_co "CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g"
 grown=$(pg_psql postgres "SELECT pg_database_size('beta_co')")
 [ "$grown" -gt "$want" ] || fail "the filler table did not grow beta_co ($want -> $grown)"
 run_tool "$LIST" --config "$CONF"

@@ -102,8 +102,12 @@ rc=0; wait "$sleeper" || rc=$?
 [ "$rc" != 0 ] || fail "the open session on kenya_src was not ended"
 [ "$(catalog tpl_ke)" = "true:false" ] || fail "tpl_ke is not a template without connections: $(catalog tpl_ke)"
 [ -z "$(catalog kenya_src)" ] || fail "kenya_src still exists"
-[ "$(pg_psql postgres "SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'tpl_ke'")" = odoo ] ||
-        fail "tpl_ke is no longer owned by odoo"
+# Held (access.h): Odoo's role, which owned it, can no longer re-open it.
+[ "$(pg_psql postgres "SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'tpl_ke'")" = vumaerp_holder ] ||
+        fail "the sealed tpl_ke is not owned by vumaerp_holder"
+for stmt in "ALTER DATABASE tpl_ke ALLOW_CONNECTIONS true" "ALTER DATABASE tpl_ke IS_TEMPLATE false" "GRANT CONNECT ON DATABASE tpl_ke TO odoo"; do
+        psql -X -q -At -U odoo -d postgres -c "$stmt" 2>/dev/null && fail "Odoo's role could: $stmt"
+done
 [ -f "$tmp/conf/filestore/filestore/tpl_ke/3f/3f00" ] && [ ! -e "$tmp/conf/filestore/filestore/kenya_src" ] ||
         fail "the filestore did not move with the database"
 row=$(pg_psql vumaerp "SELECT db_name, source_db, odoo_version, module_count, jsonb_array_length(modules), currency FROM templates WHERE country = 'ke'")

@@ -89,6 +89,13 @@ pg_psql() {
         psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" -c "$*"
 }
 
+# odoo_psql <db> <sql>: as Odoo's role, the owner of everything inside a tenant (as a real Odoo
+# makes it: vumaerp works inside tenants as that role and reads only what it can).
+odoo_psql() {
+        local db=$1; shift
+        psql -X -q -v ON_ERROR_STOP=1 -At -U odoo -d "$db" -c "$*"
+}
+
 # write_test_config DIR [extra yaml lines for the api: section...]
 # API_DEADLINE and API_RECEIVE_TIMEOUT (seconds) override the api section's defaults.
 # A config for the private server: control database vumaerp, tenants owned by role odoo.
