@@ -27,6 +27,7 @@
 #include "form.h"
 #include "http.h"
 #include "log.h"
+#include "names.h"
 #include "message-id.h"
 #include "result.h"
 #include "subprocess.h"
@@ -383,11 +384,14 @@ static void serve(const Config *c, Exchange *x, const struct sockaddr *peer, soc
                 answer_error(x, status ? status : 500, NULL, code ? code : "internal_error", message ? message : "out of memory");
                 goto finish;
         }
-        if (json_is_string(json_object_get(fields, "db_name")))
-                x->db = strdup(json_string_value(json_object_get(fields, "db_name")));
-
         if (!authenticated(c, &req, fields, x))
                 goto finish;
+
+        /* Only now, and only a well-formed name: whoever is not authenticated writes nothing of
+         * their own into the journal, and no journal field carries a newline or 1 KiB of junk. */
+        if (json_is_string(json_object_get(fields, "db_name")) &&
+            db_name_is_valid(json_string_value(json_object_get(fields, "db_name"))))
+                x->db = strdup(json_string_value(json_object_get(fields, "db_name")));
 
         run_action(c, route, fields, x);
 finish:

@@ -248,6 +248,15 @@ static size_t utf8_length(const char *s) {
         return n;
 }
 
+/* A control character (C0, DEL, or C1: U+0080..U+009F, UTF-8 0xC2 0x80..0x9F): a reason is shown
+ * in WHMCS, in status and in journal lines, where an ANSI escape or a newline would forge output. */
+static bool has_control(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+                        return true;
+        return false;
+}
+
 static int set_suspended(TenantSession *s, bool suspend, const char *reason, json_t **ret) {
         /* Upserts: a tenant made before vumaerp has no registry row yet. The times move only when
          * the state really changed ($3), so a retry does not rewrite history. */
@@ -324,6 +333,9 @@ static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, 
                 if (reason && utf8_length(reason) > REASON_MAX_CHARS)
                         return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason",
                                            "reason is longer than %d characters", REASON_MAX_CHARS);
+                if (reason && has_control(reason))
+                        return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason",
+                                           "reason must be one line of text without control characters");
         }
 
         status = tenant_session_begin(c, name, suspend ? "suspend" : "unsuspend", &s, ret);

@@ -23,6 +23,13 @@ bool db_name_is_valid(const char *name) {
                 if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
                         return false;
         }
+        /* The name is also the tenant's host label, '_' as '-' (tenant_url): a label may not end
+         * in '-' (RFC 1123), and '--' in its third and fourth places marks an IDNA label
+         * ("xn--…", RFC 5891 §4.2.3.1), which a browser would show as other letters. */
+        if (name[n - 1] == '_')
+                return false;
+        if (n >= 4 && name[2] == '_' && name[3] == '_')
+                return false;
         return true;
 }
 
@@ -34,6 +41,9 @@ int db_name_check(const Config *c, const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
                 if (streq(name, reserved[i]))
                         return -EPERM;
+        /* PostgreSQL's own prefix (pg_catalog, pg_toast, roles pg_*), and vumaerp's. */
+        if (strncmp(name, "pg_", 3) == 0 || strncmp(name, "vumaerp_", 8) == 0)
+                return -EPERM;
         if (c) {
                 if (streq_ptr(name, c->control_db) || streq_ptr(name, c->pg_maintenance_db))
                         return -EPERM;

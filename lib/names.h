@@ -9,11 +9,12 @@
 
 #include "config.h"
 
-/* ^[a-z][a-z0-9_]{1,62}$ */
+/* ^[a-z][a-z0-9_]{1,62}$, not ending in '_', not "??__…" (as a host label, '_' becomes '-': a
+ * label cannot end in '-', and "xn--" is an IDNA label). */
 bool db_name_is_valid(const char *name);
 
 /* Valid, and not reserved: postgres, template0, template1, the maintenance and control databases,
- * any country's template database. Returns 0, -EINVAL (invalid form) or -EPERM (reserved). */
+ * any country's template database, names beginning pg_ or vumaerp_. Returns 0, -EINVAL (invalid form) or -EPERM (reserved). */
 int db_name_check(const Config *c, const char *name);
 
 /* The tenant's URL: the template with {subdomain} replaced by the name with '_' as '-', and

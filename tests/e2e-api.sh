@@ -249,7 +249,11 @@ check_eq "$(code)" action_failed "garbage code"
 printf '#!/bin/sh\necho "{\\"success\\":false,\\"code\\":\\"db_exists\\",\\"error\\":\\"x\\"}"\nexit 73\n' >"$T/actions/vumaerp-status"
 call GET "/api/v1/status?db_name=acme_ltd" -H "X-API-Token: $FAKE_TOKEN"
 check_eq "$STATUS" 409 "exit status 73 maps to 409"
+# Whoever is not authenticated writes nothing of their own into the journal: no db field at all.
+call POST /api/v1/status -H "X-API-Token: wrong" -H 'Content-Type: application/json' -d '{"db_name":"unauth_marker_db"}'
+check_eq "$STATUS" 401 "a wrong token"
 api_stop
+grep -q 'unauth_marker_db' "$API_LOG" && fail "an unauthenticated request's db_name reached the log"
 
 echo "== the log"
 [ -s "$API_LOG" ] || fail "vumaerp-api wrote no log"

@@ -20,6 +20,8 @@ command -v jq >/dev/null || skip "jq is not installed"
 KE_DUMP="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
 [ -r "$KE_DUMP" ] || skip "the Odoo 17 fixtures are not there ($KE_DUMP): they prove terminate and restore on real Odoo data"
 
+# fsync on: this test crashes PostgreSQL and expects what was acknowledged to be there after.
+PG_FSYNC=on
 pg_start
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-lifecycle.XXXXXX")
 pg_on_exit "rm -rf '$tmp'"
@@ -75,6 +77,10 @@ run_json suspend "{\"db_name\": \"acme_ltd\", \"reason\": \"$long\"}"
 expect 65 '.code == "invalid_reason"' "a 10 KB reason"
 run_json suspend '{"db_name": "acme_ltd", "reason": 7}'
 expect 65 '.code == "invalid_reason"' "a reason that is not a string"
+for r in 'two\nlines' 'an \u001b[31mANSI\u001b[0m escape' 'a C1 \u009b control' 'a tab\there'; do
+        run_json suspend "{\"db_name\": \"acme_ltd\", \"reason\": \"$r\"}"
+        expect 65 '.code == "invalid_reason"' "a reason with a control character ($r)"
+done
 [ "$(access acme_ltd)" = "t:-1" ] || fail "a refused suspend changed acme_ltd"
 [ "$(odoo_connect acme_ltd)" = ok ] || fail "the Odoo role cannot connect to an active tenant"
 
@@ -107,6 +113,18 @@ expect 0 '.success == true and .status == "suspended" and .changed == false' "su
         || fail "a repeated suspend rewrote suspended_at"
 [ "$(pg_psql vumaerp "SELECT suspend_reason FROM tenants WHERE db_name = 'acme_ltd'")" = "$reason" ] \
         || fail "a repeated suspend without a reason dropped the reason"
+
+echo "# an acknowledged suspend survives a crash of PostgreSQL (fsync on)"
+pg_crash_restart
+[ "$(access acme_ltd)" = "f:-1" ] || fail "after the crash acme_ltd is $(access acme_ltd), expected f:-1"
+[ "$(pg_psql postgres "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'acme_ltd'")" = vumaerp_holder ] \
+        || fail "after the crash acme_ltd is not held"
+[ "$(reg x "SELECT state FROM tenants WHERE db_name = 'acme_ltd'")" = suspended ] || fail "registry state after the crash"
+for stmt in "ALTER DATABASE acme_ltd ALLOW_CONNECTIONS true" "ALTER DATABASE acme_ltd CONNECTION LIMIT -1" \
+            "ALTER DATABASE acme_ltd OWNER TO odoo" "GRANT CONNECT ON DATABASE acme_ltd TO odoo"; do
+        psql -X -q -At -U odoo -d postgres -c "$stmt" 2>/dev/null && fail "Odoo's role could re-open its suspended tenant: $stmt"
+done
+[ "$(odoo_connect acme_ltd)" != ok ] || fail "Odoo's role got into its suspended tenant"
 
 echo "# unsuspend"
 run unsuspend acme_ltd

@@ -22,6 +22,8 @@ fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
 PASSLIB_PYTHON=${PASSLIB_PYTHON:-/usr/bin/python3}
 "$PASSLIB_PYTHON" -c 'import passlib.hash' 2>/dev/null || skip "python3-passlib is not installed for $PASSLIB_PYTHON"
 
+# fsync on: this test crashes PostgreSQL mid-provision and checks what survives.
+PG_FSYNC=on
 pg_start
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-provision.XXXXXX")
 pg_on_exit "rm -rf '$tmp'"

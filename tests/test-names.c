@@ -9,10 +9,12 @@
 #include "tests.h"
 
 static void test_valid(void) {
-        static const char *const good[] = { "acme_ltd", "ab", "a1", "test_company", "x_______", NULL };
+        static const char *const good[] = { "acme_ltd", "ab", "a1", "test_company", "x_y_z_1", "acme__ltd", NULL };
         static const char *const bad[] = { "", "a", "A", "Acme", "1acme", "_acme", "acme-ltd", "acme ltd",
                                            "acme;drop", "acme'", "acme\"", "acm\xc3\xa9", "../x", "a/b",
-                                           "acme\n", NULL };
+                                           "acme\n",
+                                           /* host labels: no trailing '-', no IDNA "xn--" form */
+                                           "acme_", "x_______", "xn__abc", "ab__c", NULL };
         char name[80];
 
         for (size_t i = 0; good[i]; i++)
@@ -43,6 +45,10 @@ static void test_reserved(void) {
         CHECK_INT(db_name_check(&c, "maint"), -EPERM);
         CHECK_INT(db_name_check(&c, "tpl_ke"), -EPERM);
         CHECK_INT(db_name_check(&c, "vumaerp"), -EPERM);
+        CHECK_INT(db_name_check(&c, "pg_catalog"), -EPERM);
+        CHECK_INT(db_name_check(&c, "pg_x"), -EPERM);
+        CHECK_INT(db_name_check(&c, "vumaerp_holder"), -EPERM);
+        CHECK_INT(db_name_check(&c, "pgadmin"), 0);
         CHECK_INT(db_name_check(&c, "Bad"), -EINVAL);
         CHECK_INT(db_name_check(NULL, "acme"), 0);
 }

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests/lib/pg.sh: sourced by the integration and end-to-end tests (and the demo, and bench/).
+# PG_FSYNC=on gives it fsync, full_page_writes and synchronous_commit, as production has: every
+# test that crashes the server or proves something survives one sets it; the rest run without.
 # Starts a private PostgreSQL in a temp dir on a free port — initdb and pg_ctl as the postgres
 # user when we are root — and tears it down on exit, whatever the exit. After pg_start:
 #   PGHOST (the socket dir), PGPORT, PGUSER=postgres, PG_TMP (the temp dir), PG_DATA,
@@ -74,14 +76,21 @@ unix_socket_directories = '$PG_TMP/run'
 max_connections = 200
 shared_buffers = 64MB
 fsync = ${PG_FSYNC:-off}
-full_page_writes = off
-synchronous_commit = off
+full_page_writes = ${PG_FSYNC:-off}
+synchronous_commit = ${PG_FSYNC:-off}
 logging_collector = off
 CONF
         as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 60 start >/dev/null \
                 || { cat "$PG_TMP/run/postgres.log" >&2; return 1; }
         export PGHOST="$PG_TMP/run" PGPORT PGUSER=postgres PGDATABASE=postgres
         export PG_TMP PG_DATA PG_BIN
+}
+
+# pg_crash_restart: stops the server as a crash would (pg_ctl -m immediate: no checkpoint, no
+# flush) and starts it again; what was acknowledged must still be there.
+pg_crash_restart() {
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 60 start >/dev/null
 }
 
 pg_psql() {

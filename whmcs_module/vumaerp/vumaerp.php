@@ -199,7 +199,7 @@ function vumaerp_derive_db_name($source)
         return '';
     }
     if (!preg_match('/^[a-z]/', $s) || in_array($s, array('postgres', 'template0', 'template1', 'vumaerp'), true)
-        || preg_match('/^tpl_/', $s)) {
+        || preg_match('/^(tpl|pg|vumaerp)_/', $s)) {
         $s = 'erp_' . $s;
     }
     if (strlen($s) < 2) {
@@ -349,7 +349,10 @@ function vumaerp_SuspendAccount(array $params)
 {
     try {
         $fields = array('db_name' => vumaerp_db_name($params));
-        $reason = isset($params['suspendreason']) ? trim((string) $params['suspendreason']) : '';
+        $reason = isset($params['suspendreason']) ? (string) $params['suspendreason'] : '';
+        /* The API takes one line of text (a reason is shown in status and the journal): a
+         * multi-line reason typed in WHMCS becomes one line rather than a refused suspension. */
+        $reason = trim((string) preg_replace('/[\x00-\x1F\x7F]+|[\x{80}-\x{9F}]+/u', ' ', $reason));
         if ($reason !== '' && preg_match('/^.{0,1024}/su', $reason, $m)) {
             $fields['reason'] = $m[0];
         }
