@@ -41,20 +41,23 @@ typedef struct Route {
         const char *path;
         unsigned methods;
         const char *action;   /* runs vumaerp-<action>; NULL: answered by vumaerp-api itself */
+        const char *admin_only_field;  /* a field the program takes at a shell but the API refuses */
 } Route;
 
 /* The original API's endpoints (and backup and password, which the WHMCS module needs). GET
  * endpoints also take POST, as the original's did; the ones that change something take only POST. */
 static const Route routes[] = {
-        { "/health",            METHOD_GET,               NULL },
-        { "/api/v1/list",       METHOD_GET | METHOD_POST, "list" },
-        { "/api/v1/status",     METHOD_GET | METHOD_POST, "status" },
-        { "/api/v1/provision",  METHOD_POST,              "provision" },
-        { "/api/v1/suspend",    METHOD_POST,              "suspend" },
-        { "/api/v1/unsuspend",  METHOD_POST,              "unsuspend" },
-        { "/api/v1/terminate",  METHOD_POST,              "terminate" },
-        { "/api/v1/backup",     METHOD_POST,              "backup" },
-        { "/api/v1/password",   METHOD_POST,              "password" },
+        { "/health",            METHOD_GET,               NULL, NULL },
+        { "/api/v1/list",       METHOD_GET | METHOD_POST, "list", NULL },
+        { "/api/v1/status",     METHOD_GET | METHOD_POST, "status", NULL },
+        { "/api/v1/provision",  METHOD_POST,              "provision", NULL },
+        { "/api/v1/suspend",    METHOD_POST,              "suspend", NULL },
+        { "/api/v1/unsuspend",  METHOD_POST,              "unsuspend", NULL },
+        { "/api/v1/terminate",  METHOD_POST,              "terminate", NULL },
+        /* Pruning deletes every tenant's old backups: an admin's job (and the timer's), never a
+         * billing system's. */
+        { "/api/v1/backup",     METHOD_POST,              "backup",    "prune" },
+        { "/api/v1/password",   METHOD_POST,              "password", NULL },
 };
 
 typedef struct Exchange {
@@ -392,6 +395,15 @@ static void serve(const Config *c, Exchange *x, const struct sockaddr *peer, soc
         if (json_is_string(json_object_get(fields, "db_name")) &&
             db_name_is_valid(json_string_value(json_object_get(fields, "db_name"))))
                 x->db = strdup(json_string_value(json_object_get(fields, "db_name")));
+
+        if (route->admin_only_field && json_object_get(fields, route->admin_only_field)) {
+                char msg[128];
+
+                (void) snprintf(msg, sizeof msg, "\"%s\" is taken only at the command line (vumaerp-%s), not through the API",
+                                route->admin_only_field, route->action);
+                answer_error(x, 400, NULL, "bad_request", msg);
+                goto finish;
+        }
 
         run_action(c, route, fields, x);
 finish:

@@ -463,15 +463,31 @@ static int fsync_path(const char *path, bool directory) {
         return 0;
 }
 
+/* lstat, not stat: a symlink planted at <backups.dir>/<db_name> is refused (-ELOOP), never
+ * followed. A directory made here is made durable in its parent, or a crash could lose the
+ * directory of a backup already reported made. */
 static int mkdir_private(const char *path) {
+        bool made = mkdir(path, 0700) >= 0;
         struct stat st;
 
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        if (!made && errno != EEXIST)
                 return negative_errno();
-        if (stat(path, &st) < 0)
+        if (lstat(path, &st) < 0)
                 return negative_errno();
+        if (S_ISLNK(st.st_mode))
+                return -ELOOP;
         if (!S_ISDIR(st.st_mode))
                 return -ENOTDIR;
+        if (made) {
+                _cleanup_free_ char *parent = strdup(path);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+
+                if (!parent)
+                        return -ENOMEM;
+                if (slash)
+                        *(slash == parent ? slash + 1 : slash) = '\0';
+                return fsync_path(slash ? parent : ".", true);
+        }
         return 0;
 }
 

@@ -84,6 +84,10 @@ verify_password test_company 'n3w-Passw0rd!&=+' || fail "the new password does n
 if verify_password test_company "$PW"; then fail "the old password still verifies"; fi
 
 echo "== backup, terminate"
+# Pruning is an admin's command: the API refuses it, and nothing is pruned.
+post /api/v1/backup '{"prune":true}'
+[ "$STATUS" = 400 ] && check '.code == "bad_request" and (.error | test("prune"))' "prune through the API" ||
+        fail "prune through the API: HTTP $STATUS $BODY"
 post /api/v1/backup '{"db_name":"test_company"}'
 [ "$STATUS" = 200 ] || fail "backup: HTTP $STATUS $BODY"
 file=$(jq -r .backup.path <<<"$BODY")

@@ -109,6 +109,15 @@ mkdir "$tmp/x" && tar -C "$tmp/x" -xf "$fs_tar" && diff -r "$FS/acme_ltd" "$tmp/
   = "$fs_tar:$(jq -r .backup.filestore.sha256 <<<"$OUT"):$(stat -c %s "$fs_tar")" ] || fail "the registry's filestore columns"
 [ -f "$FS/acme_ltd/ab/abcdef0123" ] || fail "a backup touched the filestore"
 
+echo "# a symlink at <backups.dir>/<db_name> is refused, never followed"
+pg_psql postgres "CREATE DATABASE sym_co OWNER odoo"
+mkdir -p "$tmp/attacker-dir"
+ln -s "$tmp/attacker-dir" "$BACKUPS/sym_co"
+run backup sym_co
+expect 69 '.code == "backup_failed"' "a backup directory that is a symlink"
+[ -z "$(ls -A "$tmp/attacker-dir")" ] || fail "the backup followed the symlink: $(ls -A "$tmp/attacker-dir")"
+rm "$BACKUPS/sym_co"
+
 echo "# a filestore that cannot be archived fails the backup, leaving nothing"
 mkdir -p "$tmp/elsewhere"
 ln -s "$tmp/elsewhere" "$FS/link_co"
