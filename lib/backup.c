@@ -625,6 +625,120 @@ static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name,
         return 0;
 }
 
+static int unlink_with_sha256(const char *path) {
+        _cleanup_free_ char *sha = NULL;
+
+        if (asprintf(&sha, "%s.sha256", path) < 0)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        (void) unlink(sha);
+        return 0;
+}
+
+/* The dump and the filestore tar beside it (the registry's, and the one its name implies), each
+ * with its .sha256. The tar first: a dump is never left without its files' archive. */
+static int unlink_backup(const char *path, const char *filestore) {
+        _cleanup_free_ char *tar = backup_filestore_tar_path(path);
+        int r;
+
+        if (!isempty(filestore)) {
+                r = unlink_with_sha256(filestore);
+                if (r < 0)
+                        return r;
+        }
+        if (tar) {
+                r = unlink_with_sha256(tar);
+                if (r < 0)
+                        return r;
+        }
+        return unlink_with_sha256(path);
+}
+
+/* True when path and its <path>.sha256 agree (the checksum file is what a finished backup writes
+ * last, before its registry row). */
+static bool file_matches_sha256(const char *path) {
+        _cleanup_free_ char *sha_path = NULL, *text = NULL;
+        char want[65], got[65];
+        size_t n = 0;
+        int64_t size;
+
+        if (asprintf(&sha_path, "%s.sha256", path) < 0) {
+                sha_path = NULL;
+                return false;
+        }
+        return read_file_bounded(sha_path, 4096, false, &text, &n) >= 0 &&
+               backup_sha256_parse(text, path, want) >= 0 &&
+               backup_sha256_file(path, got, &size) >= 0 &&
+               streq(want, got);
+}
+
+/* A run killed between its final renames and its registry row leaves a complete dump (and tar)
+ * that no row names, which prune would never see. Found here, under the tenant lock, before the
+ * next backup of the tenant: with every checksum file present and matching, it is recorded as
+ * kind 'recovered' with the time it was made, so it is kept and pruned like any other; without,
+ * it was never reported made, and goes. */
+static void sweep_orphans(PGconn *conn, const char *db_name, const char *dir) {
+        static const char known_sql[] = "SELECT 1 FROM public.backups WHERE path = $1";
+        static const char adopt_sql[] =
+                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, created_at,"
+                "                            filestore_path, filestore_sha256, filestore_size_bytes)"
+                "     VALUES ($1, $2, $3::bigint, $4, 'recovered', to_timestamp($5::bigint), $6, $7, $8::bigint)";
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        DIR *d;
+        struct dirent *de;
+
+        if (dfd < 0)
+                return;
+        d = fdopendir(TAKE_FD(dfd));
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL, *tar = NULL;
+                _cleanup_pgresult_ PGresult *res = NULL;
+                char hex[65], tar_hex[65] = "", size_text[32], tar_size_text[32], mtime[32];
+                const char *params[8], *known[1];
+                int64_t size = 0, tar_size = 0;
+                bool has_tar, ok;
+                struct stat st;
+                size_t n = strlen(de->d_name);
+
+                if (n <= STRLEN(".dump") || !streq(de->d_name + n - STRLEN(".dump"), ".dump") ||
+                    asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+                        continue;
+                known[0] = path;
+                res = pg_exec(conn, NULL, known_sql, 1, known);
+                if (!res || PQntuples(res) > 0 || lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                tar = backup_filestore_tar_path(path);
+                has_tar = tar && access(tar, F_OK) == 0;
+                ok = file_matches_sha256(path) && (!has_tar || file_matches_sha256(tar)) &&
+                     backup_sha256_file(path, hex, &size) >= 0 &&
+                     (!has_tar || backup_sha256_file(tar, tar_hex, &tar_size) >= 0);
+                if (!ok) {
+                        log_warning("%s: removing %s, left incomplete by a backup that was cut off", db_name, path);
+                        (void) unlink_backup(path, NULL);
+                        continue;
+                }
+                (void) snprintf(size_text, sizeof size_text, "%" PRId64, size);
+                (void) snprintf(tar_size_text, sizeof tar_size_text, "%" PRId64, tar_size);
+                (void) snprintf(mtime, sizeof mtime, "%lld", (long long) st.st_mtime);
+                params[0] = db_name;
+                params[1] = path;
+                params[2] = size_text;
+                params[3] = hex;
+                params[4] = mtime;
+                params[5] = has_tar ? tar : NULL;
+                params[6] = has_tar ? tar_hex : NULL;
+                params[7] = has_tar ? tar_size_text : NULL;
+                PQclear(res);
+                res = pg_exec(conn, NULL, adopt_sql, 8, params);
+                if (res)
+                        log_notice("%s: recorded %s, a verified backup that a cut-off run had not recorded", db_name, path);
+        }
+        closedir(d);
+}
+
 static int backup_make_files(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
         static const char record_sql[] =
                 "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
@@ -664,6 +778,7 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
                 return r;
         }
         remove_stale_partials(dir);
+        sweep_orphans(conn, db_name, dir);
 
         /* Claim a name no earlier backup has, 0600 (a dump holds everything, password hashes too). */
         for (unsigned seq = 1; fd < 0; seq++) {
@@ -968,36 +1083,6 @@ static int backup_one(const Config *c, const char *name, json_t **ret) {
         else
                 *ret = TAKE_PTR(out);
         return tenant_session_end(&s, status, *ret);
-}
-
-static int unlink_with_sha256(const char *path) {
-        _cleanup_free_ char *sha = NULL;
-
-        if (asprintf(&sha, "%s.sha256", path) < 0)
-                return -ENOMEM;
-        if (unlink(path) < 0 && errno != ENOENT)
-                return negative_errno();
-        (void) unlink(sha);
-        return 0;
-}
-
-/* The dump and the filestore tar beside it (the registry's, and the one its name implies), each
- * with its .sha256. The tar first: a dump is never left without its files' archive. */
-static int unlink_backup(const char *path, const char *filestore) {
-        _cleanup_free_ char *tar = backup_filestore_tar_path(path);
-        int r;
-
-        if (!isempty(filestore)) {
-                r = unlink_with_sha256(filestore);
-                if (r < 0)
-                        return r;
-        }
-        if (tar) {
-                r = unlink_with_sha256(tar);
-                if (r < 0)
-                        return r;
-        }
-        return unlink_with_sha256(path);
 }
 
 static int prune(const Config *c, json_t **ret) {

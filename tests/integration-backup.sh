@@ -203,6 +203,24 @@ printf 'wrong\n' >"$tmp/pgpw"
 RC=0; OUT=$("$B/vumaerp-backup" --config "$tmp/pw.yaml" acme_ltd 2>"$tmp/stderr") || RC=$?
 [ "$RC" != 0 ] || fail "a wrong password still made a backup"
 
+echo "# a backup cut off between its renames and its registry row is recorded by the next one"
+pg_psql postgres "CREATE DATABASE orph_co OWNER odoo"
+odoo_psql orph_co "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('orphaned')"
+run backup orph_co
+expect 0 '.success == true' "backup orph_co"
+orphan=$(jq -r .backup.path <<<"$OUT")
+pg_psql vumaerp "DELETE FROM backups WHERE path = '$orphan'"
+# and one renamed but without its checksum file: never reported made
+cp "$orphan" "$BACKUPS/orph_co/orph_co-20000101T000000Z.dump"
+run backup orph_co
+expect 0 '.success == true' "the next backup of orph_co"
+[ "$(reg "SELECT kind FROM backups WHERE path = '$orphan'")" = recovered ] || fail "the orphaned backup was not recorded"
+[ ! -e "$BACKUPS/orph_co/orph_co-20000101T000000Z.dump" ] || fail "an unverified orphan was kept"
+[ -f "$orphan" ] || fail "the verified orphan was removed"
+pg_psql postgres "DROP DATABASE orph_co"
+pg_psql vumaerp "DELETE FROM backups WHERE db_name = 'orph_co'"
+rm -rf "$BACKUPS/orph_co"
+
 echo "# prune"
 run backup --prune
 expect 0 '.success == true and .count == 0 and .deleted == [] and .retention_days == 30' "nothing old yet"
