@@ -191,6 +191,54 @@ static int remove_contents(int fd, int depth) {
         return r;
 }
 
+/* Every directory under fd (relative path rel) writable and searchable. */
+static int check_contents(int fd, const char *rel, int depth, char **ret_path) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int dfd;
+
+        if (depth > FILESTORE_MAX_DEPTH)
+                return -ELOOP;
+        dfd = dup(fd);
+        if (dfd < 0)
+                return negative_errno();
+        d = fdopendir(dfd);
+        if (!d) {
+                (void) close(dfd);
+                return negative_errno();
+        }
+        while ((errno = 0, de = readdir(d))) {
+                _cleanup_free_ char *sub_rel = NULL;
+                _cleanup_close_ int sub = -1;
+                struct stat st;
+                int k;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                if (asprintf(&sub_rel, "%s/%s", rel, de->d_name) < 0) {
+                        sub_rel = NULL;
+                        return -ENOMEM;
+                }
+                if (faccessat(fd, de->d_name, W_OK | X_OK, AT_EACCESS) < 0) {
+                        k = negative_errno();
+                        *ret_path = TAKE_PTR(sub_rel);
+                        return k;
+                }
+                sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub < 0) {
+                        k = negative_errno();
+                        *ret_path = TAKE_PTR(sub_rel);
+                        return k;
+                }
+                k = check_contents(sub, sub_rel, depth + 1, ret_path);
+                if (k < 0)
+                        return k;
+        }
+        return errno != 0 ? negative_errno() : 0;
+}
+
 static int remove_at(int root, const char *name) {
         _cleanup_close_ int fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int r;
@@ -265,4 +313,39 @@ int filestore_remove(const char *data_dir, const char *name) {
         if (root < 0)
                 return root;
         return remove_at(root, name);
+}
+
+int filestore_check_removable(const char *data_dir, const char *name, char **ret_path) {
+        _cleanup_close_ int root = -1, fd = -1;
+        _cleanup_free_ char *rel = NULL;
+        int r;
+
+        *ret_path = NULL;
+        if (!data_dir || !name_ok(name))
+                return -EINVAL;
+        root = open_filestore_root(data_dir, 0);
+        if (root == -ENOENT)
+                return 0;
+        if (root < 0)
+                return root;
+        fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ? 0 : negative_errno();
+        if (asprintf(&rel, "%s/filestore/%s", data_dir, name) < 0) {
+                rel = NULL;
+                return -ENOMEM;
+        }
+        /* The tenant's directory is removed from the root, and its entries from it. */
+        if (faccessat(root, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+                r = negative_errno();
+                if (asprintf(ret_path, "%s/filestore", data_dir) < 0)
+                        *ret_path = NULL;
+                return r;
+        }
+        if (faccessat(root, name, W_OK | X_OK, AT_EACCESS) < 0) {
+                r = negative_errno();
+                *ret_path = TAKE_PTR(rel);
+                return r;
+        }
+        return check_contents(fd, rel, 0, ret_path);
 }

@@ -14,5 +14,13 @@ int filestore_copy(const char *data_dir, const char *from, const char *to);
 /* Removes <data_dir>/filestore/<name> and everything under it; missing: 0. */
 int filestore_remove(const char *data_dir, const char *name);
 
+/* Whether filestore_remove() can remove <data_dir>/filestore/<name> whole: every directory in it,
+ * and the filestore root, writable and searchable by this process (Odoo's files belong to Odoo's
+ * user; vumaerp's user needs the rights the package's ACLs give it, vumaerp(7)). Checked before
+ * anything is dropped, so a termination never drops a database whose files it cannot remove.
+ * Returns 0 (also when there is none), -EACCES/-EPERM with *ret_path (malloc'd) naming the first
+ * directory that is not, or another negative errno. */
+int filestore_check_removable(const char *data_dir, const char *name, char **ret_path);
+
 /* The path <data_dir>/filestore/<name>, malloc'd. */
 char *filestore_path(const char *data_dir, const char *name);

@@ -455,6 +455,19 @@ static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
         if (!db.exists)
                 return terminate_gone(s, ret);
 
+        /* Before anything is dropped: a database gone with files that cannot be removed would
+         * leave the name blocked at 'terminating'. */
+        if (s->config->odoo_data_dir) {
+                _cleanup_free_ char *where = NULL;
+
+                r = filestore_check_removable(s->config->odoo_data_dir, s->db_name, &where);
+                if (r < 0)
+                        return result_fail(ret, EXIT_CONFIG, "filestore_not_removable",
+                                           "vumaerp cannot remove the tenant's filestore (%s: %s), so nothing was dropped: "
+                                           "give vumaerp's user write access to Odoo's filestore (vumaerp(7), FILESTORE)",
+                                           where ? where : s->config->odoo_data_dir, strerror(-r));
+        }
+
         if (!skip_backup) {
                 /* The tenant's users are kept out from here on — an active tenant's too, so that
                  * nothing is written after the dump and lost with the drop; a suspended tenant's

@@ -155,6 +155,17 @@ run unsuspend acme_ltd
 echo "# terminate with skip_backup"
 mkdir -p "$tmp/conf/filestore/filestore/legacy_co/ab" "$tmp/conf/filestore/filestore/legacy_co_keep"
 echo attachment >"$tmp/conf/filestore/filestore/legacy_co/ab/abcdef"
+# A filestore vumaerp cannot remove (here: an immutable directory, which stops even root; in
+# production Odoo's files without the package's ACLs): refused before anything is dropped.
+if chattr +i "$tmp/conf/filestore/filestore/legacy_co/ab" 2>/dev/null; then
+        run_json terminate '{"db_name": "legacy_co", "skip_backup": true}'
+        chattr -i "$tmp/conf/filestore/filestore/legacy_co/ab"
+        expect 78 '.code == "filestore_not_removable" and (.error | test("legacy_co/ab"))' "an unremovable filestore"
+        [ -n "$(access legacy_co)" ] || fail "legacy_co was dropped although its filestore could not be removed"
+        [ "$(reg x "SELECT state FROM tenants WHERE db_name = 'legacy_co'")" = suspended ] || fail "legacy_co's registry changed"
+else
+        echo "# (chattr +i is not supported here: the unremovable filestore case is not run)"
+fi
 run_json terminate '{"db_name": "legacy_co", "skip_backup": true}'
 expect 0 '.success == true and .status == "terminated" and .changed == true and .backup == null' "terminate skip_backup"
 [ -z "$(access legacy_co)" ] || fail "legacy_co still exists"

@@ -117,7 +117,20 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 check() { echo "FAIL: installed: $*" >&2; bad=1; }
 bad=0
+# An Odoo installed before vumaerp, as Docker's image lays it out: its user and its filestore.
+getent passwd odoo >/dev/null || useradd --system --home /var/lib/odoo --shell /usr/sbin/nologin odoo
+install -d -o odoo -g odoo -m 0755 /var/lib/odoo /var/lib/odoo/filestore /var/lib/odoo/filestore/tpl_ke /var/lib/odoo/filestore/tpl_ke/ab
+runuser -u odoo -- sh -c 'umask 022; echo attachment >/var/lib/odoo/filestore/tpl_ke/ab/abcdef'
 dpkg -i /tmp/deb/vumaerp.deb >/dev/null
+# The filestore's ACLs: vumaerp links a template's files, Odoo writes into what vumaerp made,
+# vumaerp removes what Odoo wrote after the install (umask 022), and the template's files.
+runuser -u vumaerp -- mkdir /var/lib/odoo/filestore/acme_ltd || check "vumaerp cannot make a tenant's filestore"
+runuser -u vumaerp -- ln /var/lib/odoo/filestore/tpl_ke/ab/abcdef /var/lib/odoo/filestore/acme_ltd/abcdef ||
+        check "vumaerp cannot hard-link Odoo's files"
+runuser -u odoo -- sh -c 'umask 022; mkdir /var/lib/odoo/filestore/acme_ltd/cd && echo new >/var/lib/odoo/filestore/acme_ltd/cd/cdef' ||
+        check "Odoo cannot write into a filestore vumaerp made"
+runuser -u vumaerp -- rm -r /var/lib/odoo/filestore/acme_ltd || check "vumaerp cannot remove a tenant's filestore Odoo wrote to"
+runuser -u vumaerp -- rm -r /var/lib/odoo/filestore/tpl_ke || check "vumaerp cannot remove files Odoo had written before the install"
 getent passwd vumaerp | grep -q ':/usr/sbin/nologin$' || check "no vumaerp system user"
 for d in /var/lib/vumaerp /var/lib/vumaerp/backups; do
         [ "$(stat -c '%U:%G %a' "$d")" = "vumaerp:vumaerp 700" ] || check "$d is $(stat -c '%U:%G %a' "$d" 2>&1)"
