@@ -149,3 +149,38 @@ int access_set(PGconn *admin, const Config *c, const char *db, AccessState state
         }
         return 0;
 }
+
+int access_reset_settings(PGconn *admin, const char *db) {
+        static const char roles_sql[] =
+                "SELECT pg_catalog.pg_get_userbyid(st.setrole) FROM pg_catalog.pg_db_role_setting st"
+                "  JOIN pg_catalog.pg_database d ON d.oid = st.setdatabase"
+                " WHERE d.datname = $1 AND st.setrole <> 0";
+        const char *params[1] = { db };
+        _cleanup_free_ char *q_db = pg_quote_identifier(admin, db), *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        if (!q_db || asprintf(&sql, "ALTER DATABASE %s RESET ALL", q_db) < 0) {
+                sql = NULL;
+                return -ENOMEM;
+        }
+        res = pg_exec(admin, NULL, sql, 0, NULL);
+        if (!res)
+                return -EIO;
+        PQclear(res);
+        res = pg_exec(admin, NULL, roles_sql, 1, params);
+        if (!res)
+                return -EIO;
+        for (int i = 0; i < PQntuples(res); i++) {
+                _cleanup_free_ char *q_role = pg_quote_identifier(admin, PQgetvalue(res, i, 0)), *role_sql = NULL;
+                _cleanup_pgresult_ PGresult *k = NULL;
+
+                if (!q_role || asprintf(&role_sql, "ALTER ROLE %s IN DATABASE %s RESET ALL", q_role, q_db) < 0) {
+                        role_sql = NULL;
+                        return -ENOMEM;
+                }
+                k = pg_exec(admin, NULL, role_sql, 0, NULL);
+                if (!k)
+                        return -EIO;
+        }
+        return 0;
+}

@@ -44,6 +44,28 @@ typedef enum AccessState {
         "     WHEN d.datallowconn THEN 'admitted'"                                            \
         "     ELSE 'held' END"
 
+/* SQL: what differs in database d (owner r) from what vumaerp set, as a JSON array of sentences
+ * (empty: nothing). Odoo's role owns every active tenant, so any customer may ALTER another's
+ * database (CONNECTION LIMIT, SET …, GRANT): this is how status and list show it and what
+ * vumaerp-reconcile puts back. */
+#define ACCESS_DRIFT_SQL(odoo)                                                                   \
+        "(SELECT coalesce(pg_catalog.jsonb_agg(y.x ORDER BY y.x), '[]')::text FROM ("               \
+        "   SELECT 'connection limit ' || d.datconnlimit AS x WHERE d.datconnlimit <> -1"          \
+        "   UNION ALL SELECT 'connections refused to its owner'"                                 \
+        "    WHERE r.rolname = " odoo " AND NOT d.datallowconn"                                 \
+        "   UNION ALL SELECT 'default privileges (CONNECT for PUBLIC)' WHERE d.datacl IS NULL"  \
+        "   UNION ALL SELECT 'privilege ' || a.privilege_type || ' for '"                          \
+        "          || CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END" \
+        "     FROM pg_catalog.aclexplode(d.datacl) a"                                             \
+        "    WHERE a.grantee <> d.datdba"                                                         \
+        "      AND NOT (r.rolname = '" ACCESS_HOLDER_ROLE "' AND d.datallowconn"                  \
+        "               AND a.grantee = (SELECT o.oid FROM pg_catalog.pg_roles o WHERE o.rolname = " odoo "))" \
+        "   UNION ALL SELECT 'setting ' || c.cfg"                                                 \
+        "          || CASE WHEN st.setrole <> 0 THEN ' for ' || pg_catalog.pg_get_userbyid(st.setrole) ELSE '' END" \
+        "     FROM pg_catalog.pg_db_role_setting st, pg_catalog.unnest(st.setconfig) c (cfg)"     \
+        "    WHERE st.setdatabase = d.oid"                                                        \
+        ") y)"
+
 /* SQL: the owner r is one vumaerp manages databases under (Odoo's role in parameter odoo). */
 #define ACCESS_OWNER_SQL(odoo) "r.rolname IN (" odoo ", '" ACCESS_HOLDER_ROLE "')"
 
@@ -62,3 +84,7 @@ int access_holder_ready(PGconn *admin, json_t **ret);
  * lock). Holding or admitting does not end sessions already open: tenant_end_sessions() does.
  * Returns 0, -ENOMEM, -EIO (logged by pg_exec). */
 int access_set(PGconn *admin, const Config *c, const char *db, AccessState state);
+
+/* Removes every per-database setting of db (ALTER DATABASE … RESET ALL, and ALTER ROLE … IN
+ * DATABASE … RESET ALL for each role that has some): vumaerp sets none, Odoo sets none. */
+int access_reset_settings(PGconn *admin, const char *db);

@@ -287,11 +287,12 @@ static int set_suspended(TenantSession *s, bool suspend, const char *reason, jso
         if (!db.exists)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
 
-        /* Whatever the access was — open, closed the way earlier versions suspended, or admitted
-         * by a window some crash left — it ends in exactly the state asked for. */
+        /* Whatever the access was — open, closed the way earlier versions suspended, admitted
+         * by a window some crash left, or the default privileges of a database made before
+         * vumaerp — it ends in exactly the state asked for: always set, as it is one cheap
+         * transaction and the retry of a suspend must close what the first one may not have. */
         changed = suspend ? db.access == ACCESS_OPEN : db.access != ACCESS_OPEN;
-        if (db.access != (suspend ? ACCESS_HELD : ACCESS_OPEN) &&
-            access_set(s->conn, s->config, s->db_name, suspend ? ACCESS_HELD : ACCESS_OPEN) < 0)
+        if (access_set(s->conn, s->config, s->db_name, suspend ? ACCESS_HELD : ACCESS_OPEN) < 0)
                 return tenant_session_db_error(s, suspend ? "refusing connections" : "allowing connections", ret);
         if (suspend) {
                 /* Always, not only on a change: a session older than the suspension must not

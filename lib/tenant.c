@@ -26,6 +26,7 @@
 static const char tenant_query[] =
         "WITH d AS ("
         "  SELECT d.oid, d.datname, " ACCESS_STATE_SQL("$1") " = 'open' AS open_to_odoo,"
+        "         " ACCESS_DRIFT_SQL("$1") " AS drift,"
         "         z.size_bytes AS cached, z.measured_at,"
         "         CASE WHEN z.db_oid IS DISTINCT FROM d.oid"
         "                OR z.measured_at < now() - make_interval(secs => $4::int)"
@@ -53,7 +54,7 @@ static const char tenant_query[] =
         "       to_char(t.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "       to_char(CASE WHEN d.fresh IS NOT NULL THEN now() ELSE d.measured_at END AT TIME ZONE 'UTC',"
         "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "       t.state"
+        "       t.state, d.drift"
         "  FROM d"
         "  CROSS JOIN LATERAL (SELECT coalesce(d.fresh, d.cached) AS size) s"
         "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
@@ -75,10 +76,11 @@ enum {
         COL_SUSPENDED,
         COL_SIZE_MEASURED,
         COL_REGISTRY_STATE,
+        COL_DRIFT,
 };
 
 /* The names that are never tenants even when the Odoo role owns them, as a JSON array text. */
-static char *excluded_names(const Config *c) {
+char *tenant_excluded_names(const Config *c) {
         _cleanup_json_ json_t *a = json_array();
 
         if (!a)
@@ -143,6 +145,8 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
                 { "whmcs_service_id", column_integer(res, row, COL_WHMCS) },
                 { "created_at", column_string(res, row, COL_CREATED) },
                 { "suspended_at", column_string(res, row, COL_SUSPENDED) },
+                /* What differs from what vumaerp set (access.h): [] when nothing. */
+                { "drift", json_loads(PQgetvalue(res, row, COL_DRIFT), 0, NULL) },
         };
         int r = 0;
 
@@ -168,7 +172,7 @@ static int query_tenants(const Config *c, const char *name, int size_max_age, PG
         if (r < 0)
                 return registry_open_failure(r, error, ret);
 
-        excluded = excluded_names(c);
+        excluded = tenant_excluded_names(c);
         if (!excluded)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         params[0] = c->odoo_role ? c->odoo_role : "odoo";

@@ -10,11 +10,23 @@
 
 #include "config.h"
 
-/* Every tenant database: owned by the Odoo role; not a template, postgres, nor the control
- * database. {"success":true,"count":N,"tenants":[{db_name,state,size_bytes,size,…}, …]}
+/* Every tenant database: owned by the Odoo role or the holder; not a template, postgres, nor the
+ * control database. {"success":true,"count":N,"tenants":[{db_name,state,size_bytes,size,drift,…}]}
  * Sizes may be up to an hour old (size_measured_at says when), unless fresh_sizes is true. */
 int tenant_list(const Config *c, json_t *request, json_t **ret);
 
 /* One tenant, request field "db_name". Invalid name: 400 invalid_db_name; absent: 404
  * no_such_tenant. {"success":true,"db_name":…,"state":"active"|"suspended","size_bytes":…,…} */
 int tenant_status(const Config *c, json_t *request, json_t **ret);
+
+/* The names that are never tenants even when Odoo's role owns them (postgres, template0/1, the
+ * maintenance and control databases, every country's template), as a JSON array text; NULL on
+ * OOM. */
+char *tenant_excluded_names(const Config *c);
+
+/* Puts back what was changed on any tenant database since vumaerp set it (access.h,
+ * ACCESS_DRIFT_SQL): its access as the registry's state says (active: open; suspended: held),
+ * no per-database settings. Each under the tenant's lock; a tenant an action is still making or
+ * removing is left to that action. One journal entry per tenant repaired (MESSAGE_ID_DRIFT).
+ * {"success":true,"count":N,"repaired":[{"db_name","drift":[…]}]} */
+int tenant_reconcile(const Config *c, json_t *request, json_t **ret);

@@ -18,7 +18,7 @@ cd "$tmp"
 out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || { echo "FAIL: systemd-analyze verify: $out" >&2; exit 1; }
 [ -z "$out" ] || { echo "FAIL: systemd-analyze verify warns: $out" >&2; exit 1; }
 
-for svc in vumaerp-api@.service vumaerp-backup-prune.service; do
+for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-reconcile.service; do
         if ! systemd-analyze security --offline=yes --threshold=20 "./$svc" >"$tmp/security" 2>&1; then
                 grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
                 echo "FAIL: $svc is exposed above 2.0" >&2
@@ -34,4 +34,5 @@ for line in 'StandardInput=socket' 'StandardOutput=socket' 'LoadCredential=api-t
 done
 grep -qx 'Accept=yes' "$SOURCE_DIR/units/vumaerp-api.socket" || { echo "FAIL: the socket is not Accept=yes" >&2; exit 1; }
 grep -qx 'ExecStart=/usr/bin/vumaerp-backup --prune' "$SOURCE_DIR/units/vumaerp-backup-prune.service" || { echo "FAIL: the prune service does not run vumaerp-backup --prune" >&2; exit 1; }
+grep -qx 'ExecStart=/usr/bin/vumaerp-reconcile' "$SOURCE_DIR/units/vumaerp-reconcile.service" || { echo "FAIL: the reconcile service does not run vumaerp-reconcile" >&2; exit 1; }
 echo "units verified"
