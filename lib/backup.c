@@ -24,6 +24,7 @@
 #include "pg.h"
 #include "message-id.h"
 #include "registry.h"
+#include "odoo-signal.h"
 #include "tenant-db.h"
 #include "result.h"
 
@@ -1447,6 +1448,24 @@ static int prepare_database(TenantSession *s, const char *role) {
         return access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED);
 }
 
+/* Sets the restored database's Odoo signalling sequences past anything a running Odoo may hold
+ * for this name (odoo-signal.h), as Odoo's role. */
+static int signal_restored(const Config *c, const char *db_name, char **ret_error) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        int r;
+
+        r = tenant_db_connect(c, db_name, &conn, ret_error);
+        if (r < 0)
+                return r;
+        res = pg_exec(conn, NULL, SIGNAL_ALL_SQL, 0, NULL);
+        if (!res) {
+                error_set(ret_error, "cannot signal Odoo's caches in the restored database: %s", PQerrorMessage(conn));
+                return -EIO;
+        }
+        return 0;
+}
+
 static int restore(TenantSession *s, const char *path, const char *source_db, json_t **ret) {
         static const char registry_sql[] =
                 "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
@@ -1534,6 +1553,9 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 argv[k] = NULL;
                 r = run_tool(&t, pg_restore, argv, &error);
         }
+        /* A running Odoo may hold the registry of an earlier database of this name (odoo-signal.h). */
+        if (r == 0)
+                r = signal_restored(c, s->db_name, &error);
         /* The files before Odoo's role may connect: it never sees the database without them. */
         if (r == 0 && b.filestore_path) {
                 r = filestore_extract(c, &t, b.filestore_path, s->db_name, &error);

@@ -21,6 +21,7 @@
 #include "provision.h"
 #include "registry.h"
 #include "result.h"
+#include "odoo-signal.h"
 #include "tenant-db.h"
 
 #define COUNTRY_CODE_MAX 16
@@ -244,16 +245,19 @@ static void hash_done(HashJob *j) {
  * the database has no such user, -EIO on a failed statement. */
 static int set_admin_password(PGconn *conn, const char *hash) {
         static const char sql[] =
-                "UPDATE public.res_users u SET password = $1, write_date = now() AT TIME ZONE 'UTC'"
-                " WHERE u.id = (SELECT res_id FROM public.ir_model_data"
-                "                WHERE module = 'base' AND name = 'user_admin' AND model = 'res.users')"
-                " RETURNING u.login";
+                "WITH admin AS ("
+                "  UPDATE public.res_users u SET password = $1, write_date = now() AT TIME ZONE 'UTC'"
+                "   WHERE u.id = (SELECT res_id FROM public.ir_model_data"
+                "                  WHERE module = 'base' AND name = 'user_admin' AND model = 'res.users')"
+                "  RETURNING u.login"
+                "), signal AS (" SIGNAL_CACHE_SQL ")"
+                "SELECT (SELECT count(*) FROM admin), (SELECT count(*) FROM signal)";
         const char *params[1] = { hash };
         _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
 
         if (!res)
                 return -EIO;
-        return PQntuples(res) == 1 ? 0 : -ENOENT;
+        return streq(PQgetvalue(res, 0, 0), "1") ? 0 : -ENOENT;
 }
 
 /* Everything that makes the clone this customer's, in one statement (one transaction, one round
@@ -291,10 +295,10 @@ static const char fixup_sql[] =
         "    ('web.base.url', $5::text)) AS x (k, v)"
         "  ON CONFLICT (key) DO UPDATE SET value = excluded.value, write_uid = 1, write_date = excluded.write_date"
         "  RETURNING i.key"
-        ")"
+        "), signals AS (" SIGNAL_ALL_SQL ")"
         "SELECT (SELECT count(*) FROM company), (SELECT count(*) FROM company_partner),"
         "       (SELECT count(*) FROM admin), (SELECT count(*) FROM admin_partner),"
-        "       (SELECT count(*) FROM params)";
+        "       (SELECT count(*) FROM params), (SELECT count(*) FROM signals)";
 
 /* Returns an exit status; *ret set on failure. */
 static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t **ret) {

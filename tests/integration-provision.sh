@@ -114,6 +114,14 @@ passlib_verify "${pw}x" "$hash" && fail "passlib verifies a wrong password"
   = "active|ke|Acme Ltd|admin@acme.co.ke|admin@acme.co.ke|4242" ] || fail "registry row: $(pg_psql vumaerp "SELECT * FROM tenants")"
 [ "$(pg_psql vumaerp "SELECT outcome FROM operations WHERE db_name = 'acme_ltd' AND action = 'provision' AND finished_at IS NOT NULL")" = "ok" ] \
         || fail "the operation is not recorded"
+# Every Odoo signalling sequence moved past the template's (odoo-signal.h): a running Odoo never
+# takes the clone for a database whose registry it already holds.
+seqval() { pg_psql "$1" "SELECT last_value FROM public.$2"; }
+[ "$(pg_psql acme_ltd "SELECT count(*) FROM pg_class WHERE relkind = 'S' AND (relname = 'base_registry_signaling' OR relname LIKE 'base_cache_signaling_%')")" = 5 ] ||
+        fail "the clone lacks Odoo 17's five signalling sequences"
+for sq in base_registry_signaling base_cache_signaling_default base_cache_signaling_assets base_cache_signaling_templates base_cache_signaling_routing; do
+        [ "$(seqval acme_ltd "$sq")" -gt 1000000000000000 ] || fail "$sq of the clone is still $(seqval acme_ltd "$sq") (the template's: $(seqval tpl_ke "$sq" 2>/dev/null || echo ?))"
+done
 # The template is untouched and still sealed.
 [ "$(pg_psql postgres "SELECT datistemplate || ':' || datallowconn FROM pg_database WHERE datname = 'tpl_ke'")" = "true:false" ] || fail "the template changed"
 
@@ -299,8 +307,15 @@ fault_during fixups
 
 echo "# vumaerp-password"
 old=$(admin_hash beta_co)
+cache_before=$(seqval beta_co base_cache_signaling_default)
+registry_before=$(seqval beta_co base_registry_signaling)
 password '{"db_name":"beta_co","admin_password":"Changed pw ✓ \"x\""}'
 expect 0 '.success == true and .db_name == "beta_co" and .admin_login == "boss" and (has("admin_password") | not)' "set a password"
+# Odoo's session tokens are an ormcache of the default cache: it is signalled, so every Odoo
+# process drops them and the sessions opened with the old password end.
+[ "$(seqval beta_co base_cache_signaling_default)" = $(( cache_before + 1 )) ] ||
+        fail "the password change did not signal Odoo's default cache ($cache_before -> $(seqval beta_co base_cache_signaling_default))"
+[ "$(seqval beta_co base_registry_signaling)" = "$registry_before" ] || fail "a password change reloads the whole registry"
 passlib_verify 'Changed pw ✓ "x"' "$(admin_hash beta_co)" || fail "the new password does not verify"
 passlib_verify "$gen" "$(admin_hash beta_co)" && fail "the old password still verifies"
 [ "$(admin_hash beta_co)" != "$old" ] || fail "the hash did not change"
@@ -327,10 +342,13 @@ pg_psql postgres "ALTER DATABASE acme_ltd ALLOW_CONNECTIONS true"
 pg_psql postgres "ALTER DATABASE beta_co ALLOW_CONNECTIONS true"
 
 echo "# a terminated tenant's name can be provisioned again"
+old_gamma=$(seqval gamma_co base_registry_signaling)
 pg_psql postgres "DROP DATABASE gamma_co"
 pg_psql vumaerp "UPDATE tenants SET state = 'terminated', terminated_at = now() WHERE db_name = 'gamma_co'"
 provision "$(req gamma_co --argjson whmcs_service_id 55)"
 expect 0 '.existed == false' "provision over a terminated registry row"
+[ "$(seqval gamma_co base_registry_signaling)" -gt "${old_gamma:-0}" ] ||
+        fail "the new gamma_co's registry signal $(seqval gamma_co base_registry_signaling) is not past the old one's ${old_gamma:-?}"
 [ "$(pg_psql vumaerp "SELECT state || '|' || whmcs_service_id || '|' || (terminated_at IS NULL) FROM tenants WHERE db_name = 'gamma_co'")" = "active|55|true" ] \
         || fail "gamma_co's registry row"
 
