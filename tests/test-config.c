@@ -128,7 +128,7 @@ static void test_shipped_config(void) {
         check_country(c, "ug", "Uganda", "UG", "UGX", "Africa/Kampala", "tpl_ug",
                       (const char *const[]) { "account", "l10n_ug", NULL });
         check_country(c, "tz", "Tanzania", "TZ", "TZS", "Africa/Dar_es_Salaam", "tpl_tz",
-                      (const char *const[]) { "account", "l10n_tz", NULL });
+                      (const char *const[]) { "account", "l10n_tz_account", NULL });
         check_country(c, "rw", "Rwanda", "RW", "RWF", "Africa/Kigali", "tpl_rw",
                       (const char *const[]) { "account", "l10n_rw", NULL });
 
