@@ -74,6 +74,16 @@ post /api/v1/password '{"db_name":"test_company","admin_password":"n3w-Passw0rd!
 post /api/v1/unsuspend '{"db_name":"test_company"}'
 [ "$STATUS" = 200 ] || fail "unsuspend: HTTP $STATUS"
 check '.status == "active"' "unsuspend answer"
+# The seed README's examples send their JSON bodies without a Content-Type, which curl labels a
+# form: taken as JSON, as the original API took them.
+for action in suspend unsuspend; do
+        BODY=$(curl -s -w '\n%{http_code}' -X POST "$API_URL/api/v1/$action" -H "X-API-Token: $TOKEN" -d '{
+    "db_name": "test_company"
+}')
+        STATUS=${BODY##*$'\n'}; BODY=${BODY%$'\n'*}
+        [ "$STATUS" = 200 ] || fail "the seed README's $action example: HTTP $STATUS $BODY"
+done
+check '.status == "active"' "the seed's unsuspend answer"
 
 echo "== password (as WHMCS's ChangePassword sends it: a form)"
 BODY=$(curl -s -w '\n%{http_code}' -X POST "$API_URL/api/v1/password" -H "X-API-Token: $TOKEN" \
