@@ -292,7 +292,10 @@ static const char fixup_sql[] =
         "    ('database.uuid', gen_random_uuid()::text),"
         "    ('database.secret', gen_random_uuid()::text),"
         "    ('database.create_date', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')),"
-        "    ('web.base.url', $5::text)) AS x (k, v)"
+        "    ('web.base.url', $5::text),"
+        /* Odoo rewrites web.base.url at the first admin login unless it is frozen: then the
+         * links in its mails would point at whatever internal address that login came through. */
+        "    ('web.base.url.freeze', 'True')) AS x (k, v)"
         "  ON CONFLICT (key) DO UPDATE SET value = excluded.value, write_uid = 1, write_date = excluded.write_date"
         "  RETURNING i.key"
         "), signals AS (" SIGNAL_ALL_SQL ")"
@@ -306,7 +309,7 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL, *url = tenant_url(c, o->db_name);
         const char *params[5] = { o->company_name, o->admin_login, o->admin_email, hash, url };
-        static const int want[5] = { 1, 1, 1, 1, 4 };
+        static const int want[5] = { 1, 1, 1, 1, 5 };
         int r;
 
         if (!url)
@@ -334,6 +337,25 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
                         return result_fail(ret, EXIT_SOFTWARE, "template_invalid",
                                            "template %s is not an Odoo database as expected: it lacks its main company, "
                                            "its admin user or their partners", o->country->template_db);
+
+        /* auth_oauth's data enables "Odoo.com Accounts" with the template's database.uuid as its
+         * client_id, in every clone: a login through odoo.com that a hosted tenant must not offer.
+         * Only when the template has auth_oauth, hence the block. */
+        PQclear(res);
+        res = pg_exec(conn, NULL,
+                      "DO $$BEGIN"
+                      "  IF pg_catalog.to_regclass('public.auth_oauth_provider') IS NOT NULL THEN"
+                      "    UPDATE public.auth_oauth_provider p SET enabled = false, client_id = NULL"
+                      "      FROM public.ir_model_data m"
+                      "     WHERE m.module = 'auth_oauth' AND m.name = 'provider_openerp'"
+                      "       AND m.model = 'auth.oauth.provider' AND m.res_id = p.id;"
+                      "  END IF;"
+                      "END$$",
+                      0, NULL);
+        if (!res)
+                return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
+                                   PQstatus(conn) == CONNECTION_BAD ? "database_unavailable" : "database_error",
+                                   "turning off the Odoo.com login in the new database failed");
         return EXIT_OK;
 }
 

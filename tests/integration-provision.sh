@@ -95,6 +95,8 @@ jq -e --arg pw "$pw" '.admin_password == $pw' >/dev/null <<<"$OUT" || fail "the 
 [ "$(pg_psql acme_ltd "SELECT login FROM res_users WHERE id = 2")" = "admin@acme.co.ke" ] || fail "admin login"
 [ "$(pg_psql acme_ltd "SELECT p.email FROM res_users u JOIN res_partner p ON p.id = u.partner_id WHERE u.id = 2")" = "admin@acme.co.ke" ] || fail "admin email"
 [ "$(pg_psql acme_ltd "SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'")" = "https://acme-ltd.vumacloud.test" ] || fail "web.base.url"
+[ "$(pg_psql acme_ltd "SELECT value FROM ir_config_parameter WHERE key = 'web.base.url.freeze'")" = True ] ||
+        fail "web.base.url is not frozen: Odoo would rewrite it at the first admin login"
 uuid=$(pg_psql acme_ltd "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
 secret=$(pg_psql acme_ltd "SELECT value FROM ir_config_parameter WHERE key = 'database.secret'")
 [[ "$uuid" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] || fail "database.uuid '$uuid' is not a uuid4"
@@ -368,6 +370,29 @@ CONF="$tmp/conf/odoo-down.yaml"
 provision "$(req odoo_co3)"
 expect 0 '.success == true and .login_verified == null' "Odoo unreachable"
 CONF=$CONF_PLAIN
+
+echo "# an ERP template with auth_oauth: the clone does not offer the Odoo.com login"
+erp_dump="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
+if [ -r "$erp_dump" ]; then
+        pg_psql postgres "CREATE DATABASE erp_ke OWNER odoo"
+        pg_restore --no-owner --no-acl --role=odoo -d erp_ke "$erp_dump"
+        [ "$(pg_psql erp_ke "SELECT enabled FROM auth_oauth_provider WHERE name = 'Odoo.com Accounts'")" = t ] ||
+                fail "the erp_ke fixture does not enable the Odoo.com login: this check would prove nothing"
+        sed "s/^  template: tpl_ke\$/  template: erp_ke/" "$tmp/conf/countries.yaml" >"$tmp/conf/countries-erp.yaml"
+        sed "s|^countries: .*|countries: countries-erp.yaml|" "$CONF_PLAIN" >"$tmp/conf/erp.yaml"
+        "$BUILD_DIR/bin/vumaerp-template" --config "$tmp/conf/erp.yaml" seal ke >/dev/null 2>"$tmp/stderr" ||
+                { cat "$tmp/stderr" >&2; fail "sealing erp_ke"; }
+        CONF="$tmp/conf/erp.yaml"
+        provision "$(req erp_co)"
+        CONF=$CONF_PLAIN
+        expect 0 '.success == true' "provision from erp_ke"
+        [ "$(pg_psql erp_co "SELECT enabled::text || ':' || coalesce(client_id, 'none') FROM auth_oauth_provider WHERE name = 'Odoo.com Accounts'")" = "false:none" ] ||
+                fail "the clone still offers the Odoo.com login with the template's client_id"
+        [ "$(pg_psql erp_co "SELECT count(*) FROM auth_oauth_provider WHERE enabled AND name <> 'Odoo.com Accounts'")" = 0 ] ||
+                fail "another OAuth provider changed"
+else
+        echo "# (the erp_ke fixture is absent: skipped)"
+fi
 
 if [ -n "${VUMAERP_PROVISION_BENCH:-}" ]; then
         echo "# timing $VUMAERP_PROVISION_BENCH provisions"
