@@ -1448,9 +1448,15 @@ static int prepare_database(TenantSession *s, const char *role) {
         return access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED);
 }
 
-/* Sets the restored database's Odoo signalling sequences past anything a running Odoo may hold
- * for this name (odoo-signal.h), as Odoo's role. */
-static int signal_restored(const Config *c, const char *db_name, char **ret_error) {
+/* As Odoo's role: sets the restored database's Odoo signalling sequences past anything a running
+ * Odoo may hold for this name (odoo-signal.h); and a copy under another name (--as) gets an
+ * identity of its own — two live databases with one database.secret would accept each other's
+ * signed sessions and tokens. */
+static int signal_restored(const Config *c, const char *db_name, bool copy, char **ret_error) {
+        static const char identity_sql[] =
+                "UPDATE public.ir_config_parameter SET value = pg_catalog.gen_random_uuid()::text,"
+                "       write_date = pg_catalog.now() AT TIME ZONE 'UTC'"
+                " WHERE key IN ('database.uuid', 'database.secret')";
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         int r;
@@ -1463,6 +1469,14 @@ static int signal_restored(const Config *c, const char *db_name, char **ret_erro
                 error_set(ret_error, "cannot signal Odoo's caches in the restored database: %s", PQerrorMessage(conn));
                 return -EIO;
         }
+        if (copy) {
+                PQclear(res);
+                res = pg_exec(conn, NULL, identity_sql, 0, NULL);
+                if (!res) {
+                        error_set(ret_error, "cannot give the restored copy an identity of its own: %s", PQerrorMessage(conn));
+                        return -EIO;
+                }
+        }
         return 0;
 }
 
@@ -1471,8 +1485,13 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
                 "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login"
                 "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
+                /* An old row of the target name (a terminated tenant) describes another company:
+                 * the row says what was restored, from the source's row. */
                 " ON CONFLICT (db_name) DO UPDATE SET"
                 "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
+                "     country = excluded.country, company_name = excluded.company_name,"
+                "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
+                "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
                 "     updated_at = now()";
         const Config *c = s->config;
         const char *role = c->odoo_role ? c->odoo_role : "odoo";
@@ -1555,7 +1574,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
         }
         /* A running Odoo may hold the registry of an earlier database of this name (odoo-signal.h). */
         if (r == 0)
-                r = signal_restored(c, s->db_name, &error);
+                r = signal_restored(c, s->db_name, !streq_ptr(source_db, s->db_name), &error);
         /* The files before Odoo's role may connect: it never sees the database without them. */
         if (r == 0 && b.filestore_path) {
                 r = filestore_extract(c, &t, b.filestore_path, s->db_name, &error);

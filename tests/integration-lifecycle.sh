@@ -380,6 +380,16 @@ done <<<"$fs_files"
 [ -d "$FS/ke_co" ] || fail "restoring ke_copy touched ke_co's filestore"
 ls -A "$FS" | grep -q vumaerp-restore && fail "restore --as left its extraction directory"
 [ "$(psql -X -At -U odoo -d ke_copy -c 'SELECT count(*) FROM res_users')" = "$users" ] || fail "ke_copy's res_users"
+# A copy gets an identity of its own: its secret signs Odoo's sessions.
+dumped=$(pg_restore -f - -t ir_config_parameter -a "$path" | awk -F'\t' '$4 == "database.secret" || $4 == "database.uuid" { print $5 }' | sort | tr '\n' ' ')
+[ "$(wc -w <<<"$dumped")" = 2 ] || fail "cannot read database.uuid/secret from the dump: '$dumped'"
+copied=$(psql -X -At -U odoo -d ke_copy -c "SELECT value FROM ir_config_parameter WHERE key IN ('database.secret', 'database.uuid') ORDER BY value" | tr '\n' ' ')
+[ -n "$copied" ] && [ "$(wc -w <<<"$copied")" = 2 ] || fail "ke_copy lacks its database.uuid/secret: $copied"
+for v in $copied; do
+        grep -qw -- "$v" <<<"$dumped" && fail "ke_copy kept the source's database.uuid or database.secret"
+done
+[ "$(pg_psql vumaerp "SELECT coalesce(whmcs_service_id::text, 'none') FROM tenants WHERE db_name = 'ke_copy'")" = none ] ||
+        fail "the copy took the source's WHMCS service"
 # A running Odoo may hold the registry of an earlier database of the name: the signals moved on.
 [ "$(psql -X -At -U odoo -d ke_copy -c 'SELECT last_value FROM base_registry_signaling')" -gt 1000000000000000 ] ||
         fail "the restored ke_copy kept its registry signal"
