@@ -52,6 +52,8 @@ static const char tenant_query[] =
         "       t.country, t.company_name, t.admin_email, t.whmcs_service_id,"
         "       to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "       to_char(t.suspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        "       to_char(t.unsuspended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        "       t.suspend_reason,"
         "       to_char(CASE WHEN d.fresh IS NOT NULL THEN now() ELSE d.measured_at END AT TIME ZONE 'UTC',"
         "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         "       t.state, d.drift"
@@ -74,6 +76,8 @@ enum {
         COL_WHMCS,
         COL_CREATED,
         COL_SUSPENDED,
+        COL_UNSUSPENDED,
+        COL_SUSPEND_REASON,
         COL_SIZE_MEASURED,
         COL_REGISTRY_STATE,
         COL_DRIFT,
@@ -144,7 +148,13 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
                 { "admin_email", column_string(res, row, COL_EMAIL) },
                 { "whmcs_service_id", column_integer(res, row, COL_WHMCS) },
                 { "created_at", column_string(res, row, COL_CREATED) },
-                { "suspended_at", column_string(res, row, COL_SUSPENDED) },
+                /* The current suspension, while there is one (a past one is not what an
+                 * operator reading "suspended_at" on an active tenant would take it for); the
+                 * last of each, whatever the state. */
+                { "suspended_at", allow ? json_null() : column_string(res, row, COL_SUSPENDED) },
+                { "suspend_reason", allow ? json_null() : column_string(res, row, COL_SUSPEND_REASON) },
+                { "last_suspended_at", column_string(res, row, COL_SUSPENDED) },
+                { "last_unsuspended_at", column_string(res, row, COL_UNSUSPENDED) },
                 /* What differs from what vumaerp set (access.h): [] when nothing. */
                 { "drift", json_loads(PQgetvalue(res, row, COL_DRIFT), 0, NULL) },
         };

@@ -104,6 +104,10 @@ msg=$(odoo_connect acme_ltd)
 [ "$(reg x "SELECT count(*) FROM tenants")" = 1 ] || fail "the injected reason did something"
 first_suspended=$(reg x "SELECT suspended_at FROM tenants WHERE db_name = 'acme_ltd'")
 [ -n "$first_suspended" ] || fail "suspended_at not set"
+run status acme_ltd
+expect 0 '.state == "suspended" and .suspended_at != null and .suspended_at == .last_suspended_at
+          and .last_unsuspended_at == null' "status of the suspended tenant: when"
+jq -e --arg r "$reason" '.suspend_reason == $r' >/dev/null <<<"$OUT" || fail "status does not show the reason: $OUT"
 [ "$(reg x "SELECT outcome FROM operations WHERE db_name = 'acme_ltd' AND action = 'suspend' ORDER BY id DESC LIMIT 1")" = ok ] \
         || fail "the operation is not journalled"
 
@@ -133,6 +137,13 @@ expect 0 '.success == true and .status == "active" and .changed == true' "unsusp
 [ "$(odoo_connect acme_ltd)" = ok ] || fail "the Odoo role cannot connect after unsuspend"
 [ "$(reg x "SELECT state || ':' || (unsuspended_at IS NOT NULL) FROM tenants WHERE db_name = 'acme_ltd'")" = "active:true" ] \
         || fail "registry after unsuspend"
+# An active tenant shows no suspension as if current, only the last of each.
+run status acme_ltd
+expect 0 '.state == "active" and .suspended_at == null and .suspend_reason == null and .last_suspended_at != null
+          and .last_unsuspended_at != null and .last_unsuspended_at >= .last_suspended_at' "status after unsuspend: when"
+run list
+expect 0 '[.tenants[] | select(.db_name == "acme_ltd")][0] | .suspended_at == null and .last_suspended_at != null' \
+        "list after unsuspend"
 run unsuspend acme_ltd
 expect 0 '.changed == false and .status == "active"' "unsuspend again"
 
