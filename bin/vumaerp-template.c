@@ -8,6 +8,8 @@ int main(int argc, char *argv[]) {
         static const ToolOption options[] = {
                 { "country", "country", "the country code (ke, ng, ...)", 0 },
                 { "database", "database", "seal: the database to seal (default: the template's name)", 0 },
+                { "allow-missing-files", "allow_missing_files",
+                  "seal, build: seal although files its attachments name are missing from its filestore", 1 },
                 {}
         };
         static const ToolSpec spec = {

@@ -245,6 +245,16 @@ bad:
                     name, min, max, quote(s));
 }
 
+static int get_bool(Parser *p, const char *name, const yaml_node_t *v, bool *ret) {
+        if (v->type == YAML_SCALAR_NODE && (streq(scalar(v), "true") || streq(scalar(v), "false"))) {
+                *ret = streq(scalar(v), "true");
+                return 0;
+        }
+        if (v->type != YAML_SCALAR_NODE)
+                return fail(p, v->start_mark, -EINVAL, "'%s' must be true or false, not %s", name, node_kind(v));
+        return fail(p, v->start_mark, -EINVAL, "'%s' must be true or false, not '%s'", name, quote(scalar(v)));
+}
+
 static bool cidr_is_valid(const char *s) {
         char addr[INET6_ADDRSTRLEN];
         unsigned char buf[sizeof(struct in6_addr)];
@@ -320,6 +330,7 @@ typedef enum KeyType {
         KEY_HTTP_URL,
         KEY_URL_TEMPLATE,
         KEY_INT,
+        KEY_BOOL,         /* true or false, nothing else (YAML 1.1's yes/on/no/off read too easily wrong) */
         KEY_CIDR_LIST,
 } KeyType;
 
@@ -345,6 +356,7 @@ static const Key keys[] = {
         K("odoo",     "url",             KEY_HTTP_URL,     odoo_url),
         K("odoo",     "data_dir",        KEY_ABS_PATH,     odoo_data_dir),
         K("odoo",     "master_password_file", KEY_STRING,  odoo_master_password_file),
+        K("odoo",     "update_notification", KEY_BOOL,     odoo_update_notification),
         K("tenants",  "url_template",    KEY_URL_TEMPLATE, tenant_url_template),
         K("backups",  "dir",             KEY_ABS_PATH,     backup_dir, .required = true),
         K("backups",  "retention_days",  KEY_INT,          backup_retention_days, .min = 1, .max = 36500),
@@ -373,6 +385,8 @@ static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
 
         if (k->type == KEY_INT)
                 return get_int(p, k->name, v, k->min, k->max, (int *) field);
+        if (k->type == KEY_BOOL)
+                return get_bool(p, k->name, v, (bool *) field);
 
         r = get_string(p, k->name, v, &s);
         if (r < 0)

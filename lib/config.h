@@ -53,6 +53,10 @@ typedef struct Config {
         char *odoo_master_password_file; /* Odoo's master (admin_passwd) password, for its database
                                           * manager (template build); NULL: none; relative names are
                                           * looked up in $CREDENTIALS_DIRECTORY */
+        bool odoo_update_notification;   /* Odoo's weekly "update notification" to odoo.com (it
+                                          * sends each tenant's company name, admin email and user
+                                          * counts): false (the default) turns its cron off in
+                                          * templates and tenants */
 
         /* tenants: */
         char *tenant_url_template;  /* default "https://{subdomain}.vumacloud.com"; contains {subdomain} or {db_name} */

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,4 +349,68 @@ int filestore_check_removable(const char *data_dir, const char *name, char **ret
                 return r;
         }
         return check_contents(fd, rel, 0, ret_path);
+}
+
+int filestore_open(const char *data_dir, const char *name) {
+        _cleanup_close_ int root = -1;
+        int fd;
+
+        if (!data_dir || !name_ok(name))
+                return -EINVAL;
+        root = open_filestore_root(data_dir, 0);
+        if (root < 0)
+                return root;
+        fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int filestore_has_file(int dir_fd, const char *store_fname) {
+        _cleanup_close_ int cur = -1;
+        char path[PATH_MAX], *p, *slash;
+        size_t n = 0, len;
+        struct stat st;
+        int depth = 0;
+
+        /* ir.attachment._full_path(): re.sub('[.]', '', path).strip('/\\') */
+        for (const char *s = store_fname; *s; s++) {
+                if (*s == '.')
+                        continue;
+                if (n + 1 >= sizeof path)
+                        return 0;   /* longer than any file Odoo could have written */
+                path[n++] = *s;
+        }
+        path[n] = '\0';
+        p = path;
+        while (*p == '/' || *p == '\\')
+                p++;
+        len = strlen(p);
+        while (len > 0 && (p[len - 1] == '/' || p[len - 1] == '\\'))
+                p[--len] = '\0';
+        if (len == 0)
+                return 0;
+
+        /* Component by component, never through a symlink. */
+        for (;;) {
+                int dfd = cur >= 0 ? cur : dir_fd;
+
+                slash = strchr(p, '/');
+                if (!slash)
+                        break;
+                *slash = '\0';
+                if (*p) {
+                        int next;
+
+                        if (++depth > FILESTORE_MAX_DEPTH)
+                                return 0;
+                        next = openat(dfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (next < 0)
+                                return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : negative_errno();
+                        closep(&cur);
+                        cur = next;
+                }
+                p = slash + 1;
+        }
+        if (fstatat(cur >= 0 ? cur : dir_fd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
+        return S_ISREG(st.st_mode) ? 1 : 0;
 }

@@ -24,3 +24,13 @@ int filestore_check_removable(const char *data_dir, const char *name, char **ret
 
 /* The path <data_dir>/filestore/<name>, malloc'd. */
 char *filestore_path(const char *data_dir, const char *name);
+
+/* <data_dir>/filestore/<name> opened as a directory, not through a symlink at its last two steps.
+ * Returns the descriptor, -ENOENT when there is none, or another negative errno. */
+int filestore_open(const char *data_dir, const char *name);
+
+/* Whether the attachment file store_fname is in the filestore open as dir_fd, the name taken as
+ * Odoo 17 takes it (ir.attachment._full_path: every '.' removed, '/' and '\' stripped at both
+ * ends). Returns 1 (a regular file), 0 (none, or not a regular file, or reached only through a
+ * symlink), or a negative errno. */
+int filestore_has_file(int dir_fd, const char *store_fname);

@@ -204,6 +204,20 @@ char *pg_quote_identifier(PGconn *conn, const char *name) {
         return copy;
 }
 
+char *pg_error_line(PGconn *conn) {
+        char *s = strdup(PQerrorMessage(conn));
+        size_t n;
+
+        if (!s)
+                return NULL;
+        for (n = 0; s[n]; n++)
+                if (s[n] == '\n' || s[n] == '\t' || s[n] == '\r')
+                        s[n] = ' ';
+        while (n > 0 && s[n - 1] == ' ')
+                s[--n] = '\0';
+        return s;
+}
+
 PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_params, const char *const *params) {
         _cleanup_pgresult_ PGresult *res = NULL;
         ExecStatusType status;

@@ -45,6 +45,10 @@ int pg_password_read(const char *name, char **ret, size_t *ret_size, char **ret_
 /* A quoted identifier (PQescapeIdentifier), malloc'd; NULL on error. */
 char *pg_quote_identifier(PGconn *conn, const char *name);
 
+/* The connection's last error as one line (newlines and tabs as spaces, no trailing blanks), for
+ * an answer; malloc'd, NULL on OOM. */
+char *pg_error_line(PGconn *conn);
+
 /* Runs a parameterised statement (text params). Returns the result when its status is
  * PGRES_COMMAND_OK or PGRES_TUPLES_OK, else NULL with the error logged and, when ret_sqlstate is
  * non-NULL, the SQLSTATE copied into it (6 bytes). */

@@ -17,6 +17,7 @@
 #include "names.h"
 #include "odoo.h"
 #include "password.h"
+#include "odoo-hosting.h"
 #include "pg.h"
 #include "provision.h"
 #include "registry.h"
@@ -321,11 +322,8 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
                                    "cannot connect to the new database: %s", strempty(error));
         res = pg_exec(conn, NULL, fixup_sql, 5, params);
         if (!res) {
-                _cleanup_free_ char *msg = strdup(PQerrorMessage(conn));
+                _cleanup_free_ char *msg = pg_error_line(conn);
 
-                for (char *p = msg; p && *p; p++)
-                        if (*p == '\n' || *p == '\t')
-                                *p = ' ';
                 if (PQstatus(conn) == CONNECTION_BAD)
                         return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
                                            "PostgreSQL is unavailable: %s", strempty(msg));
@@ -338,24 +336,14 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
                                            "template %s is not an Odoo database as expected: it lacks its main company, "
                                            "its admin user or their partners", o->country->template_db);
 
-        /* auth_oauth's data enables "Odoo.com Accounts" with the template's database.uuid as its
-         * client_id, in every clone: a login through odoo.com that a hosted tenant must not offer.
-         * Only when the template has auth_oauth, hence the block. */
-        PQclear(res);
-        res = pg_exec(conn, NULL,
-                      "DO $$BEGIN"
-                      "  IF pg_catalog.to_regclass('public.auth_oauth_provider') IS NOT NULL THEN"
-                      "    UPDATE public.auth_oauth_provider p SET enabled = false, client_id = NULL"
-                      "      FROM public.ir_model_data m"
-                      "     WHERE m.module = 'auth_oauth' AND m.name = 'provider_openerp'"
-                      "       AND m.model = 'auth.oauth.provider' AND m.res_id = p.id;"
-                      "  END IF;"
-                      "END$$",
-                      0, NULL);
-        if (!res)
+        /* The hosting policy (odoo-hosting.h): no Odoo.com login, no update notification. */
+        if (odoo_hosting_apply(conn, c->odoo_update_notification) < 0) {
+                _cleanup_free_ char *msg = pg_error_line(conn);
+
                 return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
                                    PQstatus(conn) == CONNECTION_BAD ? "database_unavailable" : "database_error",
-                                   "turning off the Odoo.com login in the new database failed");
+                                   "applying the hosting policy to the new database failed: %s", strempty(msg));
+        }
         return EXIT_OK;
 }
 

@@ -18,6 +18,8 @@
 #include "registry.h"
 #include "tenant-db.h"
 #include "access.h"
+#include "filestore.h"
+#include "odoo-hosting.h"
 #include "result.h"
 #include "template.h"
 
@@ -34,7 +36,15 @@ typedef struct Inspection {
         char *currency;       /* the company's (res_company id 1) */
         char *country;        /* ISO code of the company's partner's country; NULL: not set */
         char *missing;        /* configured modules not installed, "a, b"; NULL: none */
+        char *fiscal_country; /* ISO code of the company's account_fiscal_country_id; NULL: none */
+        PGresult *files;      /* the distinct ir_attachment.store_fname, one per row */
 } Inspection;
+
+/* How seal treats a template's filestore. */
+typedef struct SealOptions {
+        bool allow_missing_files;   /* seal although attachments' files are missing */
+        const char *source_db;      /* what the registry records it was made from; NULL: db */
+} SealOptions;
 
 static void inspection_done(Inspection *i) {
         free(i->odoo_version);
@@ -42,6 +52,8 @@ static void inspection_done(Inspection *i) {
         free(i->currency);
         free(i->country);
         free(i->missing);
+        free(i->fiscal_country);
+        PQclear(i->files);
         *i = (Inspection) {};
 }
 
@@ -49,25 +61,13 @@ static char *column_dup(PGresult *res, int row, int col) {
         return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
 }
 
-/* The connection's last error as one line, for answers. */
-static const char *conn_error(PGconn *conn) {
-        static char buf[512];
-        size_t n;
-
-        (void) snprintf(buf, sizeof buf, "%s", PQerrorMessage(conn));
-        for (n = 0; buf[n]; n++)
-                if (buf[n] == '\n' || buf[n] == '\t')
-                        buf[n] = ' ';
-        while (n > 0 && buf[n - 1] == ' ')
-                buf[--n] = '\0';
-        return buf;
-}
-
 static int db_failure(PGconn *conn, const char *what, json_t **ret) {
+        _cleanup_free_ char *error = pg_error_line(conn);
+
         if (PQstatus(conn) == CONNECTION_BAD)
                 return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                   "PostgreSQL is unavailable (%s): %s", what, conn_error(conn));
-        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, conn_error(conn));
+                                   "PostgreSQL is unavailable (%s): %s", what, strempty(error));
+        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(error));
 }
 
 /* "ALTER DATABASE <name> <clause>" — clause is one of our constants, the name quoted. */
@@ -195,7 +195,12 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
                 "       (SELECT k.code FROM public.res_company co JOIN public.res_partner p ON p.id = co.partner_id"
                 "          JOIN public.res_country k ON k.id = p.country_id WHERE co.id = 1),"
                 "       (SELECT string_agg(m, ', ' ORDER BY m) FROM jsonb_array_elements_text($1::jsonb) m"
-                "         WHERE NOT EXISTS (SELECT 1 FROM public.ir_module_module x WHERE x.name = m AND x.state = 'installed'))";
+                "         WHERE NOT EXISTS (SELECT 1 FROM public.ir_module_module x WHERE x.name = m AND x.state = 'installed')),"
+                /* account's column, read through the row so that a database without account
+                 * has none rather than an error */
+                "       (SELECT k.code FROM public.res_company co"
+                "          JOIN public.res_country k ON k.id = (pg_catalog.to_jsonb(co) ->> 'account_fiscal_country_id')::int"
+                "         WHERE co.id = 1)";
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL, *wanted = modules_json(co);
@@ -232,9 +237,17 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
                 .currency = column_dup(res, 0, 3),
                 .country = column_dup(res, 0, 4),
                 .missing = column_dup(res, 0, 5),
+                .fiscal_country = column_dup(res, 0, 6),
         };
         if (!ret_ins->modules)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+
+        ret_ins->files = pg_exec(conn, NULL,
+                                 "SELECT DISTINCT store_fname FROM public.ir_attachment"
+                                 " WHERE store_fname IS NOT NULL AND store_fname <> ''",
+                                 0, NULL);
+        if (!ret_ins->files)
+                return db_failure(conn, "reading the attachments", ret);
         return EXIT_OK;
 }
 
@@ -252,6 +265,55 @@ static int check_fit(const Country *co, const char *db, const Inspection *ins, j
         if (ins->country && !streq(ins->country, co->iso_code))
                 return result_fail(ret, EXIT_BAD_INPUT, "country_mismatch",
                                    "database %s's company is in %s, not %s", db, ins->country, co->iso_code);
+        /* Taxes and reports follow the fiscal country; Odoo's generic chart leaves it US. */
+        if (ins->fiscal_country && !streq(ins->fiscal_country, co->iso_code))
+                return result_fail(ret, EXIT_BAD_INPUT, "fiscal_country_mismatch",
+                                   "database %s's fiscal country is %s, not %s "
+                                   "(vumaerp-template build sets it, and its taxes' country)",
+                                   db, ins->fiscal_country, co->iso_code);
+        return EXIT_OK;
+}
+
+/* Whether every attachment's file is in db's filestore: a tenant cloned from a template without
+ * them answers HTTP 500 wherever Odoo serves one (menu icons, web assets). Sets the answer's
+ * attachment_files and missing_files (null: not checked). Returns an exit status. */
+static int check_filestore(const Config *c, const char *db, const Inspection *ins, const SealOptions *opts,
+                           json_t *out, json_t **ret) {
+        _cleanup_close_ int fd = -1;
+        int n = PQntuples(ins->files), missing = 0, first = -1;
+
+        if (n > 0 && !c->odoo_data_dir) {
+                if (!opts->allow_missing_files)
+                        return result_fail(ret, EXIT_CONFIG, "filestore_unchecked",
+                                           "odoo.data_dir is not configured, so the %d files %s's attachments name "
+                                           "cannot be checked: configure it, or seal with --allow-missing-files", n, db);
+                missing = -1;
+        } else if (n > 0) {
+                fd = filestore_open(c->odoo_data_dir, db);
+                if (fd < 0 && fd != -ENOENT)
+                        return result_fail(ret, EXIT_SOFTWARE, "filestore_error", "cannot open the filestore of %s: %s",
+                                           db, strerror(-fd));
+                for (int i = 0; i < n; i++) {
+                        int r = fd < 0 ? 0 : filestore_has_file(fd, PQgetvalue(ins->files, i, 0));
+
+                        if (r < 0)
+                                return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
+                                                   "cannot check the filestore of %s: %s", db, strerror(-r));
+                        if (r == 0 && missing++ == 0)
+                                first = i;
+                }
+                if (missing > 0 && !opts->allow_missing_files) {
+                        _cleanup_free_ char *path = filestore_path(c->odoo_data_dir, db);
+
+                        return result_fail(ret, EXIT_BAD_INPUT, "filestore_incomplete",
+                                           "%s lacks %d of the %d files %s's attachments name (the first: %s): a tenant of it "
+                                           "would fail on each; put them in place, or seal with --allow-missing-files",
+                                           strempty(path), missing, n, db, PQgetvalue(ins->files, first, 0));
+                }
+        }
+        if (json_object_set_new(out, "attachment_files", json_integer(n)) < 0 ||
+            json_object_set_new(out, "missing_files", missing < 0 ? json_null() : json_integer(missing)) < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         return EXIT_OK;
 }
 
@@ -334,9 +396,10 @@ static int filestore_rename(const Config *c, const char *from, const char *to) {
 
 /* Seals db as co's template; the caller holds the locks on both names. Returns an exit status;
  * on success *ret is the answer. */
-static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const char *db, json_t **ret) {
+static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const char *db, const SealOptions *opts,
+                       json_t **ret) {
         _cleanup_(inspection_done) Inspection ins = {};
-        _cleanup_json_ json_t *out = NULL;
+        _cleanup_json_ json_t *out = NULL, *files = json_object();
         _cleanup_free_ char *q_db = NULL, *q_tpl = NULL, *rename_sql = NULL;
         bool rename = !streq(db, co->template_db);
         CatalogEntry entry, target;
@@ -401,9 +464,12 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                 entry.access = ACCESS_HELD;   /* what it goes back to */
         }
 
-        status = inspect(c, co, db, &ins, ret);
+        status = files ? inspect(c, co, db, &ins, ret) :
+                result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         if (status == EXIT_OK)
                 status = check_fit(co, db, &ins, ret);
+        if (status == EXIT_OK)
+                status = check_filestore(c, db, &ins, opts, files, ret);
         if (status != EXIT_OK)
                 goto restore;
 
@@ -433,8 +499,8 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
          * (but SET TABLESPACE) may run in a transaction block. */
         {
                 _cleanup_pgresult_ PGresult *res = NULL;
-                const char *params[7] = { co->code, co->template_db, db, ins.odoo_version, ins.modules,
-                                          NULL, ins.currency };
+                const char *params[7] = { co->code, co->template_db, opts->source_db ? opts->source_db : db,
+                                          ins.odoo_version, ins.modules, NULL, ins.currency };
                 char count[16];
 
                 (void) snprintf(count, sizeof count, "%d", ins.module_count);
@@ -465,7 +531,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
         status = template_row(ctl, co, out, ret);
         if (status != EXIT_OK)
                 return status;
-        if (json_object_set_new(out, "changed", json_true()) < 0)
+        if (json_object_set_new(out, "changed", json_true()) < 0 || json_object_update(out, files) < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         if (rename) {
                 r = filestore_rename(c, db, co->template_db);
@@ -521,9 +587,13 @@ int template_seal(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *ctl = NULL;
         const Country *co;
         const char *db;
+        SealOptions opts = {};
         char *op;
         int status, bad = 0;
 
+        opts.allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
         status = request_country(c, request, &co, ret);
         if (status != EXIT_OK)
                 return status;
@@ -542,7 +612,7 @@ int template_seal(const Config *c, json_t *request, json_t **ret) {
         if (status != EXIT_OK)
                 return status;
         op = operation_start(ctl, co->template_db, "template_seal");
-        status = seal_locked(c, ctl, co, db, ret);
+        status = seal_locked(c, ctl, co, db, &opts, ret);
         return operation_finish(ctl, op, status, *ret);
 }
 
@@ -688,40 +758,129 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
         return EXIT_OK;
 }
 
-/* Odoo 17 has no Ghanaian localization and gives a Ghanaian company USD: the country's currency
- * is set on the company by SQL (activated first: Odoo ships most currencies inactive). This is
- * sound only on a fresh database without journal entries, which a build's is. Returns an exit
- * status; *ret_from is the currency replaced (NULL: none). */
-static int fix_currency(const Config *c, const Country *co, const char *db, char **ret_from, json_t **ret) {
+/* What Odoo's database manager leaves wrong for a country without a localization (Ghana), set by
+ * SQL on the fresh build database, as Odoo's role, in one transaction, before anything else uses
+ * it: the company's currency (activated first: Odoo ships most currencies inactive; sound only
+ * on a database without journal entries, which a build's is), and the fiscal country, with the
+ * taxes and tax groups the generic chart gave the old one (account's columns: only where account
+ * is installed); then the hosting policy (odoo-hosting.h). *ret_currency_from and
+ * *ret_fiscal_from are what was replaced (NULL: nothing). Returns an exit status. */
+static int fix_company(const Config *c, const Country *co, const char *db, char **ret_currency_from,
+                       char **ret_fiscal_from, json_t **ret) {
+        static const char currency_sql[] =
+                "WITH old AS (SELECT cur.name FROM public.res_company co JOIN public.res_currency cur ON cur.id = co.currency_id"
+                "              WHERE co.id = 1),"
+                "     want AS (UPDATE public.res_currency SET active = true WHERE name = $1 RETURNING id),"
+                "     fixed AS (UPDATE public.res_company SET currency_id = (SELECT id FROM want)"
+                "                WHERE id = 1 AND EXISTS (SELECT 1 FROM want)"
+                "                  AND currency_id IS DISTINCT FROM (SELECT id FROM want) RETURNING id)"
+                "SELECT (SELECT name FROM old), EXISTS (SELECT 1 FROM want), EXISTS (SELECT 1 FROM fixed)";
+        static const char has_fiscal_sql[] =
+                "SELECT count(*) FROM pg_catalog.pg_attribute"
+                " WHERE attrelid = pg_catalog.to_regclass('public.res_company')"
+                "   AND attname = 'account_fiscal_country_id' AND NOT attisdropped";
+        static const char fiscal_sql[] =
+                "WITH want AS (SELECT id FROM public.res_country WHERE code = $1),"
+                "     old AS (SELECT account_fiscal_country_id AS id FROM public.res_company WHERE id = 1),"
+                "     company AS (UPDATE public.res_company SET account_fiscal_country_id = (SELECT id FROM want)"
+                "                  WHERE id = 1 AND EXISTS (SELECT 1 FROM want)"
+                "                    AND account_fiscal_country_id IS DISTINCT FROM (SELECT id FROM want) RETURNING id),"
+                "     taxes AS (UPDATE public.account_tax t SET country_id = (SELECT id FROM want)"
+                "                WHERE t.company_id = 1 AND t.country_id = (SELECT id FROM old)"
+                "                  AND EXISTS (SELECT 1 FROM company) RETURNING t.id),"
+                "     tax_groups AS (UPDATE public.account_tax_group g SET country_id = (SELECT id FROM want)"
+                "                     WHERE g.company_id = 1 AND g.country_id = (SELECT id FROM old)"
+                "                       AND EXISTS (SELECT 1 FROM company) RETURNING g.id)"
+                "SELECT (SELECT k.code FROM public.res_country k JOIN old ON k.id = old.id),"
+                "       EXISTS (SELECT 1 FROM want), EXISTS (SELECT 1 FROM company),"
+                "       (SELECT count(*) FROM taxes), (SELECT count(*) FROM tax_groups)";
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL;
-        const char *params[1] = { co->currency };
+        const char *currency[1] = { co->currency }, *country[1] = { co->iso_code };
         int r;
 
         r = tenant_db_connect(c, db, &conn, &error);
         if (r < 0)
                 return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable", "cannot connect to %s: %s", db, strempty(error));
-        res = pg_exec(conn, NULL,
-                      "WITH old AS (SELECT cur.name FROM public.res_company co JOIN public.res_currency cur ON cur.id = co.currency_id"
-                      "              WHERE co.id = 1),"
-                      "     want AS (UPDATE public.res_currency SET active = true WHERE name = $1 RETURNING id),"
-                      "     fixed AS (UPDATE public.res_company SET currency_id = (SELECT id FROM want)"
-                      "                WHERE id = 1 AND EXISTS (SELECT 1 FROM want)"
-                      "                  AND currency_id IS DISTINCT FROM (SELECT id FROM want) RETURNING id)"
-                      "SELECT (SELECT name FROM old), EXISTS (SELECT 1 FROM want), EXISTS (SELECT 1 FROM fixed)",
-                      1, params);
+        if (exec_plain(conn, "BEGIN") < 0)
+                return db_failure(conn, "starting the company's fixes", ret);
+
+        res = pg_exec(conn, NULL, currency_sql, 1, currency);
         if (!res)
                 return db_failure(conn, "setting the company currency", ret);
         if (!streq(PQgetvalue(res, 0, 1), "t"))
                 return result_fail(ret, EXIT_SOFTWARE, "currency_unknown", "Odoo has no currency %s", co->currency);
-        *ret_from = streq(PQgetvalue(res, 0, 2), "t") ? column_dup(res, 0, 0) : NULL;
+        *ret_currency_from = streq(PQgetvalue(res, 0, 2), "t") ? column_dup(res, 0, 0) : NULL;
+        PQclear(res);
+
+        res = pg_exec(conn, NULL, has_fiscal_sql, 0, NULL);
+        if (!res)
+                return db_failure(conn, "reading the company's columns", ret);
+        if (!streq(PQgetvalue(res, 0, 0), "0")) {
+                PQclear(res);
+                res = pg_exec(conn, NULL, fiscal_sql, 1, country);
+                if (!res)
+                        return db_failure(conn, "setting the company's fiscal country", ret);
+                if (!streq(PQgetvalue(res, 0, 1), "t"))
+                        return result_fail(ret, EXIT_SOFTWARE, "country_unknown", "Odoo has no country %s", co->iso_code);
+                *ret_fiscal_from = streq(PQgetvalue(res, 0, 2), "t") ? column_dup(res, 0, 0) : NULL;
+        }
+        if (odoo_hosting_apply(conn, c->odoo_update_notification) < 0)
+                return db_failure(conn, "applying the hosting policy", ret);
+        if (exec_plain(conn, "COMMIT") < 0)
+                return db_failure(conn, "committing the company's fixes", ret);
         return EXIT_OK;
 }
 
-static int build_locked(const Config *c, PGconn *ctl, const Country *co, const char *build_db, json_t **ret) {
+/* Removes what a build made under name: through Odoo's own db.drop first (Odoo forgets its
+ * registry of it and removes its filestore: a database dropped behind a running Odoo's back
+ * leaves its cron threads failing on it every minute), and what Odoo could not, ourselves. */
+static void build_discard(const Config *c, PGconn *ctl, const char *master, const char *name) {
+        _cleanup_json_ json_t *args = json_pack("[s, s]", master, name), *result = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = args ? odoo_call_timeout(c, "db", "drop", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error) : -ENOMEM;
+        if (r < 0 || !json_is_true(result))
+                log_warning("template build: Odoo did not drop %s (%s): dropping it without Odoo", name,
+                            r < 0 ? strempty(error) : "it does not list it");
+        if (pg_drop_database(ctl, name, true) < 0)
+                log_error("template build: the database %s could not be dropped", name);
+        if (c->odoo_data_dir) {
+                r = filestore_remove(c->odoo_data_dir, name);
+                if (r < 0)
+                        log_error("template build: the filestore of %s could not be removed: %s", name, strerror(-r));
+        }
+}
+
+/* Renames the finished build to the template's name through Odoo's db.rename (which drops its
+ * registry of the old name and moves the filestore). Returns an exit status. */
+static int build_rename(const Config *c, const char *master, const char *from, const char *to, json_t **ret) {
+        _cleanup_json_ json_t *args = json_pack("[s, s, s]", master, from, to), *result = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (!args)
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        r = odoo_call_timeout(c, "db", "rename", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error);
+        if (r < 0)
+                return odoo_failure(r, error, ret);
+        return EXIT_OK;
+}
+
+/* Whether <data_dir>/filestore/<name> exists. */
+static bool filestore_exists(const Config *c, const char *name) {
+        _cleanup_close_ int fd = c->odoo_data_dir ? filestore_open(c->odoo_data_dir, name) : -ENOENT;
+
+        return fd != -ENOENT;
+}
+
+static int build_locked(const Config *c, PGconn *ctl, const Country *co, const char *build_db, const SealOptions *opts,
+                        json_t **ret) {
         _cleanup_secret_ char *master = NULL;
-        _cleanup_free_ char *error = NULL, *fixed_from = NULL;
+        _cleanup_free_ char *error = NULL, *currency_from = NULL, *fiscal_from = NULL;
+        const char *made = NULL;   /* the database this build made, under its current name */
         CatalogEntry entry;
         bool created = false;
         int status, r;
@@ -737,31 +896,59 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
                 return result_fail(ret, EXIT_EXISTS, "template_exists",
                                    "%s's template %s exists already: drop or rename it to build a new one",
                                    co->name, co->template_db);
+        /* Odoo's db.rename moves a filestore only onto nothing: one already there would be
+         * mixed up with the new template's. It is no live database's (there is none of that
+         * name, and tenants never take a template's name), but whose it was is the admin's
+         * call. */
+        if (filestore_exists(c, co->template_db))
+                return result_fail(ret, EXIT_EXISTS, "filestore_exists",
+                                   "a filestore for %s exists already in %s/filestore without its database: "
+                                   "move it away to build %s's template", co->template_db, c->odoo_data_dir, co->name);
 
-        /* A build database is only ever ours: one left by an interrupted build goes. */
+        /* A build database is only ever ours: one left by an interrupted build goes, and so does
+         * its filestore. */
         status = catalog_lookup(c, ctl, build_db, &entry, ret);
         if (status != EXIT_OK)
                 return status;
-        if (entry.exists) {
-                if (!entry.odoo_owned || entry.is_template)
-                        return result_fail(ret, EXIT_EXISTS, "db_exists",
-                                           "database %s exists and is not a leftover build of %s", build_db, co->name);
-                log_notice("template build: dropping %s, left by an interrupted build", build_db);
-                if (pg_drop_database(ctl, build_db, true) < 0)
-                        return db_failure(ctl, "dropping the leftover build database", ret);
+        if (entry.exists && (!entry.odoo_owned || entry.is_template))
+                return result_fail(ret, EXIT_EXISTS, "db_exists",
+                                   "database %s exists and is not a leftover build of %s", build_db, co->name);
+        if (entry.exists || filestore_exists(c, build_db)) {
+                log_notice("template build: removing %s, left by an interrupted build", build_db);
+                build_discard(c, ctl, master, build_db);
+                status = catalog_lookup(c, ctl, build_db, &entry, ret);
+                if (status != EXIT_OK)
+                        return status;
+                if (entry.exists || filestore_exists(c, build_db))
+                        return result_fail(ret, EXIT_SOFTWARE, "leftover_build",
+                                           "%s, left by an interrupted build, could not be removed", build_db);
         }
 
         status = build_through_odoo(c, co, build_db, master, &created, ret);
+        if (created)
+                made = build_db;
         if (status == EXIT_OK)
-                status = fix_currency(c, co, build_db, &fixed_from, ret);
+                status = fix_company(c, co, build_db, &currency_from, &fiscal_from, ret);
+        if (status == EXIT_OK) {
+                _cleanup_json_ json_t *ignored = NULL;
+
+                status = build_rename(c, master, build_db, co->template_db, ret);
+                /* Odoo renames the database first, then its filestore: a failure may come after. */
+                if (status == EXIT_OK ||
+                    (catalog_lookup(c, ctl, co->template_db, &entry, &ignored) == EXIT_OK && entry.exists))
+                        made = co->template_db;
+        }
         if (status == EXIT_OK)
-                status = seal_locked(c, ctl, co, build_db, ret);
+                status = seal_locked(c, ctl, co, co->template_db,
+                                     &(SealOptions) { .allow_missing_files = opts->allow_missing_files, .source_db = build_db },
+                                     ret);
         if (status != EXIT_OK) {
-                if (created && pg_drop_database(ctl, build_db, true) < 0)
-                        log_error("template build: the failed build database %s could not be dropped", build_db);
+                if (made)
+                        build_discard(c, ctl, master, made);
                 return status;
         }
-        if (json_object_set_new(*ret, "currency_fixed_from", fixed_from ? json_string(fixed_from) : json_null()) < 0)
+        if (json_object_set_new(*ret, "currency_fixed_from", currency_from ? json_string(currency_from) : json_null()) < 0 ||
+            json_object_set_new(*ret, "fiscal_country_fixed_from", fiscal_from ? json_string(fiscal_from) : json_null()) < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         return EXIT_OK;
 }
@@ -770,9 +957,13 @@ int template_build(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *ctl = NULL;
         _cleanup_free_ char *build_db = NULL;
         const Country *co;
+        SealOptions opts = {};
         char *op;
-        int status;
+        int status, bad = 0;
 
+        opts.allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
         status = request_country(c, request, &co, ret);
         if (status != EXIT_OK)
                 return status;
@@ -788,7 +979,7 @@ int template_build(const Config *c, json_t *request, json_t **ret) {
         if (status != EXIT_OK)
                 return status;
         op = operation_start(ctl, co->template_db, "template_build");
-        status = build_locked(c, ctl, co, build_db, ret);
+        status = build_locked(c, ctl, co, build_db, &opts, ret);
         return operation_finish(ctl, op, status, *ret);
 }
 

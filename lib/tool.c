@@ -125,7 +125,9 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                                                   NULL, OPT_SPEC_BASE + (int) k };
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) >= 0) {
+        /* GNU order: options may follow the positional arguments ("seal ke db --flag"), as in
+         * every util-linux tool; "--" ends them. */
+        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                 case OPT_HELP:

@@ -13,7 +13,7 @@ T=$PG_TMP/e2e
 write_test_config "$T"
 CONF=$T/vumaerp.yaml
 TOKEN=$(cat "$T/api-token")
-restore_fixture tpl_ke ke
+restore_fixture tpl_ke ke "$T/filestore"
 "$BUILD_DIR/bin/vumaerp-template" --config "$CONF" seal ke >/dev/null
 api_start "$CONF" inetd
 

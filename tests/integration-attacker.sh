@@ -88,7 +88,7 @@ check_after() { # check_after ACTION
 fired=0
 
 echo "# a template planted by Odoo's role, then sealed"
-restore_fixture tpl_ke ke
+restore_fixture tpl_ke ke "$tmp/conf/filestore"
 plant tpl_ke
 trapped+=(tpl_ke)
 run template seal ke

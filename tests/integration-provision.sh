@@ -72,6 +72,10 @@ echo "# restored in $(( $(ms) - start )) ms"
 pg_psql postgres "CREATE DATABASE tpl_peek TEMPLATE tpl_ke"
 tpl_uuid=$(pg_psql tpl_peek "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
 tpl_secret=$(pg_psql tpl_peek "SELECT value FROM ir_config_parameter WHERE key = 'database.secret'")
+# Odoo's weekly update notification to odoo.com (mail's cron), as the template has it.
+update_cron() { pg_psql "$1" "SELECT c.active FROM ir_cron c JOIN ir_model_data m ON m.res_id = c.id AND m.model = 'ir.cron'
+                              WHERE m.module = 'mail' AND m.name = 'ir_cron_module_update_notification'"; }
+[ "$(update_cron tpl_peek)" = t ] || fail "the fixture's update notification cron is not active: the check below would prove nothing"
 pg_psql postgres "DROP DATABASE tpl_peek"
 [ -n "$tpl_uuid" ] || fail "the fixture has no database.uuid"
 
@@ -124,6 +128,8 @@ seqval() { pg_psql "$1" "SELECT last_value FROM public.$2"; }
 for sq in base_registry_signaling base_cache_signaling_default base_cache_signaling_assets base_cache_signaling_templates base_cache_signaling_routing; do
         [ "$(seqval acme_ltd "$sq")" -gt 1000000000000000 ] || fail "$sq of the clone is still $(seqval acme_ltd "$sq") (the template's: $(seqval tpl_ke "$sq" 2>/dev/null || echo ?))"
 done
+# odoo.update_notification is off by default: the clone does not report to odoo.com.
+[ "$(update_cron acme_ltd)" = f ] || fail "the clone's update notification cron is $(update_cron acme_ltd), not off"
 # The template is untouched and still sealed.
 [ "$(pg_psql postgres "SELECT datistemplate || ':' || datallowconn FROM pg_database WHERE datname = 'tpl_ke'")" = "true:false" ] || fail "the template changed"
 
@@ -376,6 +382,8 @@ erp_dump="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 if [ -r "$erp_dump" ]; then
         pg_psql postgres "CREATE DATABASE erp_ke OWNER odoo"
         pg_restore --no-owner --no-acl --role=odoo -d erp_ke "$erp_dump"
+        mkdir -p "$FILESTORE/erp_ke"
+        tar -C "$FILESTORE/erp_ke" -xf "$FIXTURES_DIR/odoo17/erp/erp_ke.filestore.tar"
         [ "$(pg_psql erp_ke "SELECT enabled FROM auth_oauth_provider WHERE name = 'Odoo.com Accounts'")" = t ] ||
                 fail "the erp_ke fixture does not enable the Odoo.com login: this check would prove nothing"
         sed "s/^  template: tpl_ke\$/  template: erp_ke/" "$tmp/conf/countries.yaml" >"$tmp/conf/countries-erp.yaml"
@@ -390,6 +398,15 @@ if [ -r "$erp_dump" ]; then
                 fail "the clone still offers the Odoo.com login with the template's client_id"
         [ "$(pg_psql erp_co "SELECT count(*) FROM auth_oauth_provider WHERE enabled AND name <> 'Odoo.com Accounts'")" = 0 ] ||
                 fail "another OAuth provider changed"
+        [ "$(update_cron erp_co)" = f ] || fail "erp_co's update notification cron is not off"
+        # A host that wants Odoo's update notification says so.
+        sed "s|^odoo:\$|odoo:\n  update_notification: true|" "$tmp/conf/erp.yaml" >"$tmp/conf/erp-notify.yaml"
+        grep -q '^  update_notification: true$' "$tmp/conf/erp-notify.yaml" || fail "the test config did not take update_notification"
+        CONF="$tmp/conf/erp-notify.yaml"
+        provision "$(req erp_co2)"
+        CONF=$CONF_PLAIN
+        expect 0 '.success == true' "provision from erp_ke with update_notification: true"
+        [ "$(update_cron erp_co2)" = t ] || fail "update_notification: true did not keep the cron on"
 else
         echo "# (the erp_ke fixture is absent: skipped)"
 fi

@@ -22,7 +22,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-template.XXXXXX")
 pg_on_exit "rm -rf '$tmp'"
 write_test_config "$tmp/conf"
 CONF="$tmp/conf/vumaerp.yaml"
-odoo_start "master-$RANDOM-$RANDOM"
+# The stand-in shares vumaerp's idea of Odoo's data_dir, and polls its registries as Odoo's cron
+# threads do, often.
+ODOO_DATA_DIR="$tmp/conf/filestore" ODOO_CRON_INTERVAL=0.2 odoo_start "master-$RANDOM-$RANDOM"
 # The Odoo section: the stand-in's URL and its master password, as a credential file name.
 mkdir -p "$tmp/creds"
 cp "$ODOO_MASTER_FILE" "$tmp/creds/odoo-master"
@@ -51,8 +53,12 @@ restore ke kenya_src
 ke_modules=$(pg_psql kenya_src "SELECT count(*) FROM ir_module_module WHERE state = 'installed'")
 ke_version=$(pg_psql kenya_src "SELECT latest_version FROM ir_module_module WHERE name = 'base'")
 [ "$ke_modules" = 43 ] || fail "the Kenya fixture has $ke_modules modules installed, its README says 43"
-mkdir -p "$tmp/conf/filestore/filestore/kenya_src/3f"
-echo attachment >"$tmp/conf/filestore/filestore/kenya_src/3f/3f00"
+FS="$tmp/conf/filestore/filestore"
+mkdir -p "$FS/kenya_src/3f"
+tar -C "$FS/kenya_src" -xf "$FIXTURES_DIR/odoo17/tpl_ke.filestore.tar"
+echo attachment >"$FS/kenya_src/3f/3f00"
+ke_files=$(pg_psql kenya_src "SELECT count(DISTINCT store_fname) FROM ir_attachment WHERE store_fname <> ''")
+[ "$ke_files" -gt 300 ] || fail "the Kenya fixture names only $ke_files attachment files"
 
 echo "# refusals change nothing"
 pg_psql postgres "CREATE DATABASE not_odoo OWNER odoo"
@@ -85,6 +91,16 @@ tpl frobnicate
 expect 64 '.code == "unknown_subcommand"' "an unknown subcommand"
 [ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
 
+echo "# a template whose filestore lacks a file is not sealed (a tenant of it would answer 500 on it)"
+gone=$(pg_psql kenya_src "SELECT store_fname FROM ir_attachment WHERE store_fname <> '' ORDER BY id LIMIT 1")
+mv "$FS/kenya_src/$gone" "$tmp/held-back"
+tpl seal ke kenya_src
+expect 65 ".code == \"filestore_incomplete\" and (.error | contains(\"1 of the $ke_files files\")) and (.error | contains(\"$gone\"))" \
+        "seal ke with a file missing"
+[ "$(catalog kenya_src)" = "false:true" ] || fail "kenya_src was changed by a refused seal: $(catalog kenya_src)"
+[ -z "$(catalog tpl_ke)" ] || fail "tpl_ke exists after a refused seal"
+mv "$tmp/held-back" "$FS/kenya_src/$gone"
+
 echo "# seal the Kenya database as tpl_ke, with a session open on it"
 psql -X -q -d kenya_src -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
 sleeper=$!
@@ -96,7 +112,7 @@ tpl seal ke kenya_src
 expect 0 ".success == true and .country == \"ke\" and .template_db == \"tpl_ke\" and .source_db == \"kenya_src\"
           and .odoo_version == \"$ke_version\" and (.odoo_version | startswith(\"17.0\"))
           and .module_count == 43 and (.modules | length) == 43 and (.modules | index(\"l10n_ke\")) != null
-          and .currency == \"KES\" and .changed == true
+          and .currency == \"KES\" and .changed == true and .attachment_files == $ke_files and .missing_files == 0
           and (.sealed_at | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$\"))" "seal ke kenya_src"
 rc=0; wait "$sleeper" || rc=$?
 [ "$rc" != 0 ] || fail "the open session on kenya_src was not ended"
@@ -134,6 +150,14 @@ tpl seal ke kenya_two
 expect 73 '.code == "template_exists"' "a second Kenya template while tpl_ke exists"
 [ "$(catalog kenya_two)" = "false:true" ] || fail "kenya_two was changed by a refused seal"
 
+echo "# Ghana with GHS set by hand but Odoo's generic chart's fiscal country: refused"
+gh_fiscal=$(pg_psql ghana_src "SELECT k.code FROM res_company c JOIN res_country k ON k.id = c.account_fiscal_country_id WHERE c.id = 1")
+[ "$gh_fiscal" = US ] || fail "the Ghana fixture's fiscal country is $gh_fiscal, not the generic chart's US: this check would prove nothing"
+odoo_psql ghana_src "UPDATE res_currency SET active = true WHERE name = 'GHS'; UPDATE res_company SET currency_id = (SELECT id FROM res_currency WHERE name = 'GHS') WHERE id = 1"
+tpl seal gh ghana_src --allow-missing-files
+expect 65 '.code == "fiscal_country_mismatch" and (.error | contains("US")) and (.error | contains("GH"))' "seal gh with a US fiscal country"
+[ "$(catalog ghana_src)" = "false:true" ] || fail "ghana_src was changed by a refused seal: $(catalog ghana_src)"
+
 echo "# list"
 tpl list
 expect 0 '.success == true and .count == 6 and ([.templates[].country] == ["ke","ng","gh","ug","tz","rw"])' "list: every country, in config order"
@@ -145,19 +169,52 @@ tpl list
 expect 0 '.templates[3] | .state == "unsealed" and .module_count == null' "list: an unsealed Uganda template"
 pg_psql postgres "DROP DATABASE tpl_ug"
 
+# Odoo's cron threads poll every database Odoo holds a registry of: one renamed or dropped behind
+# its back fails there every minute.
+cron_errors() { grep -c 'does not exist' "$ODOO_LOG" || true; }
+quiet_cron() { # quiet_cron WHAT: a few polls later, Odoo's cron has nothing to fail on
+        local before; before=$(cron_errors); sleep 1
+        [ "$(cron_errors)" = "$before" ] || { tail -5 "$ODOO_LOG" >&2; fail "$1: Odoo's cron fails on a database it was not told about"; }
+}
 echo "# build Nigeria through Odoo's database manager"
 tpl build ng
 expect 0 '.success == true and .template_db == "tpl_ng" and .source_db == "tpl_ng_build" and .module_count == 44
-          and .currency == "NGN" and .currency_fixed_from == null and (.modules | index("l10n_ng")) != null' "build ng"
+          and .currency == "NGN" and .currency_fixed_from == null and .fiscal_country_fixed_from == null
+          and (.modules | index("l10n_ng")) != null and .missing_files == 0 and .attachment_files > 300' "build ng"
 [ "$(catalog tpl_ng)" = "true:false" ] || fail "tpl_ng is not sealed"
 [ -z "$(catalog tpl_ng_build)" ] || fail "tpl_ng_build is left"
+[ -d "$FS/tpl_ng" ] && [ ! -e "$FS/tpl_ng_build" ] || fail "the filestore did not move to tpl_ng"
+quiet_cron "build ng"
+# The hosting policy went into the template: no update notification to odoo.com.
+pg_psql postgres "CREATE DATABASE ng_peek TEMPLATE tpl_ng"
+[ "$(pg_psql ng_peek "SELECT c.active FROM ir_cron c JOIN ir_model_data m ON m.res_id = c.id AND m.model = 'ir.cron'
+                      WHERE m.module = 'mail' AND m.name = 'ir_cron_module_update_notification'")" = f ] ||
+        fail "the built template still sends Odoo's update notification"
+pg_psql postgres "DROP DATABASE ng_peek"
 tpl build ng
 expect 73 '.code == "template_exists"' "building a template that exists"
 
-echo "# build Ghana: the currency is set to GHS"
+echo "# build Ghana: the currency is set to GHS, the fiscal country and its taxes to Ghana"
+# The Ghana fixture has no filestore: the build is refused, and leaves nothing, unless told.
+before=$(databases)
 tpl build gh
-expect 0 '.success == true and .template_db == "tpl_gh" and .currency == "GHS" and .currency_fixed_from == "USD"' "build gh"
+expect 65 '.code == "filestore_incomplete"' "build gh without its files"
+[ "$(databases)" = "$before" ] || fail "a refused build left databases: $before → $(databases)"
+[ ! -e "$FS/tpl_gh_build" ] && [ ! -e "$FS/tpl_gh" ] || fail "a refused build left a filestore"
+quiet_cron "a refused build"
+tpl build gh --allow-missing-files
+expect 0 '.success == true and .template_db == "tpl_gh" and .currency == "GHS" and .currency_fixed_from == "USD"
+          and .fiscal_country_fixed_from == "US" and .missing_files > 0' "build gh"
 [ "$(catalog tpl_gh)" = "true:false" ] || fail "tpl_gh is not sealed"
+pg_psql postgres "CREATE DATABASE gh_peek TEMPLATE tpl_gh"
+[ "$(pg_psql gh_peek "SELECT k.code FROM res_company c JOIN res_country k ON k.id = c.account_fiscal_country_id WHERE c.id = 1")" = GH ] ||
+        fail "tpl_gh's fiscal country is not Ghana"
+[ "$(pg_psql gh_peek "SELECT count(*) FROM account_tax t JOIN res_country k ON k.id = t.country_id WHERE t.company_id = 1 AND k.code = 'US'")" = 0 ] ||
+        fail "tpl_gh still has United States taxes"
+[ "$(pg_psql gh_peek "SELECT count(*) FROM account_tax_group g JOIN res_country k ON k.id = g.country_id WHERE g.company_id = 1 AND k.code = 'US'")" = 0 ] ||
+        fail "tpl_gh still has a United States tax group"
+pg_psql postgres "DROP DATABASE gh_peek"
+quiet_cron "build gh"
 
 echo "# failed builds leave nothing behind"
 before=$(databases)
@@ -170,9 +227,28 @@ expect 78 '.code == "odoo_not_configured"' "a missing master password file"
 cp "$ODOO_MASTER_FILE" "$tmp/creds/odoo-master"
 tpl build tz
 expect 70 '.code == "odoo_error" and (.error | contains("TZ"))' "a country the stand-in has no database for"
+# An interrupted build's leftovers (a database and a filestore) go with the next build.
+pg_psql postgres "CREATE DATABASE tpl_rw_build OWNER odoo"
+mkdir -p "$FS/tpl_rw_build/ab"; echo x >"$FS/tpl_rw_build/ab/abcd"
+tpl build rw
+expect 70 '.code == "odoo_error"' "a build after an interrupted one"
+[ -z "$(catalog tpl_rw_build)" ] && [ ! -e "$FS/tpl_rw_build" ] || fail "the interrupted build's leftovers are still there"
+quiet_cron "failed builds"
 odoo_stop
 tpl build ug
 expect 69 '.code == "odoo_unavailable"' "Odoo down"
 [ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
+
+echo "# Uganda without its filestore: refused, then sealed when told to"
+restore ug uganda_src
+ug_files=$(pg_psql uganda_src "SELECT count(DISTINCT store_fname) FROM ir_attachment WHERE store_fname <> ''")
+tpl seal ug uganda_src
+expect 65 ".code == \"filestore_incomplete\" and (.error | contains(\"$ug_files of the $ug_files files\"))" "seal ug without a filestore"
+[ "$(catalog uganda_src)" = "false:true" ] || fail "uganda_src was changed by a refused seal"
+tpl seal ug uganda_src --allow-missing-files
+expect 0 ".success == true and .template_db == \"tpl_ug\" and .attachment_files == $ug_files and .missing_files == $ug_files" \
+        "seal ug --allow-missing-files"
+run_tool "$TEMPLATE" --config "$CONF" --json <<<'{"subcommand":"seal","country":"ug","allow_missing_files":"perhaps"}'
+expect 65 '.code == "invalid_allow_missing_files"' "allow_missing_files neither true nor false"
 
 echo "PASS"

@@ -10,12 +10,20 @@ PostgreSQL (connecting as the Odoo role, like Odoo):
   db.db_exist, db.create_database (the master password checked first; since it cannot install
   Odoo, it restores the country's fixture $FIXTURES_DIR/odoo17/tpl_<cc>.pgdump and sets the
   admin's login and password), object.execute_kw on ir.module.module (search, search_read, read,
-  button_immediate_install: the modules are marked installed), with security.check first.
+  button_immediate_install: the modules are marked installed), with security.check first;
+  db.rename and db.drop (exp_rename, exp_drop: the registry forgotten, the sessions ended, the
+  filestore under --data-dir moved or removed).
+Registries: like odoo.modules.registry.Registry.registries, a database gets one at its first use
+(authenticate, execute_kw) and keeps it until db.rename or db.drop deletes it; the cron thread
+(odoo/service/server.py cron_thread) polls every registry each --cron-interval seconds, so one
+whose database was renamed or dropped behind Odoo's back logs, each poll, what Odoo logs:
+"cron0 encountered an Exception: … database "<name>" does not exist".
 Errors have Odoo's shape: {"jsonrpc": "2.0", "id": …, "error": {"code": 200, "message":
 "Odoo Server Error", "data": {"name": "<module>.<class>", "message": str(exc), "debug": traceback,
 "arguments": exc.args, "context": {}}}}, HTTP status 200.
 
 Usage: odoo-standin.py --port N --db-user odoo --master-password-file F [--fixtures-dir D]
+                      [--data-dir D] [--cron-interval SECONDS]
 PostgreSQL is found through libpq's environment (PGHOST, PGPORT). Debian: python3-psycopg2,
 python3-passlib.
 """
@@ -25,6 +33,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import threading
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -67,6 +78,41 @@ DatabaseExists.__module__ = "odoo.service.db"
 
 ARGS = None
 
+# odoo.modules.registry.Registry.registries: the databases this server holds a registry of.
+REGISTRIES = set()
+REGISTRIES_LOCK = threading.Lock()
+
+
+def registry(db):
+    """Registry(db): loaded at first use, kept until Registry.delete(db)."""
+    with REGISTRIES_LOCK:
+        REGISTRIES.add(db)
+
+
+def registry_delete(db):
+    with REGISTRIES_LOCK:
+        REGISTRIES.discard(db)
+
+
+def cron_thread():
+    """ThreadedServer.cron_thread: ir_cron._process_jobs(db_name) for every loaded registry."""
+    while True:
+        time.sleep(ARGS.cron_interval)
+        with REGISTRIES_LOCK:
+            names = sorted(REGISTRIES)
+        for db_name in names:
+            try:
+                connect(db_name).close()
+            except psycopg2.Error as exc:
+                sys.stderr.write("WARNING ? odoo.service.server: cron0 encountered an Exception:\n"
+                                 "psycopg2.OperationalError: %s\n" % str(exc).strip())
+                sys.stderr.flush()
+
+
+def filestore(db):
+    """odoo.tools.config.filestore(db): <data_dir>/filestore/<db>."""
+    return os.path.join(ARGS.data_dir, "filestore", db) if ARGS.data_dir else None
+
 
 def connect(db):
     conn = psycopg2.connect(dbname=db, user=ARGS.db_user, application_name="odoo-standin")
@@ -102,6 +148,7 @@ def common_authenticate(db, login, password, user_agent_env=None):
     # odoo.registry(db): a database that refuses connections raises psycopg2's OperationalError,
     # which is not AccessDenied and reaches the client as an error.
     conn = connect(db)
+    registry(db)
     try:
         with conn:
             with conn.cursor() as cr:
@@ -150,6 +197,59 @@ def db_list(*_):
         conn.close()
 
 
+def list_dbs_owned():
+    return db_list()
+
+
+def drop_conn(cr, db_name):
+    # odoo/service/db.py _drop_conn
+    cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+               " WHERE datname = %s AND pid != pg_backend_pid()", (db_name,))
+
+
+def db_rename(old_name, new_name):
+    # odoo/service/db.py exp_rename
+    registry_delete(old_name)
+    conn = connect("postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            drop_conn(cr, old_name)
+            try:
+                cr.execute('ALTER DATABASE "%s" RENAME TO "%s"'
+                           % (old_name.replace('"', '""'), new_name.replace('"', '""')))
+            except Exception as e:
+                raise Exception("Couldn't rename database %s to %s: %s" % (old_name, new_name, e))
+    finally:
+        conn.close()
+    old_fs, new_fs = filestore(old_name), filestore(new_name)
+    if old_fs and os.path.exists(old_fs) and not os.path.exists(new_fs):
+        shutil.move(old_fs, new_fs)
+    return True
+
+
+def db_drop(db_name):
+    # odoo/service/db.py exp_drop
+    if db_name not in list_dbs_owned():
+        return False
+    registry_delete(db_name)
+    conn = connect("postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            drop_conn(cr, db_name)
+            try:
+                cr.execute('DROP DATABASE "%s"' % db_name.replace('"', '""'))
+            except Exception as e:
+                raise Exception("Couldn't drop database %s: %s" % (db_name, e))
+    finally:
+        conn.close()
+    fs = filestore(db_name)
+    if fs and os.path.exists(fs):
+        shutil.rmtree(fs)
+    return True
+
+
 def db_exist(name):
     try:
         connect(name).close()
@@ -180,6 +280,15 @@ def db_create_database(db_name, demo, lang, user_password="admin", login="admin"
     if p.returncode != 0:
         raise UserError("restoring %s failed: %s" % (fixture, p.stderr.strip()))
 
+    # The files Odoo writes while it installs: the fixture's filestore, when it has one.
+    tar = fixture[:-len(".pgdump")] + ".filestore.tar"
+    if filestore(db_name) and os.path.isfile(tar):
+        os.makedirs(filestore(db_name))
+        with tarfile.open(tar) as t:
+            # Debian 12's Python has no extraction filters: only plain members inside the tree.
+            members = [m for m in t.getmembers() if (m.isfile() or m.isdir()) and not os.path.isabs(m.name)
+                       and ".." not in m.name.split("/")]
+            t.extractall(filestore(db_name), members=members)
     conn = connect(db_name)
     try:
         with conn, conn.cursor() as cr:
@@ -259,6 +368,7 @@ def module_call(cr, method, args, kwargs):
 
 def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
     conn = connect(db)
+    registry(db)
     try:
         with conn, conn.cursor() as cr:
             # odoo.service.security.check → res.users.check → _check_credentials
@@ -276,7 +386,7 @@ def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
 SERVICES = {
     "common": {"version": lambda *a: common_version(), "authenticate": common_authenticate},
     "db": {"server_version": lambda *a: VERSION, "list": db_list, "db_exist": db_exist,
-           "create_database": db_create_database},
+           "create_database": db_create_database, "rename": db_rename, "drop": db_drop},
     "object": {"execute_kw": object_execute_kw},
 }
 # odoo/service/db.py dispatch: every method but these takes the master password first.
@@ -359,8 +469,11 @@ def main():
     p.add_argument("--db-user", default="odoo")
     p.add_argument("--master-password-file", required=True)
     p.add_argument("--fixtures-dir", default=os.environ.get("FIXTURES_DIR", ""))
+    p.add_argument("--data-dir", default="", help="Odoo's data_dir: filestores in <data_dir>/filestore/<db>")
+    p.add_argument("--cron-interval", type=float, default=60.0)
     p.add_argument("--verbose", action="store_true")
     ARGS = p.parse_args()
+    threading.Thread(target=cron_thread, daemon=True).start()
     httpd = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     httpd.daemon_threads = True
     sys.stderr.write("odoo-standin: listening on 127.0.0.1:%d\n" % ARGS.port)

@@ -169,6 +169,7 @@ static void test_defaults(void) {
         CHECK(!c->odoo_url);
         CHECK(!c->odoo_data_dir);
         CHECK(!c->odoo_master_password_file);
+        CHECK(!c->odoo_update_notification);
         CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
         CHECK_STR(c->backup_dir, "/srv/backups");
         CHECK_INT(c->backup_retention_days, 30);
@@ -187,6 +188,7 @@ static void test_defaults(void) {
                    "  # everything commented out\n"
                    "odoo:\n"
                    "  master_password_file: odoo-master\n"
+                   "  update_notification: true\n"
                    "api:\n"
                    "  deadline: \"45\"\n"
                    "  token_file:\n"
@@ -208,6 +210,7 @@ static void test_defaults(void) {
         }
         CHECK_INT(c->api_deadline_sec, 45);
         CHECK_STR(c->odoo_master_password_file, "odoo-master");
+        CHECK(c->odoo_update_notification);
         CHECK(!c->api_token_file);
         CHECK(c->api_allowed_clients && !c->api_allowed_clients[0]);
         CHECK_STR(c->tenant_url_template, "https://erp.example.com/{db_name}");
@@ -284,6 +287,10 @@ static void test_main_errors(void) {
         /* Ill-typed and out-of-range values, at the value. */
         expect_error("postgres:\n  port: abc\n", "2:9",
                      "'port' must be an integer between 1 and 65535, not 'abc'");
+        expect_error("odoo:\n  update_notification: yes\n", "2:24",
+                     "'update_notification' must be true or false, not 'yes'");
+        expect_error("odoo:\n  update_notification: [true]\n", "2:24",
+                     "'update_notification' must be true or false, not a sequence");
         expect_error("postgres:\n  port: 65536\n", "2:9",
                      "'port' must be an integer between 1 and 65535, not '65536'");
         expect_error("postgres:\n  port: 0\n", "2:9",

@@ -114,6 +114,37 @@ static void test_symlinks(void) {
         CHECK(exists("outside/secret"));
 }
 
+/* What seal checks: each attachment's file, named as Odoo names it, inside the tree only. */
+static void test_has_file(void) {
+        _cleanup_close_ int fd = -1;
+
+        CHECK_INT(filestore_open(dir, "no_such_db"), -ENOENT);
+        CHECK_INT(filestore_open(dir, "../x"), -EINVAL);
+        fd = filestore_open(dir, "tpl_ke");
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return;
+        CHECK_INT(filestore_has_file(fd, "ab/abcdef0123"), 1);
+        CHECK_INT(filestore_has_file(fd, "cd/cdef4567"), 1);
+        CHECK_INT(filestore_has_file(fd, "ab/abcdef9999"), 0);
+        CHECK_INT(filestore_has_file(fd, "zz/abcdef0123"), 0);
+        /* ir.attachment._full_path(): dots removed, slashes stripped at both ends. */
+        CHECK_INT(filestore_has_file(fd, "/ab/abc.def0123/"), 1);
+        CHECK_INT(filestore_has_file(fd, "../tpl_ke/ab/abcdef0123"), 0);   /* "/tpl_ke/ab/…": not there */
+        CHECK_INT(filestore_has_file(fd, "ab//abcdef0123"), 1);
+        CHECK_INT(filestore_has_file(fd, ""), 0);
+        CHECK_INT(filestore_has_file(fd, "..."), 0);
+        CHECK_INT(filestore_has_file(fd, "ab"), 0);                       /* a directory is no file */
+        CHECK_INT(filestore_has_file(fd, "ab/abcdef0123/x"), 0);
+        /* Through a symlink, in or out of the tree: not a file of this filestore. */
+        CHECK_INT(symlink(p("outside"), p("filestore/tpl_ke/ln")), 0);
+        CHECK_INT(symlink(p("filestore/tpl_ke/ab/abcdef0123"), p("filestore/tpl_ke/cd/link")), 0);
+        CHECK_INT(filestore_has_file(fd, "ln/secret"), 0);
+        CHECK_INT(filestore_has_file(fd, "cd/link"), 0);
+        CHECK_INT(unlink(p("filestore/tpl_ke/ln")), 0);
+        CHECK_INT(unlink(p("filestore/tpl_ke/cd/link")), 0);
+}
+
 static void test_no_root(void) {
         char other[] = "/tmp/test-filestore-empty.XXXXXX";
 
@@ -137,6 +168,7 @@ int main(void) {
         }
         test_copy();
         test_symlinks();
+        test_has_file();
         test_no_root();
         /* Clean up with the code under test, then what it must not have touched. */
         CHECK_INT(filestore_remove(dir, "tpl_ke"), 0);
