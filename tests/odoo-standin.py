@@ -28,8 +28,12 @@ PostgreSQL is found through libpq's environment (PGHOST, PGPORT). Debian: python
 python3-passlib.
 """
 import argparse
+import hashlib
+import hmac
+import http.cookies
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -78,20 +82,71 @@ DatabaseExists.__module__ = "odoo.service.db"
 
 ARGS = None
 
-# odoo.modules.registry.Registry.registries: the databases this server holds a registry of.
-REGISTRIES = set()
+# The models the stand-in answers besides ir.module.module, and their tables.
+MODEL_TABLES = {"res.company": "res_company", "account.tax": "account_tax", "res.users": "res_users"}
+# odoo/modules/registry.py _CACHES_BY_KEY (17.0): what each signalling sequence invalidates.
+CACHE_NAMES = ("default", "assets", "templates", "routing", "groups")
+
+
+class Registry:
+    """odoo.modules.registry.Registry, reduced to what vumaerp relies on: the models' stored
+    columns as they were when it was loaded (a stale registry reads columns the database may no
+    longer have), the signalling sequences' values it was loaded at, and the 'default' ormcache,
+    which holds res.users._compute_session_token."""
+
+    def __init__(self, db, cr):
+        self.db_name = db
+        self.columns = {}
+        for model, table in MODEL_TABLES.items():
+            cr.execute("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0"
+                       " AND NOT attisdropped ORDER BY attnum", ("public." + table,))
+            self.columns[model] = [r[0] for r in cr.fetchall()]
+        self.registry_sequence, self.cache_sequences = get_sequences(cr)
+        self.cache = {}   # the 'default' cache: ('_compute_session_token', sid) -> token
+
+
+def get_sequences(cr):
+    """Registry.get_sequences: base_registry_signaling and each base_cache_signaling_<name>."""
+    cr.execute("SELECT last_value FROM base_registry_signaling")
+    registry_sequence = cr.fetchone()[0]
+    caches = {}
+    for name in CACHE_NAMES:
+        cr.execute("SELECT to_regclass(%s) IS NOT NULL", ("public.base_cache_signaling_" + name,))
+        if cr.fetchone()[0]:
+            cr.execute("SELECT last_value FROM base_cache_signaling_%s" % name)
+            caches[name] = cr.fetchone()[0]
+    return registry_sequence, caches
+
+
+# odoo.modules.registry.Registry.registries: one per database name, kept across requests.
+REGISTRIES = {}
 REGISTRIES_LOCK = threading.Lock()
 
 
-def registry(db):
-    """Registry(db): loaded at first use, kept until Registry.delete(db)."""
+def registry(db, cr):
+    """Registry(db) then check_signaling(): loaded at first use; reloaded only when the database's
+    base_registry_signaling differs from what it was loaded at; a moved cache sequence clears
+    that cache. Nothing else tells a running Odoo that a database changed under its name."""
     with REGISTRIES_LOCK:
-        REGISTRIES.add(db)
+        reg = REGISTRIES.get(db)
+        if reg is None:
+            reg = REGISTRIES[db] = Registry(db, cr)
+            return reg
+        registry_sequence, cache_sequences = get_sequences(cr)
+        if registry_sequence != reg.registry_sequence:
+            sys.stderr.write("INFO %s odoo.modules.registry: Reloading the model registry after database signaling.\n" % db)
+            reg = REGISTRIES[db] = Registry(db, cr)
+        elif cache_sequences.get("default") != reg.cache_sequences.get("default"):
+            sys.stderr.write("INFO %s odoo.modules.registry: Invalidating caches after database signaling: ['default']\n" % db)
+            reg.cache.clear()
+            reg.cache_sequences = cache_sequences
+        sys.stderr.flush()
+        return reg
 
 
 def registry_delete(db):
     with REGISTRIES_LOCK:
-        REGISTRIES.discard(db)
+        REGISTRIES.pop(db, None)
 
 
 def cron_thread():
@@ -148,10 +203,10 @@ def common_authenticate(db, login, password, user_agent_env=None):
     # odoo.registry(db): a database that refuses connections raises psycopg2's OperationalError,
     # which is not AccessDenied and reaches the client as an error.
     conn = connect(db)
-    registry(db)
     try:
         with conn:
             with conn.cursor() as cr:
+                registry(db, cr)
                 try:
                     if not password:
                         raise AccessDenied()
@@ -366,16 +421,100 @@ def module_call(cr, method, args, kwargs):
     raise AttributeError("The method '%s' does not exist on the model 'ir.module.module'" % (method,))
 
 
-def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
+def model_search_read(cr, reg, model):
+    """search_read([], []) on a model: every stored field the REGISTRY knows is selected, as
+    Odoo's _read does; a registry loaded from another database of the name selects columns this
+    one lacks and fails as Odoo did (psycopg2 UndefinedColumn)."""
+    cols = reg.columns[model]
+    cr.execute('SELECT %s FROM "%s" ORDER BY id LIMIT 80' % (", ".join('"%s"' % c for c in cols), MODEL_TABLES[model]))
+    out = []
+    for row in cr.fetchall():
+        rec = dict(zip(cols, row))
+        name = rec.get("name")
+        out.append({"id": rec["id"], "name": name if isinstance(name, (str, type(None))) else json.dumps(name)})
+    return out
+
+
+# --- sessions (odoo/http.py) ------------------------------------------------------------------
+
+SESSIONS = {}   # sid -> {"db", "uid", "session_token"}
+SESSIONS_LOCK = threading.Lock()
+
+
+class SessionExpiredException(Exception):
+    pass
+
+
+SessionExpiredException.__module__ = "odoo.http"
+
+
+def compute_session_token(cr, reg, uid, sid):
+    """res.users._compute_session_token, an ormcache('sid') in the 'default' cache: HMAC-SHA256
+    keyed with the session token fields (_get_session_token_fields: id, login, password, active)
+    and database.secret, over the sid. Cached: a password change is seen only once the cache is
+    invalidated."""
+    key = ("_compute_session_token", uid, sid)
+    if key in reg.cache:
+        return reg.cache[key]
+    cr.execute("SELECT active, id, login, password, (SELECT value FROM ir_config_parameter"
+               " WHERE key = 'database.secret') FROM res_users WHERE id = %s", (uid,))
+    row = cr.fetchone()
+    if not row:
+        return False
+    token = hmac.new(("%s" % (tuple(row),)).encode(), sid.encode(), hashlib.sha256).hexdigest()
+    reg.cache[key] = token
+    return token
+
+
+def session_authenticate(db, login, password):
+    """/web/session/authenticate: Session.authenticate, then the session token stored."""
+    uid = common_authenticate(db, login, password)
+    if not uid:
+        raise AccessDenied()
+    sid = secrets.token_urlsafe(30)
     conn = connect(db)
-    registry(db)
     try:
         with conn, conn.cursor() as cr:
+            token = compute_session_token(cr, registry(db, cr), uid, sid)
+    finally:
+        conn.close()
+    with SESSIONS_LOCK:
+        SESSIONS[sid] = {"db": db, "uid": uid, "session_token": token}
+    return sid, {"uid": uid, "db": db}
+
+
+def session_info(sid):
+    """/web/session/get_session_info (auth='user'): check_session first, as Application.__call__
+    does: the token computed now (through the cache) must equal the session's."""
+    with SESSIONS_LOCK:
+        session = SESSIONS.get(sid or "")
+    if not session:
+        raise SessionExpiredException("Session expired")
+    conn = connect(session["db"])
+    try:
+        with conn, conn.cursor() as cr:
+            expected = compute_session_token(cr, registry(session["db"], cr), session["uid"], sid)
+    finally:
+        conn.close()
+    if not expected or not hmac.compare_digest(expected, session["session_token"]):
+        with SESSIONS_LOCK:
+            SESSIONS.pop(sid, None)
+        raise SessionExpiredException("Session expired")
+    return {"uid": session["uid"], "db": session["db"]}
+
+
+def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
+    conn = connect(db)
+    try:
+        with conn, conn.cursor() as cr:
+            reg = registry(db, cr)
             # odoo.service.security.check → res.users.check → _check_credentials
             cr.execute("SELECT 1 FROM res_users WHERE id = %s AND active", (uid,))
             if not cr.fetchone():
                 raise AccessDenied()
             check_credentials(cr, uid, passwd)
+            if model in MODEL_TABLES and method == "search_read":
+                return model_search_read(cr, reg, model)
             if model != "ir.module.module":
                 raise UserError("Object %s doesn't exist" % (model,))
             return module_call(cr, method, args or [], kw or {})
@@ -427,9 +566,11 @@ class Handler(BaseHTTPRequestHandler):
         if ARGS.verbose:
             sys.stderr.write("odoo-standin: " + (fmt % args) + "\n")
 
-    def answer(self, status, obj):
+    def answer(self, status, obj, headers=None):
         body = json.dumps(obj).encode()
         self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -438,7 +579,34 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.answer(404, {"error": "not found"})
 
+    def web_json(self):
+        """The type='json' routes /web/session/authenticate and /web/session/get_session_info."""
+        n = int(self.headers.get("Content-Length") or 0)
+        if n > MAX_BODY:
+            return self.answer(413, {"error": "too large"})
+        try:
+            req = json.loads(self.rfile.read(n))
+            params = req.get("params") or {}
+            rid = req.get("id")
+        except Exception:
+            return self.answer(400, {"error": "bad request"})
+        cookie = http.cookies.SimpleCookie(self.headers.get("Cookie") or "")
+        sid = cookie["session_id"].value if "session_id" in cookie else None
+        try:
+            if self.path == "/web/session/authenticate":
+                sid, result = session_authenticate(params.get("db"), params.get("login"), params.get("password"))
+                return self.answer(200, {"jsonrpc": "2.0", "id": rid, "result": result},
+                                   {"Set-Cookie": "session_id=%s; HttpOnly; Path=/" % sid})
+            return self.answer(200, {"jsonrpc": "2.0", "id": rid, "result": session_info(sid)})
+        except Exception as exc:
+            error = {"code": 200, "message": "Odoo Server Error", "data": serialize_exception(exc)}
+            if isinstance(exc, SessionExpiredException):   # JsonRPCDispatcher.handle_error
+                error.update(code=100, message="Odoo Session Expired")
+            self.answer(200, {"jsonrpc": "2.0", "id": rid, "error": error})
+
     def do_POST(self):
+        if self.path in ("/web/session/authenticate", "/web/session/get_session_info"):
+            return self.web_json()
         if self.path != "/jsonrpc":
             return self.answer(404, {"error": "not found"})
         n = int(self.headers.get("Content-Length") or 0)
