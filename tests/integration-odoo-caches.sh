@@ -6,6 +6,7 @@
 #   - a name terminated and provisioned again for another country is read with the new
 #     database's registry, not the old one's (Odoo failed with the old chart's columns);
 #   - a password change ends the sessions opened with the old password;
+#   - an attachment whose file is missing answers 500 (what seal's filestore check prevents);
 # both through the real vumaerp-provision, -terminate and -password on the real Kenya and Nigeria
 # templates.
 set -euo pipefail
@@ -96,5 +97,14 @@ out=$(web_session /web/session/authenticate upper_co '{"db": "upper_co", "login"
 jq -e '.result.uid > 0' >/dev/null <<<"$out" || fail "the new password does not log in: $out"
 out=$(web_session /web/session/get_session_info upper_co '{}' "$tmp/jar3")
 jq -e '.result.db == "upper_co"' >/dev/null <<<"$out" || fail "the new session does not work: $out"
+
+echo "# a tenant whose filestore lacks an attachment's file answers 500 on it, as Odoo does"
+read -r att fname < <(pg_psql upper_co "SELECT id || ' ' || store_fname FROM ir_attachment WHERE store_fname <> '' ORDER BY id LIMIT 1" | tr '|' ' ')
+content() { curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$ODOO_URL/web/content/$att?db=upper_co"; }
+[ "$(content)" = 200 ] || fail "attachment $att of upper_co answers $(content) with its file in place"
+mv "$tmp/conf/filestore/filestore/upper_co/$fname" "$tmp/held-back"
+[ "$(content)" = 500 ] || fail "attachment $att of upper_co answers $(content) without its file"
+mv "$tmp/held-back" "$tmp/conf/filestore/filestore/upper_co/$fname"
+[ "$(content)" = 200 ] || fail "attachment $att of upper_co answers $(content) with its file back"
 
 echo "PASS"

@@ -12,7 +12,9 @@ PostgreSQL (connecting as the Odoo role, like Odoo):
   admin's login and password), object.execute_kw on ir.module.module (search, search_read, read,
   button_immediate_install: the modules are marked installed), with security.check first;
   db.rename and db.drop (exp_rename, exp_drop: the registry forgotten, the sessions ended, the
-  filestore under --data-dir moved or removed).
+  filestore under --data-dir moved or removed); GET /web/content/<id>?db=<name> (a stored
+  attachment's file, HTTP 500 when it is missing, as Odoo 17 answers); /web/session/authenticate
+  and /web/session/get_session_info (sessions, with res.users' session token cache).
 Registries: like odoo.modules.registry.Registry.registries, a database gets one at its first use
 (authenticate, execute_kw) and keeps it until db.rename or db.drop deletes it; the cron thread
 (odoo/service/server.py cron_thread) polls every registry each --cron-interval seconds, so one
@@ -33,6 +35,7 @@ import hmac
 import http.cookies
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -503,6 +506,28 @@ def session_info(sid):
     return {"uid": session["uid"], "db": session["db"]}
 
 
+def web_content(db, attachment_id):
+    """/web/content/<id>: ir.binary._record_to_stream → Stream.from_attachment, which for a stored
+    file os.stat()s <filestore>/<store_fname> (as ir.attachment._full_path names it) before
+    sending it: a missing file raises FileNotFoundError, which Odoo answers with HTTP 500."""
+    conn = connect(db)
+    try:
+        with conn, conn.cursor() as cr:
+            registry(db, cr)
+            cr.execute("SELECT store_fname, db_datas FROM ir_attachment WHERE id = %s", (attachment_id,))
+            row = cr.fetchone()
+    finally:
+        conn.close()
+    if not row:
+        return 404, b"Not Found\n"
+    if not row[0]:
+        return 200, bytes(row[1] or b"")
+    path = os.path.join(filestore(db), re.sub("[.]", "", row[0]).strip("/\\"))
+    os.stat(path)
+    with open(path, "rb") as f:
+        return 200, f.read()
+
+
 def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
     conn = connect(db)
     try:
@@ -577,7 +602,18 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        self.answer(404, {"error": "not found"})
+        m = re.fullmatch(r"/web/content/(\d+)\?db=([a-z0-9_]+)", self.path)
+        if not m:
+            return self.answer(404, {"error": "not found"})
+        try:
+            status, body = web_content(m.group(2), int(m.group(1)))
+        except Exception as exc:  # Odoo's 500: the exception's class and message
+            status, body = 500, ("Internal Server Error\n%s: %s\n" % (type(exc).__name__, exc)).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def web_json(self):
         """The type='json' routes /web/session/authenticate and /web/session/get_session_info."""
