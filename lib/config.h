@@ -28,7 +28,7 @@ typedef struct Country {
         char *currency;      /* "KES" */
         char *language;      /* Odoo language code: "en_US" */
         char *timezone;      /* "Africa/Nairobi" */
-        char *template_db;   /* "tpl_ke" */
+        char *template_db;   /* "erp_ke" */
         char **modules;      /* NULL-terminated: Odoo modules the template carries */
 } Country;
 

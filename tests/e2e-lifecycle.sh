@@ -13,7 +13,7 @@ T=$PG_TMP/e2e
 write_test_config "$T"
 CONF=$T/vumaerp.yaml
 TOKEN=$(cat "$T/api-token")
-restore_fixture tpl_ke ke "$T/filestore"
+restore_fixture erp_ke ke "$T/filestore"
 "$BUILD_DIR/bin/vumaerp-template" --config "$CONF" seal ke >/dev/null
 api_start "$CONF" inetd
 
@@ -59,7 +59,7 @@ post /api/v1/provision '{"db_name":"other_co","country":"zz","admin_email":"x@ex
 get "/api/v1/status?db_name=test_company"
 [ "$STATUS" = 200 ] || fail "status: HTTP $STATUS"
 check '.state == "active" and .country == "ke" and .company_name == "Test Company" and .whmcs_service_id == 101
-       and .users >= 1 and .installed_modules == 43' "status of the new tenant"
+       and .users >= 1 and .installed_modules == 62' "status of the new tenant"
 
 echo "== suspend, unsuspend"
 post /api/v1/suspend '{"db_name":"test_company","reason":"invoice #42 overdue"}'

@@ -13,7 +13,7 @@ set -euo pipefail
 
 B="$BUILD_DIR/bin"
 command -v jq >/dev/null || skip "jq is not installed"
-dump="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+dump="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 [ -r "$dump" ] || skip "the Odoo 17 fixture $dump is absent (set VUMAERP_FIXTURES)"
 
 pg_start
@@ -88,13 +88,13 @@ check_after() { # check_after ACTION
 fired=0
 
 echo "# a template planted by Odoo's role, then sealed"
-restore_fixture tpl_ke ke "$tmp/conf/filestore"
-plant tpl_ke
-trapped+=(tpl_ke)
+restore_fixture erp_ke ke "$tmp/conf/filestore"
+plant erp_ke
+trapped+=(erp_ke)
 run template seal ke
 ok "seal ke"
 check_after "seal"
-for stmt in "ALTER DATABASE tpl_ke ALLOW_CONNECTIONS true" "ALTER DATABASE tpl_ke IS_TEMPLATE false"; do
+for stmt in "ALTER DATABASE erp_ke ALLOW_CONNECTIONS true" "ALTER DATABASE erp_ke IS_TEMPLATE false"; do
         odoo_psql postgres "$stmt" 2>/dev/null && fail "Odoo's role re-opened the sealed template: $stmt"
 done
 

@@ -17,7 +17,7 @@ for b in suspend unsuspend terminate restore backup; do
         [ -x "$B/vumaerp-$b" ] || { echo "FAIL: $B/vumaerp-$b is not built" >&2; exit 1; }
 done
 command -v jq >/dev/null || skip "jq is not installed"
-KE_DUMP="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+KE_DUMP="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 [ -r "$KE_DUMP" ] || skip "the Odoo 17 fixtures are not there ($KE_DUMP): they prove terminate and restore on real Odoo data"
 
 # fsync on: this test crashes PostgreSQL and expects what was acknowledged to be there after.

@@ -47,7 +47,7 @@ for sql in \
         "CREATE DATABASE susp_co OWNER odoo" \
         "ALTER DATABASE susp_co ALLOW_CONNECTIONS false" \
         "CREATE DATABASE not_odoos" \
-        "CREATE DATABASE tpl_ke OWNER odoo" \
+        "CREATE DATABASE erp_ke OWNER odoo" \
         "CREATE DATABASE sealed_tpl OWNER odoo IS_TEMPLATE true"; do
         pg_psql postgres "$sql"
 done
@@ -122,7 +122,7 @@ status_json '{"db_name":5}'
 expect 65 '.code == "invalid_db_name"' "db_name a number"
 long=$(printf 'a%.0s' $(seq 64))
 for name in 'Robert"; DROP DATABASE acme_ltd; --' '../x' 'a' "$long" 'café' 'Acme_ltd' '' '1abc' 'acme ltd' \
-            'postgres' 'template0' 'template1' 'vumaerp' 'tpl_ke'; do
+            'postgres' 'template0' 'template1' 'vumaerp' 'erp_ke'; do
         status_json "$(jq -cn --arg n "$name" '{db_name: $n}')"
         expect 65 '.success == false and .code == "invalid_db_name"' "status --json of '$name'"
         if [ -n "$name" ]; then
@@ -133,7 +133,7 @@ done
 [ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
 
 echo "# a real Odoo 17 database"
-fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 fixture_skipped=
 if [ -f "$fixture" ]; then
         pg_psql postgres "CREATE DATABASE kenya_co"

@@ -16,7 +16,7 @@ set -euo pipefail
 B="$BUILD_DIR/bin"
 command -v jq >/dev/null || skip "jq is not installed"
 for cc in ke ng; do
-        for f in tpl_$cc.pgdump tpl_$cc.filestore.tar; do
+        for f in erp/erp_$cc.pgdump erp/erp_$cc.filestore.tar; do
                 [ -f "$FIXTURES_DIR/odoo17/$f" ] || skip "the Odoo 17 fixture $FIXTURES_DIR/odoo17/$f is absent (set VUMAERP_FIXTURES)"
         done
 done
@@ -59,8 +59,8 @@ web_session() {
 }
 
 for cc in ke ng; do
-        restore_fixture tpl_$cc $cc "$tmp/conf/filestore"
-        "$B/vumaerp-template" --config "$CONF" seal $cc >/dev/null 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; fail "sealing tpl_$cc"; }
+        restore_fixture erp_$cc $cc "$tmp/conf/filestore"
+        "$B/vumaerp-template" --config "$CONF" seal $cc >/dev/null 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; fail "sealing erp_$cc"; }
 done
 
 echo "# a name used again for another country is served with its own registry"

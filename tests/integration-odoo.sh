@@ -16,7 +16,7 @@ for b in "$TEST_ODOO" "$STATUS"; do
         [ -x "$b" ] || { echo "FAIL: $b is not built" >&2; exit 1; }
 done
 command -v jq >/dev/null || skip "jq is not installed"
-fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 [ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
 odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
 
@@ -72,7 +72,7 @@ status() { OUT=$("$STATUS" --config "$CONF" "$1"); }
 want_users=$(pg_psql kenya_co "SELECT count(*) FROM res_users WHERE active AND NOT share")
 want_login=$(pg_psql kenya_co "SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM res_users_log")
 status kenya_co
-jq -e ".success == true and .users == $want_users and .users >= 1 and .installed_modules == 43
+jq -e ".success == true and .users == $want_users and .users >= 1 and .installed_modules == 62
        and .last_login == \"$want_login\" and .last_backup == null" <<<"$OUT" >/dev/null ||
         fail "status of kenya_co (users $want_users, last login $want_login): $OUT"
 # The numbers are read, not assumed: another internal user, a portal user, a login, a module.
@@ -88,7 +88,7 @@ pg_psql vumaerp "INSERT INTO backups (db_name, path, size_bytes, created_at) VAL
                  ('kenya_co', '/b/kenya_co-2.dump', 200, '2030-06-01 12:00:00+00'),
                  ('other_co', '/b/other_co-9.dump', 900, '2031-01-01 00:00:00+00')"
 status kenya_co
-jq -e ".users == $((want_users + 1)) and .installed_modules == 44 and .last_login == \"2031-02-03T04:05:06Z\"
+jq -e ".users == $((want_users + 1)) and .installed_modules == 63 and .last_login == \"2031-02-03T04:05:06Z\"
        and .last_backup == {path: \"/b/kenya_co-2.dump\", created_at: \"2030-06-01T12:00:00Z\", size_bytes: 200}" <<<"$OUT" >/dev/null ||
         fail "status of kenya_co after the changes: $OUT"
 

@@ -16,7 +16,7 @@ for b in "$PROVISION" "$PASSWORD"; do
         [ -x "$b" ] || { echo "FAIL: $b is not built" >&2; exit 1; }
 done
 command -v jq >/dev/null || skip "jq is not installed"
-fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 [ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
 # Debian's passlib belongs to the system interpreter, not to a pyenv or venv python3 in PATH.
 PASSLIB_PYTHON=${PASSLIB_PYTHON:-/usr/bin/python3}
@@ -63,26 +63,27 @@ ms() { date +%s%3N; }
 
 echo "# the Kenya template, restored and sealed by SQL"
 start=$(ms)
-pg_psql postgres "CREATE DATABASE tpl_ke OWNER odoo"
-pg_restore --no-owner --no-acl --role=odoo -d tpl_ke "$fixture"
-pg_psql postgres "ALTER DATABASE tpl_ke IS_TEMPLATE true"
-pg_psql postgres "ALTER DATABASE tpl_ke ALLOW_CONNECTIONS false"
+pg_psql postgres "CREATE DATABASE erp_ke OWNER odoo"
+pg_restore --no-owner --no-acl --role=odoo -d erp_ke "$fixture"
+pg_psql postgres "ALTER DATABASE erp_ke IS_TEMPLATE true"
+pg_psql postgres "ALTER DATABASE erp_ke ALLOW_CONNECTIONS false"
 echo "# restored in $(( $(ms) - start )) ms"
 # Read the template's values through a clone of our own (it accepts no connections).
-pg_psql postgres "CREATE DATABASE tpl_peek TEMPLATE tpl_ke"
+pg_psql postgres "CREATE DATABASE tpl_peek TEMPLATE erp_ke"
 tpl_uuid=$(pg_psql tpl_peek "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'")
 tpl_secret=$(pg_psql tpl_peek "SELECT value FROM ir_config_parameter WHERE key = 'database.secret'")
 # Odoo's weekly update notification to odoo.com (mail's cron), as the template has it.
 update_cron() { pg_psql "$1" "SELECT c.active FROM ir_cron c JOIN ir_model_data m ON m.res_id = c.id AND m.model = 'ir.cron'
                               WHERE m.module = 'mail' AND m.name = 'ir_cron_module_update_notification'"; }
+tpl_oauth=$(pg_psql tpl_peek "SELECT enabled FROM auth_oauth_provider WHERE name = 'Odoo.com Accounts'")
 [ "$(update_cron tpl_peek)" = t ] || fail "the fixture's update notification cron is not active: the check below would prove nothing"
 pg_psql postgres "DROP DATABASE tpl_peek"
 [ -n "$tpl_uuid" ] || fail "the fixture has no database.uuid"
 
 # A template filestore, as Odoo lays it out: <data_dir>/filestore/<db>/<2 hex>/<sha1>.
-mkdir -p "$FILESTORE/tpl_ke/3f" "$FILESTORE/tpl_ke/a0"
-printf 'logo' >"$FILESTORE/tpl_ke/3f/3fd2c1e4a5b6c7d8e9f00112233445566778899a"
-printf 'css' >"$FILESTORE/tpl_ke/a0/a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9"
+mkdir -p "$FILESTORE/erp_ke/3f" "$FILESTORE/erp_ke/a0"
+printf 'logo' >"$FILESTORE/erp_ke/3f/3fd2c1e4a5b6c7d8e9f00112233445566778899a"
+printf 'css' >"$FILESTORE/erp_ke/a0/a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9"
 
 echo "# provision acme_ltd with a given password"
 pw='S3cret "quoted" ünïcødé $x'"'"'; DROP TABLE res_users; --'
@@ -126,17 +127,17 @@ seqval() { pg_psql "$1" "SELECT last_value FROM public.$2"; }
 [ "$(pg_psql acme_ltd "SELECT count(*) FROM pg_class WHERE relkind = 'S' AND (relname = 'base_registry_signaling' OR relname LIKE 'base_cache_signaling_%')")" = 5 ] ||
         fail "the clone lacks Odoo 17's five signalling sequences"
 for sq in base_registry_signaling base_cache_signaling_default base_cache_signaling_assets base_cache_signaling_templates base_cache_signaling_routing; do
-        [ "$(seqval acme_ltd "$sq")" -gt 1000000000000000 ] || fail "$sq of the clone is still $(seqval acme_ltd "$sq") (the template's: $(seqval tpl_ke "$sq" 2>/dev/null || echo ?))"
+        [ "$(seqval acme_ltd "$sq")" -gt 1000000000000000 ] || fail "$sq of the clone is still $(seqval acme_ltd "$sq") (the template's: $(seqval erp_ke "$sq" 2>/dev/null || echo ?))"
 done
 # odoo.update_notification is off by default: the clone does not report to odoo.com.
 [ "$(update_cron acme_ltd)" = f ] || fail "the clone's update notification cron is $(update_cron acme_ltd), not off"
 # The template is untouched and still sealed.
-[ "$(pg_psql postgres "SELECT datistemplate || ':' || datallowconn FROM pg_database WHERE datname = 'tpl_ke'")" = "true:false" ] || fail "the template changed"
+[ "$(pg_psql postgres "SELECT datistemplate || ':' || datallowconn FROM pg_database WHERE datname = 'erp_ke'")" = "true:false" ] || fail "the template changed"
 
 echo "# the filestore is hard-linked"
 for f in 3f/3fd2c1e4a5b6c7d8e9f00112233445566778899a a0/a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9; do
         [ -f "$FILESTORE/acme_ltd/$f" ] || fail "$f is not in acme_ltd's filestore"
-        [ "$(stat -c %i "$FILESTORE/acme_ltd/$f")" = "$(stat -c %i "$FILESTORE/tpl_ke/$f")" ] || fail "$f is not a hard link"
+        [ "$(stat -c %i "$FILESTORE/acme_ltd/$f")" = "$(stat -c %i "$FILESTORE/erp_ke/$f")" ] || fail "$f is not a hard link"
 done
 
 echo "# a generated password, and an admin_login of its own"
@@ -205,7 +206,7 @@ bad() { # bad DESCRIPTION CODE REQUEST
 }
 bad "db_name with SQL" invalid_db_name "$(req 'x"; DROP DATABASE acme_ltd; --')"
 bad "db_name 10 KB" invalid_db_name "$(req "a$k10")"
-bad "db_name reserved" invalid_db_name "$(req tpl_ke)"
+bad "db_name reserved" invalid_db_name "$(req erp_ke)"
 bad "db_name unicode" invalid_db_name "$(req 'café')"
 bad "country with SQL" unknown_country "$(req inj_co --arg country "ke'; DROP TABLE tenants; --")"
 bad "country 10 KB" unknown_country "$(req inj_co --arg country "$k10")"
@@ -246,14 +247,14 @@ pg_psql acme_ltd "SELECT count(*) FROM res_company" >/dev/null || fail "acme_ltd
 
 echo "# a missing, an unsealed and a broken template: nothing half-made survives"
 provision "$(req delta_co --arg country gh)"
-expect 69 '.code == "template_missing" and (.error | test("tpl_gh"))' "no tpl_gh"
-pg_psql postgres "CREATE DATABASE tpl_ng OWNER odoo"
+expect 69 '.code == "template_missing" and (.error | test("erp_gh"))' "no erp_gh"
+pg_psql postgres "CREATE DATABASE erp_ng OWNER odoo"
 provision "$(req delta_co --arg country ng)"
-expect 69 '.code == "template_missing"' "tpl_ng exists but is not a template"
+expect 69 '.code == "template_missing"' "erp_ng exists but is not a template"
 # A sealed template that is not an Odoo database: the fixups fail after CREATE DATABASE.
-pg_psql postgres "DROP DATABASE tpl_ng"
-pg_psql postgres "CREATE DATABASE tpl_ng OWNER odoo IS_TEMPLATE true"
-mkdir -p "$FILESTORE/tpl_ng/aa" && printf x >"$FILESTORE/tpl_ng/aa/aa00"
+pg_psql postgres "DROP DATABASE erp_ng"
+pg_psql postgres "CREATE DATABASE erp_ng OWNER odoo IS_TEMPLATE true"
+mkdir -p "$FILESTORE/erp_ng/aa" && printf x >"$FILESTORE/erp_ng/aa/aa00"
 provision "$(req delta_co --arg country ng)"
 [ "$RC" = 70 ] || fail "a broken template: exit $RC ($OUT)"
 jq -e '.success == false and .code == "database_error"' >/dev/null <<<"$OUT" || fail "a broken template: $OUT"
@@ -377,39 +378,23 @@ provision "$(req odoo_co3)"
 expect 0 '.success == true and .login_verified == null' "Odoo unreachable"
 CONF=$CONF_PLAIN
 
-echo "# an ERP template with auth_oauth: the clone does not offer the Odoo.com login"
-erp_dump="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
-if [ -r "$erp_dump" ]; then
-        pg_psql postgres "CREATE DATABASE erp_ke OWNER odoo"
-        pg_restore --no-owner --no-acl --role=odoo -d erp_ke "$erp_dump"
-        mkdir -p "$FILESTORE/erp_ke"
-        tar -C "$FILESTORE/erp_ke" -xf "$FIXTURES_DIR/odoo17/erp/erp_ke.filestore.tar"
-        [ "$(pg_psql erp_ke "SELECT enabled FROM auth_oauth_provider WHERE name = 'Odoo.com Accounts'")" = t ] ||
-                fail "the erp_ke fixture does not enable the Odoo.com login: this check would prove nothing"
-        sed "s/^  template: tpl_ke\$/  template: erp_ke/" "$tmp/conf/countries.yaml" >"$tmp/conf/countries-erp.yaml"
-        sed "s|^countries: .*|countries: countries-erp.yaml|" "$CONF_PLAIN" >"$tmp/conf/erp.yaml"
-        "$BUILD_DIR/bin/vumaerp-template" --config "$tmp/conf/erp.yaml" seal ke >/dev/null 2>"$tmp/stderr" ||
-                { cat "$tmp/stderr" >&2; fail "sealing erp_ke"; }
-        CONF="$tmp/conf/erp.yaml"
-        provision "$(req erp_co)"
-        CONF=$CONF_PLAIN
-        expect 0 '.success == true' "provision from erp_ke"
-        [ "$(pg_psql erp_co "SELECT enabled::text || ':' || coalesce(client_id, 'none') FROM auth_oauth_provider WHERE name = 'Odoo.com Accounts'")" = "false:none" ] ||
-                fail "the clone still offers the Odoo.com login with the template's client_id"
-        [ "$(pg_psql erp_co "SELECT count(*) FROM auth_oauth_provider WHERE enabled AND name <> 'Odoo.com Accounts'")" = 0 ] ||
-                fail "another OAuth provider changed"
-        [ "$(update_cron erp_co)" = f ] || fail "erp_co's update notification cron is not off"
-        # A host that wants Odoo's update notification says so.
-        sed "s|^odoo:\$|odoo:\n  update_notification: true|" "$tmp/conf/erp.yaml" >"$tmp/conf/erp-notify.yaml"
-        grep -q '^  update_notification: true$' "$tmp/conf/erp-notify.yaml" || fail "the test config did not take update_notification"
-        CONF="$tmp/conf/erp-notify.yaml"
-        provision "$(req erp_co2)"
-        CONF=$CONF_PLAIN
-        expect 0 '.success == true' "provision from erp_ke with update_notification: true"
-        [ "$(update_cron erp_co2)" = t ] || fail "update_notification: true did not keep the cron on"
-else
-        echo "# (the erp_ke fixture is absent: skipped)"
-fi
+echo "# the ERP template has auth_oauth: the clone does not offer the Odoo.com login"
+[ "$tpl_oauth" = t ] || fail "the erp_ke fixture does not enable the Odoo.com login: this check would prove nothing"
+provision "$(req erp_co)"
+expect 0 '.success == true' "provision erp_co"
+[ "$(pg_psql erp_co "SELECT enabled::text || ':' || coalesce(client_id, 'none') FROM auth_oauth_provider WHERE name = 'Odoo.com Accounts'")" = "false:none" ] ||
+        fail "the clone still offers the Odoo.com login with the template's client_id"
+[ "$(pg_psql erp_co "SELECT count(*) FROM auth_oauth_provider WHERE enabled AND name <> 'Odoo.com Accounts'")" = 0 ] ||
+        fail "another OAuth provider changed"
+[ "$(update_cron erp_co)" = f ] || fail "erp_co's update notification cron is not off"
+# A host that wants Odoo's update notification says so.
+sed "s|^odoo:\$|odoo:\n  update_notification: true|" "$CONF_PLAIN" >"$tmp/conf/notify.yaml"
+grep -q '^  update_notification: true$' "$tmp/conf/notify.yaml" || fail "the test config did not take update_notification"
+CONF="$tmp/conf/notify.yaml"
+provision "$(req erp_co2)"
+CONF=$CONF_PLAIN
+expect 0 '.success == true' "provision with update_notification: true"
+[ "$(update_cron erp_co2)" = t ] || fail "update_notification: true did not keep the cron on"
 
 if [ -n "${VUMAERP_PROVISION_BENCH:-}" ]; then
         echo "# timing $VUMAERP_PROVISION_BENCH provisions"
@@ -423,7 +408,7 @@ if [ -n "${VUMAERP_PROVISION_BENCH:-}" ]; then
         echo "# provision ms: ${times[*]}; p50 $(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
         for s in WAL_LOG FILE_COPY WAL_LOG FILE_COPY; do
                 start=$(ms)
-                pg_psql postgres "CREATE DATABASE bare_x TEMPLATE tpl_ke OWNER odoo STRATEGY $s"
+                pg_psql postgres "CREATE DATABASE bare_x TEMPLATE erp_ke OWNER odoo STRATEGY $s"
                 echo "# bare CREATE DATABASE STRATEGY $s: $(( $(ms) - start )) ms"
                 pg_psql postgres "DROP DATABASE bare_x"
         done

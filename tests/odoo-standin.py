@@ -8,8 +8,9 @@ PostgreSQL (connecting as the Odoo role, like Odoo):
   res.users._check_credentials does; a successful login writes res_users_log, as
   _update_last_login does), db.server_version, db.list (odoo/service/db.py list_dbs' query),
   db.db_exist, db.create_database (the master password checked first; since it cannot install
-  Odoo, it restores the country's fixture $FIXTURES_DIR/odoo17/tpl_<cc>.pgdump and sets the
-  admin's login and password), object.execute_kw on ir.module.module (search, search_read, read,
+  Odoo, it restores the country's fixture $FIXTURES_DIR/odoo17/erp/erp_<cc>.pgdump with its
+  filestore, sets the admin's login and password, and for Ghana puts back the USD currency and
+  US fiscal country Odoo gives it), object.execute_kw on ir.module.module (search, search_read, read,
   button_immediate_install: the modules are marked installed), with security.check first;
   db.rename and db.drop (exp_rename, exp_drop: the registry forgotten, the sessions ended, the
   filestore under --data-dir moved or removed); GET /web/content/<id>?db=<name> (a stored
@@ -324,7 +325,8 @@ def db_create_database(db_name, demo, lang, user_password="admin", login="admin"
             cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db_name,))
             if cr.fetchone():
                 raise DatabaseExists("database %r already exists!" % (db_name,))
-            fixture = os.path.join(ARGS.fixtures_dir, "odoo17", "tpl_%s.pgdump" % (country_code or "").lower())
+            # The ERP fixture (the apps installed: what a build's install makes of it).
+            fixture = os.path.join(ARGS.fixtures_dir, "odoo17", "erp", "erp_%s.pgdump" % (country_code or "").lower())
             if not country_code or not os.path.isfile(fixture):
                 raise UserError("the stand-in has no fixture for country %r" % (country_code,))
             cr.execute('CREATE DATABASE "%s" ENCODING \'unicode\' LC_COLLATE \'C\' TEMPLATE template0'
@@ -357,6 +359,15 @@ def db_create_database(db_name, demo, lang, user_password="admin", login="admin"
                        "  FROM res_company co, res_country c"
                        " WHERE co.id = 1 AND p.id = co.partner_id AND c.code = %s",
                        (phone or None, country_code.upper()))
+            if country_code.upper() == "GH":
+                # What Odoo 17 gives a Ghanaian company (no localization: the generic chart), which
+                # the erp_gh fixture had fixed afterwards (its README): USD, and the United States
+                # as the fiscal country of the company, its taxes and its tax group.
+                cr.execute("UPDATE res_company SET currency_id = (SELECT id FROM res_currency WHERE name = 'USD'),"
+                           " account_fiscal_country_id = (SELECT id FROM res_country WHERE code = 'US') WHERE id = 1")
+                for table in ("account_tax", "account_tax_group"):
+                    cr.execute("UPDATE %s SET country_id = (SELECT id FROM res_country WHERE code = 'US')"
+                               " WHERE company_id = 1 AND country_id = (SELECT id FROM res_country WHERE code = 'GH')" % table)
     finally:
         conn.close()
     return True

@@ -119,18 +119,18 @@ static void test_shipped_config(void) {
         }
 
         CHECK_INT(c->n_countries, 6);
-        check_country(c, "ke", "Kenya", "KE", "KES", "Africa/Nairobi", "tpl_ke",
-                      (const char *const[]) { "account", "l10n_ke", NULL });
-        check_country(c, "ng", "Nigeria", "NG", "NGN", "Africa/Lagos", "tpl_ng",
-                      (const char *const[]) { "account", "l10n_ng", NULL });
-        check_country(c, "gh", "Ghana", "GH", "GHS", "Africa/Accra", "tpl_gh",
-                      (const char *const[]) { "account", NULL });
-        check_country(c, "ug", "Uganda", "UG", "UGX", "Africa/Kampala", "tpl_ug",
-                      (const char *const[]) { "account", "l10n_ug", NULL });
-        check_country(c, "tz", "Tanzania", "TZ", "TZS", "Africa/Dar_es_Salaam", "tpl_tz",
-                      (const char *const[]) { "account", "l10n_tz_account", NULL });
-        check_country(c, "rw", "Rwanda", "RW", "RWF", "Africa/Kigali", "tpl_rw",
-                      (const char *const[]) { "account", "l10n_rw", NULL });
+        check_country(c, "ke", "Kenya", "KE", "KES", "Africa/Nairobi", "erp_ke",
+                      (const char *const[]) { "account", "l10n_ke", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
+        check_country(c, "ng", "Nigeria", "NG", "NGN", "Africa/Lagos", "erp_ng",
+                      (const char *const[]) { "account", "l10n_ng", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
+        check_country(c, "gh", "Ghana", "GH", "GHS", "Africa/Accra", "erp_gh",
+                      (const char *const[]) { "account", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
+        check_country(c, "ug", "Uganda", "UG", "UGX", "Africa/Kampala", "erp_ug",
+                      (const char *const[]) { "account", "l10n_ug", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
+        check_country(c, "tz", "Tanzania", "TZ", "TZS", "Africa/Dar_es_Salaam", "erp_tz",
+                      (const char *const[]) { "account", "l10n_tz_account", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
+        check_country(c, "rw", "Rwanda", "RW", "RWF", "Africa/Kigali", "erp_rw",
+                      (const char *const[]) { "account", "l10n_rw", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
 
         /* Codes are matched case-insensitively; unknown ones are not guessed. */
         CHECK(config_find_country(c, "KE") == config_find_country(c, "ke"));

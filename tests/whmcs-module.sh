@@ -15,7 +15,7 @@ php -r 'exit(extension_loaded("curl") ? 0 : 1);' || skip "PHP's curl extension i
 php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);' || skip "PHP's SQLite driver is not installed (package php-sqlite3)"
 command -v jq >/dev/null || skip "jq is not installed"
 [ -x "$BUILD_DIR/bin/vumaerp-api" ] || { echo "FAIL: $BUILD_DIR/bin/vumaerp-api is not built" >&2; exit 1; }
-fixture="$FIXTURES_DIR/odoo17/tpl_ke.pgdump"
+fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 [ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
 # Debian's passlib belongs to the system interpreter, not to a pyenv or venv python3 in PATH.
 export PASSLIB_PYTHON=${PASSLIB_PYTHON:-/usr/bin/python3}
@@ -41,10 +41,10 @@ write_test_config "$tmp/conf"
 CONF="$tmp/conf/vumaerp.yaml"
 
 echo "# the Kenya template, restored and sealed by SQL"
-pg_psql postgres "CREATE DATABASE tpl_ke OWNER odoo"
-pg_restore --no-owner --no-acl --role=odoo -d tpl_ke "$fixture"
-pg_psql postgres "ALTER DATABASE tpl_ke IS_TEMPLATE true"
-pg_psql postgres "ALTER DATABASE tpl_ke ALLOW_CONNECTIONS false"
+pg_psql postgres "CREATE DATABASE erp_ke OWNER odoo"
+pg_restore --no-owner --no-acl --role=odoo -d erp_ke "$fixture"
+pg_psql postgres "ALTER DATABASE erp_ke IS_TEMPLATE true"
+pg_psql postgres "ALTER DATABASE erp_ke ALLOW_CONNECTIONS false"
 
 API_LOG="$tmp/api.log"
 api_start "$CONF"

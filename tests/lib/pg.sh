@@ -150,14 +150,16 @@ export SOURCE_DIR BUILD_DIR FIXTURES_DIR
 # skip "why": exit 77, which meson counts as skipped.
 skip() { echo "SKIP: $*" >&2; exit 77; }
 
-# restore_fixture DB CC [DATA_DIR]: the real Odoo 17 database of country CC
-# (fixtures/odoo17/tpl_CC.pgdump) restored as DB, owned by role odoo (write_test_config creates
-# the role), and with DATA_DIR (Odoo's data_dir: write_test_config's is <dir>/filestore) its
-# filestore in DATA_DIR/filestore/DB, as Odoo would have it. Skips the test (77) when the
-# fixtures are absent, as on a user's fresh clone.
+# restore_fixture DB CC [DATA_DIR]: the real Odoo 17 ERP database of country CC
+# (fixtures/odoo17/erp/erp_CC.pgdump: the apps every customer gets and the country's chart)
+# restored as DB, owned by role odoo (write_test_config creates the role), and with DATA_DIR
+# (Odoo's data_dir: write_test_config's is <dir>/filestore) its filestore in
+# DATA_DIR/filestore/DB, as Odoo would have it. Skips the test (77) when the fixtures are absent,
+# as on a user's fresh clone. (fixtures/odoo17/tpl_CC.pgdump are older, smaller ones: account
+# and the chart only.)
 restore_fixture() {
-        local db=$1 cc=$2 data_dir=${3:-} dump="$FIXTURES_DIR/odoo17/tpl_$2.pgdump"
-        local tar="$FIXTURES_DIR/odoo17/tpl_$2.filestore.tar"
+        local db=$1 cc=$2 data_dir=${3:-} dump="$FIXTURES_DIR/odoo17/erp/erp_$2.pgdump"
+        local tar="$FIXTURES_DIR/odoo17/erp/erp_$2.filestore.tar"
         [ -f "$dump" ] || skip "the Odoo 17 fixture $dump is absent (set VUMAERP_FIXTURES)"
         pg_psql postgres "CREATE DATABASE $db OWNER odoo"
         pg_restore --no-owner --no-acl --role=odoo -d "$db" "$dump"
