@@ -266,21 +266,31 @@ def drop_conn(cr, db_name):
                " WHERE datname = %s AND pid != pg_backend_pid()", (db_name,))
 
 
-def db_rename(old_name, new_name):
-    # odoo/service/db.py exp_rename
-    registry_delete(old_name)
+def alter_from_postgres(db_name, sql, failure):
+    """What exp_rename and exp_drop share: from the postgres database, autocommit (database-altering
+    statements cannot run in a transaction), _drop_conn first."""
     conn = connect("postgres")
     conn.autocommit = True
     try:
         with conn.cursor() as cr:
-            drop_conn(cr, old_name)
+            drop_conn(cr, db_name)
             try:
-                cr.execute('ALTER DATABASE "%s" RENAME TO "%s"'
-                           % (old_name.replace('"', '""'), new_name.replace('"', '""')))
+                cr.execute(sql)
             except Exception as e:
-                raise Exception("Couldn't rename database %s to %s: %s" % (old_name, new_name, e))
+                raise Exception("%s: %s" % (failure, e))
     finally:
         conn.close()
+
+
+def quote_ident(name):
+    return '"%s"' % name.replace('"', '""')
+
+
+def db_rename(old_name, new_name):
+    # odoo/service/db.py exp_rename
+    registry_delete(old_name)
+    alter_from_postgres(old_name, "ALTER DATABASE %s RENAME TO %s" % (quote_ident(old_name), quote_ident(new_name)),
+                        "Couldn't rename database %s to %s" % (old_name, new_name))
     old_fs, new_fs = filestore(old_name), filestore(new_name)
     if old_fs and os.path.exists(old_fs) and not os.path.exists(new_fs):
         shutil.move(old_fs, new_fs)
@@ -292,17 +302,7 @@ def db_drop(db_name):
     if db_name not in list_dbs_owned():
         return False
     registry_delete(db_name)
-    conn = connect("postgres")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cr:
-            drop_conn(cr, db_name)
-            try:
-                cr.execute('DROP DATABASE "%s"' % db_name.replace('"', '""'))
-            except Exception as e:
-                raise Exception("Couldn't drop database %s: %s" % (db_name, e))
-    finally:
-        conn.close()
+    alter_from_postgres(db_name, "DROP DATABASE %s" % quote_ident(db_name), "Couldn't drop database %s" % db_name)
     fs = filestore(db_name)
     if fs and os.path.exists(fs):
         shutil.rmtree(fs)
