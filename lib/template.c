@@ -996,5 +996,5 @@ int template_main(const Config *c, json_t *request, json_t **ret) {
                 return template_list(c, request, ret);
         if (streq(sub, "build"))
                 return template_build(c, request, ret);
-        return result_fail(ret, EXIT_USAGE, "unknown_subcommand", "unknown subcommand: say seal, list or build");
+        return result_fail(ret, EXIT_USAGE, "unknown_subcommand", "unknown subcommand '%.32s': say seal, list or build", sub);
 }

@@ -4,6 +4,7 @@
  * whether an admin typed options or vumaerp-api sent JSON, so the two paths cannot drift apart.
  */
 #include <getopt.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -28,16 +29,23 @@ static void print_help(const ToolSpec *spec) {
         for (const char *const *p = spec->positional; p && *p; p++)
                 printf(" [%s]", *p);
         printf("\n\n%s\n\n", spec->summary);
-        printf("Options:\n"
-               "  -h --help            show this help and exit\n"
-               "     --version         show the version and exit\n"
-               "     --config PATH     configuration file (default: $VUMAERP_CONFIG, else %s)\n"
-               "     --json            read the request as one JSON object on stdin (as vumaerp-api does)\n",
+        /* One column for every option's help, however long the longest name. */
+        int w = (int) strlen("config PATH");
+        for (const ToolOption *o = spec->options; o && o->name; o++) {
+                int n = (int) (strlen(o->name) + (o->is_flag ? 0 : strlen(" VALUE")));
+                if (n > w)
+                        w = n;
+        }
+        printf("Options:\n");
+        printf("  -h --%-*s  %s\n", w, "help", "show this help and exit");
+        printf("     --%-*s  %s\n", w, "version", "show the version and exit");
+        printf("     --%-*s  configuration file (default: $VUMAERP_CONFIG, else %s)\n", w, "config PATH",
                VUMAERP_DEFAULT_CONFIG);
+        printf("     --%-*s  %s\n", w, "json", "read the request as one JSON object on stdin (as vumaerp-api does)");
         for (const ToolOption *o = spec->options; o && o->name; o++) {
                 char name[64];
                 snprintf(name, sizeof(name), "%s%s", o->name, o->is_flag ? "" : " VALUE");
-                printf("     --%-16s %s\n", name, o->help);
+                printf("     --%-*s  %s\n", w, name, o->help);
         }
         printf("\nPrints one JSON object (indented on a terminal). Exit status: 0 done, 64/65 bad request,\n"
                "66 no such tenant, 69/75 unavailable, 73 already exists, 78 configuration error,\n"
@@ -185,6 +193,11 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                 /* One line on stderr for the admin (or the journal); under --json also the usual
                  * JSON answer so vumaerp-api has something to relay. */
                 fprintf(stderr, "%s\n", config_error);
+                /* A missing default file is a newcomer's first step: say what to do (the error
+                 * itself stays one FILE:… line, as editors and the tests read it). */
+                if (!config_path && !secure_getenv("VUMAERP_CONFIG") && access(config_default_path(), F_OK) < 0)
+                        fprintf(stderr, "vumaerp-%s: give a configuration with --config PATH or $VUMAERP_CONFIG "
+                                "(an example: conf/vumaerp.yaml in the sources; vumaerp.yaml(5))\n", spec->name);
                 if (json_input) {
                         result = result_error("config_error", "vumaerp is misconfigured; the details are in the journal");
                         print_json(result);

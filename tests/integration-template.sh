@@ -88,7 +88,7 @@ expect 65 '.code == "not_odoo"' "a database without Odoo's tables"
 tpl seal ke a_tenant
 expect 73 '.code == "is_tenant"' "a tenant"
 tpl frobnicate
-expect 64 '.code == "unknown_subcommand"' "an unknown subcommand"
+expect 64 '.code == "unknown_subcommand" and (.error | contains("frobnicate"))' "an unknown subcommand, named"
 [ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
 
 echo "# a template whose filestore lacks a file is not sealed (a tenant of it would answer 500 on it)"
