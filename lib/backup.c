@@ -27,6 +27,7 @@
 #include "odoo-signal.h"
 #include "tenant-db.h"
 #include "result.h"
+#include "web.h"
 
 extern char **environ;
 
@@ -1580,9 +1581,16 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 r = filestore_extract(c, &t, b.filestore_path, s->db_name, &error);
                 extracted = r == 0;
         }
+        /* Its route (and no suspension page a former tenant of the name left) before Odoo's
+         * role may connect. */
+        if (r == 0 && (web_tenant_remove(c, s->db_name) < 0 || web_route_add(c, s->db_name) < 0)) {
+                r = -EIO;
+                error = strdup("cannot write its route in web.state_dir");
+        }
         if (r == 0 && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0)
                 r = -EIO;
         if (r != 0) {
+                (void) web_tenant_remove(c, s->db_name);
                 if (pg_drop_database(s->conn, s->db_name, true) < 0)
                         log_error("%s: could not drop the half-restored database", s->db_name);
                 if (extracted && filestore_remove(c->odoo_data_dir, s->db_name) < 0)

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "names.h"
+#include "web.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 /* How much of an offending value an error message quotes. */
@@ -332,6 +333,7 @@ typedef enum KeyType {
         KEY_INT,
         KEY_BOOL,         /* true or false, nothing else (YAML 1.1's yes/on/no/off read too easily wrong) */
         KEY_CIDR_LIST,
+        KEY_TEXT,         /* one line shown to people: at most .max bytes, no control characters */
 } KeyType;
 
 typedef struct Key {
@@ -358,6 +360,9 @@ static const Key keys[] = {
         K("odoo",     "master_password_file", KEY_STRING,  odoo_master_password_file),
         K("odoo",     "update_notification", KEY_BOOL,     odoo_update_notification),
         K("tenants",  "url_template",    KEY_URL_TEMPLATE, tenant_url_template),
+        K("web",      "state_dir",       KEY_ABS_PATH,     web_state_dir),
+        K("web",      "pay_url",         KEY_HTTP_URL,     web_pay_url),
+        K("web",      "brand",           KEY_TEXT,         web_brand, .max = 64),
         K("backups",  "dir",             KEY_ABS_PATH,     backup_dir, .required = true),
         K("backups",  "retention_days",  KEY_INT,          backup_retention_days, .min = 1, .max = 36500),
         K("api",      "deadline",        KEY_INT,          api_deadline_sec, .min = 1, .max = 86400),
@@ -369,7 +374,7 @@ static const Key keys[] = {
 };
 #undef K
 
-static const char *const sections[] = { "postgres", "odoo", "tenants", "backups", "api" };
+static const char *const sections[] = { "postgres", "odoo", "tenants", "web", "backups", "api" };
 
 static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
         void *field = (uint8_t *) c + k->offset;
@@ -411,6 +416,14 @@ static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
                 if (!strstr(s, "{subdomain}") && !strstr(s, "{db_name}"))
                         r = fail(p, v->start_mark, -EINVAL, "'%s' must contain {subdomain} or {db_name}, not '%s'",
                                  k->name, quote(s));
+                break;
+        case KEY_TEXT:
+                if (strlen(s) > (size_t) k->max)
+                        r = fail(p, v->start_mark, -EINVAL, "'%s' must be at most %ld bytes", k->name, k->max);
+                for (const unsigned char *q = (const unsigned char *) s; r == 0 && *q; q++)
+                        if (*q < 0x20 || *q == 0x7f)
+                                r = fail(p, v->start_mark, -EINVAL, "'%s' must be one line without control characters",
+                                         k->name);
                 break;
         default:
                 break;
@@ -556,6 +569,17 @@ static int parse_main(Parser *p, Config *c, yaml_mark_t *ret_countries_mark) {
                                             keys[i].section);
                         return fail(p, root->start_mark, -EINVAL, "missing required key '%s'", keys[i].name);
                 }
+
+        /* nginx routes by host: each tenant's URL needs a host of its own. */
+        if (c->web_state_dir) {
+                _cleanup_free_ char *h1 = NULL, *h2 = NULL;
+
+                if (web_tenant_host(c, "aa", &h1) < 0 || web_tenant_host(c, "bb", &h2) < 0 || streq(h1, h2))
+                        return fail(p, root->start_mark, -EINVAL,
+                                    "web.state_dir is set, so tenants.url_template must put {subdomain} or {db_name} "
+                                    "in the host name (nginx routes each host to its tenant), not '%s'",
+                                    quote(c->tenant_url_template));
+        }
         return 0;
 }
 
@@ -833,6 +857,9 @@ Config *config_free(Config *c) {
         free(c->odoo_data_dir);
         free(c->odoo_master_password_file);
         free(c->tenant_url_template);
+        free(c->web_state_dir);
+        free(c->web_pay_url);
+        free(c->web_brand);
         free(c->backup_dir);
         free(c->api_token_file);
         strv_free(c->api_allowed_clients);

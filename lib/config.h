@@ -61,6 +61,11 @@ typedef struct Config {
         /* tenants: */
         char *tenant_url_template;  /* default "https://{subdomain}.vumacloud.com"; contains {subdomain} or {db_name} */
 
+        /* web: (web.h) */
+        char *web_state_dir;        /* what nginx reads per request; NULL: no web state kept */
+        char *web_pay_url;          /* the suspension page's "pay" link (http/https); NULL: none */
+        char *web_brand;            /* the name the suspension page gives the service; NULL: "VumaERP" */
+
         /* backups: */
         char *backup_dir;           /* required, absolute */
         int backup_retention_days;  /* 1..36500, default 30 */

@@ -14,6 +14,7 @@
 #include "pg.h"
 #include "registry.h"
 #include "result.h"
+#include "web.h"
 
 #define REASON_MAX_CHARS 1024
 
@@ -267,7 +268,8 @@ static int set_suspended(TenantSession *s, bool suspend, const char *reason, jso
                 "     state = 'suspended',"
                 "     suspended_at = CASE WHEN $3::bool OR t.suspended_at IS NULL THEN now() ELSE t.suspended_at END,"
                 "     suspend_reason = CASE WHEN $3::bool THEN $2 ELSE coalesce($2, t.suspend_reason) END,"
-                "     updated_at = now()";
+                "     updated_at = now()"
+                " RETURNING suspend_reason";
         static const char unsuspend_sql[] =
                 "INSERT INTO public.tenants AS t (db_name, state, unsuspended_at)"
                 "     VALUES ($1, 'active', now())"
@@ -315,6 +317,19 @@ static int set_suspended(TenantSession *s, bool suspend, const char *reason, jso
         }
         if (!res)
                 return tenant_session_db_error(s, "recording the state in the registry", ret);
+
+        /* The page follows the database, never leads it: the suspension holds without it, and a
+         * retry finishes what failed here. The route too, for a tenant made before
+         * web.state_dir was set: suspended or not, its host must lead to it. */
+        r = web_route_add(s->config, s->db_name);
+        if (r >= 0)
+                r = suspend ? web_page_write(s->config, s->db_name, PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0))
+                            : web_page_remove(s->config, s->db_name);
+        if (r < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
+                                   "%s is %s, but its route and suspension page in %s could not be brought in line: %s; "
+                                   "%s again to finish", s->db_name, suspend ? "suspended" : "unsuspended",
+                                   s->config->web_state_dir, strerror(-r), suspend ? "suspend" : "unsuspend");
 
         return answer(ret, s->db_name, suspend ? "suspended" : "active", changed);
 }
@@ -383,9 +398,16 @@ static int mark_registry(TenantSession *s, const char *state, json_t **ret) {
         return EXIT_OK;
 }
 
-static int remove_filestore(TenantSession *s) {
+/* The filestore and the web state (routes, page): what is left of a tenant once its database is
+ * gone. */
+static int remove_leftovers(TenantSession *s) {
         int r;
 
+        r = web_tenant_remove(s->config, s->db_name);
+        if (r < 0) {
+                log_error("%s: cannot remove the web state in %s: %s", s->db_name, s->config->web_state_dir, strerror(-r));
+                return r;
+        }
         if (!s->config->odoo_data_dir)
                 return 0;
         r = filestore_remove(s->config->odoo_data_dir, s->db_name);
@@ -419,13 +441,16 @@ static int terminate_gone(TenantSession *s, json_t **ret) {
 
         if (streq(state, "terminating")) {
                 /* Cut off between the drop and the registry: finish it. */
-                if (remove_filestore(s) < 0)
+                if (remove_leftovers(s) < 0)
                         return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
-                                           "the database is gone but its filestore could not be removed");
+                                           "the database is gone but its filestore or web state could not be removed");
                 status = mark_registry(s, "terminated", ret);
                 if (status != EXIT_OK)
                         return status;
-        }
+        } else if (web_tenant_remove(s->config, s->db_name) < 0)
+                /* What a terminate made before web.state_dir was set left: nothing to fail the
+                 * answer for. */
+                log_warning("%s: cannot remove what is left of its web state in %s", s->db_name, s->config->web_state_dir);
 
         if (!PQgetisnull(res, 0, 1)) {
                 _cleanup_json_ json_t *j = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
@@ -502,9 +527,9 @@ static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
         window.open = false;
         (void) tenant_session_note(s, "{\"backup_window\":null}");
 
-        if (remove_filestore(s) < 0)
+        if (remove_leftovers(s) < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
-                                   "the database was dropped but its filestore could not be removed; terminate again to finish");
+                                   "the database was dropped but its filestore or web state could not be removed; terminate again to finish");
         status = mark_registry(s, "terminated", ret);
         if (status != EXIT_OK)
                 return status;

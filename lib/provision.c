@@ -22,6 +22,7 @@
 #include "provision.h"
 #include "registry.h"
 #include "result.h"
+#include "web.h"
 #include "odoo-signal.h"
 #include "tenant-db.h"
 
@@ -367,6 +368,11 @@ static int undo_provision(TenantSession *s, bool drop_db) {
                 if (k < 0)
                         r = k;
         }
+        k = web_tenant_remove(s->config, s->db_name);
+        if (k < 0) {
+                log_error("%s: cannot remove the web state: %s", s->db_name, strerror(-k));
+                r = k;
+        }
         if (s->config->odoo_data_dir) {
                 k = filestore_remove(s->config->odoo_data_dir, s->db_name);
                 if (k < 0) {
@@ -515,6 +521,14 @@ static int answer(const Config *c, json_t **ret, const char *db_name, const Coun
 /* A repeat of a provision that already succeeded (WHMCS retries calls that timed out). */
 static int provision_existed(TenantSession *s, const Order *o, const Existing *e, json_t **ret) {
         const char *pw = o->admin_password;
+        int r;
+
+        /* A retry answers the same URL: it must reach the tenant (a tenant made before
+         * web.state_dir was set gets its route here). */
+        r = web_route_add(s->config, o->db_name);
+        if (r < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
+                                   "cannot route %s's host to it in %s: %s", o->db_name, s->config->web_state_dir, strerror(-r));
 
         if (pw) {
                 _cleanup_(hash_done) HashJob job = {};
@@ -618,6 +632,11 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                         return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
                                            "cannot remove a stale filestore of %s: %s", o->db_name, strerror(-r));
         }
+        /* Likewise a route or a suspension page: a new tenant of this name starts with none. */
+        r = web_tenant_remove(c, o->db_name);
+        if (r < 0)
+                return result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
+                                   "cannot remove the stale web state of %s in %s: %s", o->db_name, c->web_state_dir, strerror(-r));
 
         /* The row first, committed: if we die from here on, it tells the next provision of this
          * name that what it finds is a leftover to remove. */
@@ -661,6 +680,14 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                                              "cannot copy the filestore of %s: %s", template_db, strerror(-r));
                         goto undo;
                 }
+        }
+
+        /* The route before Odoo may serve it: the URL answered works from the first request. */
+        r = web_route_add(c, o->db_name);
+        if (r < 0) {
+                status = result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
+                                     "cannot route %s's host to it in %s: %s", o->db_name, c->web_state_dir, strerror(-r));
+                goto undo;
         }
 
         /* Complete: Odoo may serve it. */

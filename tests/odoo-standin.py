@@ -15,7 +15,11 @@ PostgreSQL (connecting as the Odoo role, like Odoo):
   db.rename and db.drop (exp_rename, exp_drop: the registry forgotten, the sessions ended, the
   filestore under --data-dir moved or removed); GET /web/content/<id>?db=<name> (a stored
   attachment's file, HTTP 500 when it is missing, as Odoo 17 answers); /web/session/authenticate
-  and /web/session/get_session_info (sessions, with res.users' session token cache).
+  and /web/session/get_session_info (sessions, with res.users' session token cache); GET /, /web,
+  /web/login and /web/database/selector with the database chosen as odoo/http.py chooses it
+  (--dbfilter with %d and %h, --proxy-mode's X-Forwarded-Host, the session's database, a database
+  whose registry cannot load served as none: /web then redirects to the selector), the selector
+  listing what db_filter leaves unless --no-list-db.
 Registries: like odoo.modules.registry.Registry.registries, a database gets one at its first use
 (authenticate, execute_kw) and keeps it until db.rename or db.drop deletes it; the cron thread
 (odoo/service/server.py cron_thread) polls every registry each --cron-interval seconds, so one
@@ -26,7 +30,8 @@ Errors have Odoo's shape: {"jsonrpc": "2.0", "id": …, "error": {"code": 200, "
 "arguments": exc.args, "context": {}}}}, HTTP status 200.
 
 Usage: odoo-standin.py --port N --db-user odoo --master-password-file F [--fixtures-dir D]
-                      [--data-dir D] [--cron-interval SECONDS]
+                      [--data-dir D] [--cron-interval SECONDS] [--dbfilter RE] [--proxy-mode]
+                      [--no-list-db]
 PostgreSQL is found through libpq's environment (PGHOST, PGPORT). Debian: python3-psycopg2,
 python3-passlib.
 """
@@ -539,6 +544,94 @@ def web_content(db, attachment_id):
         return 200, f.read()
 
 
+# --- the web client's database choice (odoo/http.py, addons/web/controllers) -------------
+
+def db_filter(dbs, host):
+    """odoo.http.db_filter: with --dbfilter, %h is the host (port and a leading "www." dropped)
+    and %d its first label, each re.escape()d into the pattern, which must match the name."""
+    if not ARGS.dbfilter:
+        return list(dbs)
+    host = host.partition(":")[0]
+    if host.startswith("www."):
+        host = host[4:]
+    domain = host.partition(".")[0]
+    dbfilter_re = re.compile(ARGS.dbfilter.replace("%h", re.escape(host)).replace("%d", re.escape(domain)))
+    return [db for db in dbs if dbfilter_re.match(db)]
+
+
+def request_host(headers):
+    """Application.__call__: with proxy_mode and an X-Forwarded-Host header, werkzeug's ProxyFix
+    (x_host=1: the last value) replaces HTTP_HOST; without proxy_mode the header is ignored."""
+    forwarded = headers.get("X-Forwarded-Host")
+    if ARGS.proxy_mode and forwarded:
+        return forwarded.split(",")[-1].strip()
+    return headers.get("Host") or ""
+
+
+def request_db(session, host):
+    """Request._get_session_and_dbname, then _serve_db's Registry(db): the session's database if
+    the filter lets the host have it, else the only database db_list(force=True) leaves; a
+    database whose registry cannot load (gone, refusing connections) is dropped from the session
+    and the request is served without one."""
+    dbname = None
+    if session.get("db") and db_filter([session["db"]], host):
+        dbname = session["db"]
+    else:
+        all_dbs = db_filter(db_list(), host)
+        if len(all_dbs) == 1:
+            dbname = all_dbs[0]
+    if session.get("db") != dbname:
+        session.clear()     # session.logout(keep_db=False)
+        session["db"] = dbname
+    if not dbname:
+        return None
+    try:
+        conn = connect(dbname)
+        try:
+            with conn, conn.cursor() as cr:
+                registry(dbname, cr)
+        finally:
+            conn.close()
+    except psycopg2.Error:
+        session.clear()
+        return None
+    return dbname
+
+
+def html_escape(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def web_page(path, session, host):
+    """GET /, /web, /web/login, /web/database/selector as Odoo 17 answers them: (status, headers,
+    body). Redirects are relative, as request.redirect makes them (local=True)."""
+    db = request_db(session, host)
+    if path == "/":
+        return 303, {"Location": "/web"}, b""           # Home.index: redirect_query('/web')
+    if path in ("/web", "/web/login"):
+        if not db:                                       # ensure_db()
+            return 303, {"Location": "/web/database/selector"}, b""
+        if path == "/web" and not session.get("uid"):     # Home.web_client
+            return 303, {"Location": "/web/login"}, b""
+        if path == "/web":
+            return 200, {}, b"<html><body>web client</body></html>"
+        # web.login_layout: the company logo is fetched for the request's database.
+        body = ('<!DOCTYPE html><html><head><title>Odoo</title></head><body>'
+                '<img src="/web/binary/company_logo?dbname=%s" alt="Logo"/>'
+                '<form class="oe_login_form" method="post" action="/web/login">'
+                '<input type="text" name="login"/><input type="password" name="password"/>'
+                '<button type="submit">Log in</button></form></body></html>') % html_escape(db)
+        return 200, {}, body.encode()
+    if path == "/web/database/selector":
+        # Database._render_template: http.db_list() (AccessDenied without list_db: only the
+        # request's own database) — the databases the filter leaves for this host.
+        names = db_filter(db_list(), host) if ARGS.list_db else ([db] if db else [])
+        items = "".join('<a href="/web?db=%s">%s</a>' % (html_escape(n), html_escape(n)) for n in names)
+        return 200, {}, ("<!DOCTYPE html><html><head><title>Odoo</title></head><body>"
+                         "<div class=\"list-group\">%s</div></body></html>" % items).encode()
+    return 404, {}, b"Not Found\n"
+
+
 def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
     conn = connect(db)
     try:
@@ -615,13 +708,34 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         m = re.fullmatch(r"/web/content/(\d+)\?db=([a-z0-9_]+)", self.path)
         if not m:
-            return self.answer(404, {"error": "not found"})
+            return self.web_get()
         try:
             status, body = web_content(m.group(2), int(m.group(1)))
         except Exception as exc:  # Odoo's 500: the exception's class and message
             status, body = 500, ("Internal Server Error\n%s: %s\n" % (type(exc).__name__, exc)).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def web_get(self):
+        cookie = http.cookies.SimpleCookie(self.headers.get("Cookie") or "")
+        sid = cookie["session_id"].value if "session_id" in cookie else None
+        with SESSIONS_LOCK:
+            if not sid or sid not in SESSIONS:
+                sid = secrets.token_urlsafe(30)
+                SESSIONS[sid] = {}
+            session = SESSIONS[sid]
+        try:
+            status, headers, body = web_page(self.path.partition("?")[0], session, request_host(self.headers))
+        except Exception as exc:
+            status, headers, body = 500, {}, ("Internal Server Error\n%s\n" % type(exc).__name__).encode()
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Set-Cookie", "session_id=%s; HttpOnly; Path=/" % sid)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -686,6 +800,9 @@ def main():
     p.add_argument("--fixtures-dir", default=os.environ.get("FIXTURES_DIR", ""))
     p.add_argument("--data-dir", default="", help="Odoo's data_dir: filestores in <data_dir>/filestore/<db>")
     p.add_argument("--cron-interval", type=float, default=60.0)
+    p.add_argument("--dbfilter", default="", help="Odoo's dbfilter (e.g. ^%%d$)")
+    p.add_argument("--proxy-mode", action="store_true", help="Odoo's proxy_mode: X-Forwarded-Host is the host")
+    p.add_argument("--no-list-db", dest="list_db", action="store_false", help="Odoo's list_db = False")
     p.add_argument("--verbose", action="store_true")
     ARGS = p.parse_args()
     threading.Thread(target=cron_thread, daemon=True).start()

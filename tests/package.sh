@@ -54,6 +54,9 @@ if [ -d "$SOURCE_DIR/whmcs_module/vumaerp" ]; then
                 has "usr/share/vumaerp/whmcs_module/vumaerp/${f#"$SOURCE_DIR"/whmcs_module/vumaerp/}"
         done < <(find "$SOURCE_DIR/whmcs_module/vumaerp" -type f -print0)
 fi
+for f in "$SOURCE_DIR"/packaging/nginx/*; do
+        has "usr/share/vumaerp/nginx/$(basename "$f")"
+done
 grep -E '^(usr/local|usr/include|usr/lib/[^/]+/pkgconfig)/' "$tmp/contents" && fail "the package ships development or /usr/local files"
 
 # conf/ is configuration the admin edits: conffiles, which upgrades do not overwrite.

@@ -105,6 +105,9 @@ static void test_shipped_config(void) {
         CHECK_STR(c->odoo_url, "http://127.0.0.1:8069");
         CHECK_STR(c->odoo_data_dir, "/var/lib/odoo");
         CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
+        CHECK_STR(c->web_state_dir, "/var/lib/vumaerp-web");
+        CHECK(!c->web_pay_url);
+        CHECK(!c->web_brand);
         CHECK_STR(c->backup_dir, "/var/lib/vumaerp/backups");
         CHECK_INT(c->backup_retention_days, 30);
         CHECK_INT(c->api_deadline_sec, 300);
@@ -383,6 +386,16 @@ static void test_main_errors(void) {
                      "only one YAML document is allowed per file");
         expect_error("postgres:\n  host: *nowhere\n", "2:9",
                      "YAML syntax error: found undefined alias");
+
+        /* nginx routes by host: with web state, every tenant needs a host of its own. */
+        expect_error("web:\n  state_dir: /srv/web\ntenants:\n  url_template: https://erp.example.com/{db_name}\n"
+                     "backups:\n  dir: /srv\ncountries: countries.yaml\n", "1:1",
+                     "web.state_dir is set, so tenants.url_template must put {subdomain} or {db_name} in the host "
+                     "name (nginx routes each host to its tenant), not 'https://erp.example.com/{db_name}'");
+        expect_error("web:\n  brand: \"a\\tb\"\nbackups:\n  dir: /srv\ncountries: countries.yaml\n", "2:10",
+                     "'brand' must be one line without control characters");
+        expect_error("web:\n  pay_url: billing.example.com\nbackups:\n  dir: /srv\ncountries: countries.yaml\n", "2:12",
+                     "'pay_url' must start with http:// or https://, not 'billing.example.com'");
 
         /* Empty files. */
         expect_error("", "1:1", "the file is empty");

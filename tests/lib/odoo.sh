@@ -2,7 +2,9 @@
 # tests/lib/odoo.sh: the Odoo stand-in (tests/odoo-standin.py) for the tests that talk to Odoo's
 # JSON-RPC. Source after tests/lib/pg.sh and pg_start (it connects through PGHOST/PGPORT).
 #   odoo_start [master password]  starts it on a free port as the role odoo (ODOO_DATA_DIR: its
-#                                 data_dir; ODOO_CRON_INTERVAL: seconds between its cron polls): ODOO_PORT, ODOO_URL,
+#                                 data_dir; ODOO_CRON_INTERVAL: seconds between its cron polls;
+#                                 ODOO_DBFILTER, ODOO_PROXY_MODE=1, ODOO_NO_LIST_DB=1: Odoo's
+#                                 dbfilter, proxy_mode, list_db = False): ODOO_PORT, ODOO_URL,
 #                                 ODOO_PID, ODOO_LOG, ODOO_MASTER_FILE (the master password's file)
 #   odoo_stop
 # Skips (77) when no python3 has psycopg2 and passlib (Debian: python3-psycopg2 python3-passlib).
@@ -28,7 +30,8 @@ odoo_start() {
         PG_BIN="$PG_BIN" "$py" "$SOURCE_DIR/tests/odoo-standin.py" --port "$ODOO_PORT" --db-user odoo \
                 --master-password-file "$ODOO_MASTER_FILE" --fixtures-dir "$FIXTURES_DIR" \
                 ${ODOO_DATA_DIR:+--data-dir "$ODOO_DATA_DIR"} --cron-interval "${ODOO_CRON_INTERVAL:-60}" \
-                ${ODOO_VERBOSE:+--verbose} 2>>"$ODOO_LOG" &
+                ${ODOO_DBFILTER:+--dbfilter "$ODOO_DBFILTER"} ${ODOO_PROXY_MODE:+--proxy-mode} \
+                ${ODOO_NO_LIST_DB:+--no-list-db} ${ODOO_VERBOSE:+--verbose} 2>>"$ODOO_LOG" &
         ODOO_PID=$!
         pg_on_exit odoo_stop
         for i in $(seq 1 100); do
