@@ -1585,6 +1585,7 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
          * role may connect. */
         if (r == 0 && (web_tenant_remove(c, s->db_name) < 0 || web_route_add(c, s->db_name) < 0)) {
                 r = -EIO;
+                free(error);
                 error = strdup("cannot write its route in web.state_dir");
         }
         if (r == 0 && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0)
