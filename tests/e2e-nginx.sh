@@ -12,6 +12,7 @@
 #     languages, nothing of any tenant; the websocket route too; unsuspend gives Odoo back;
 #   - an unknown host and the database manager answer 404 naming no tenant;
 #   - terminate takes the host away; nothing of the tenant is left in web.state_dir;
+#   - suspend and unsuspend put back a missing route; a restored tenant is routed;
 #   - run as root, what vumaerp writes belongs to the state directory's owner.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
@@ -178,5 +179,13 @@ run_json unsuspend '{"db_name": "beta_co"}'
 expect 0 '.success == true' "unsuspend beta_co"
 get beta-co.vumacloud.test /web/login
 [ "$STATUS" = 200 ] || fail "unsuspended beta_co: HTTP $STATUS"
+
+echo "# a restored tenant is routed before Odoo may serve it"
+run_json backup '{"db_name": "beta_co"}'
+expect 0 '.backup.path != null' "backup beta_co"
+run_json restore "$(jq -cn --arg p "$(jq -r .backup.path <<<"$OUT")" '{backup: $p, as_db_name: "gamma_co"}')"
+expect 0 '.db_name == "gamma_co"' "restore beta_co as gamma_co"
+get gamma-co.vumacloud.test /web/login
+[ "$STATUS" = 200 ] && grep -qF 'company_logo?dbname=gamma_co' "$tmp/body" || fail "the restored gamma_co is not reached: HTTP $STATUS $BODY"
 
 echo "e2e-nginx: all passed"
