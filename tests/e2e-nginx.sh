@@ -19,6 +19,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/nginx.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/api.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
 command -v jq >/dev/null || skip "jq is not installed"
@@ -67,14 +68,6 @@ names_none() { # names_none WHAT: the body names no tenant
                 grep -qF "$n" "$tmp/body" && fail "$1 names the tenant $n: $BODY"
         done
         return 0
-}
-run_json() { # run_json TOOL JSON: $RC, $OUT
-        RC=0
-        OUT=$("$B/vumaerp-$1" --config "$CONF" --json <<<"$2" 2>"$tmp/stderr") || RC=$?
-}
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
 }
 
 restore_fixture erp_ke ke "$tmp/conf/filestore"

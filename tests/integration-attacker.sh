@@ -10,6 +10,7 @@
 # role, suspension and seal hold, the control database refuses Odoo's role.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
 command -v jq >/dev/null || skip "jq is not installed"
@@ -27,7 +28,6 @@ run() { # run TOOL ARGS...: $RC, $OUT
         RC=0
         OUT=$("$B/vumaerp-$tool" --config "$CONF" "$@" 2>"$tmp/stderr") || RC=$?
 }
-run_json() { RC=0; OUT=$("$B/vumaerp-$1" --config "$CONF" --json <<<"$2" 2>"$tmp/stderr") || RC=$?; }
 ok() { [ "$RC" = 0 ] || { cat "$tmp/stderr" >&2; fail "$1: exit $RC: $OUT"; }; }
 
 # The traps, as Odoo's role. vumaerp_trap_log is written by every trap; each trap then tries to

@@ -9,6 +9,7 @@
 # terminated tenant's newest backup until its retention ends; the archive goes with its dump.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
 for b in backup suspend terminate; do
@@ -29,14 +30,6 @@ run() {
         local tool=$1; shift
         RC=0
         OUT=$("$B/vumaerp-$tool" --config "$CONF" "$@" 2>"$tmp/stderr") || RC=$?
-}
-run_json() {
-        RC=0
-        OUT=$("$B/vumaerp-$1" --config "$CONF" --json <<<"$2" 2>"$tmp/stderr") || RC=$?
-}
-expect() {
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
 }
 access() { pg_psql postgres "SELECT CASE WHEN datallowconn THEN 't' ELSE 'f' END || ':' || datconnlimit FROM pg_database WHERE datname = '$1'"; }
 reg() { pg_psql vumaerp "$1" | tr -d '\n'; }

@@ -11,6 +11,7 @@
 # missing archive refused before anything is created.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
 for b in suspend unsuspend terminate restore backup; do
@@ -34,14 +35,6 @@ run() { # run TOOL ARGS...: $RC, $OUT
         local tool=$1; shift
         RC=0
         OUT=$("$B/vumaerp-$tool" --config "${RUN_CONF:-$CONF}" "$@" 2>"$tmp/stderr") || RC=$?
-}
-run_json() { # run_json TOOL JSON
-        RC=0
-        OUT=$("$B/vumaerp-$1" --config "${RUN_CONF:-$CONF}" --json <<<"$2" 2>"$tmp/stderr") || RC=$?
-}
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
 }
 access() { pg_psql postgres "SELECT CASE WHEN datallowconn THEN 't' ELSE 'f' END || ':' || datconnlimit FROM pg_database WHERE datname = '$1'"; }
 reg() { pg_psql vumaerp "$2" | tr -d '\n'; }

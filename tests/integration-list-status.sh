@@ -7,6 +7,7 @@
 #   VUMAERP_LIST_BENCH=N also creates N more tenant databases and times the list (slow: ~7 MB each).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 LIST="$BUILD_DIR/bin/vumaerp-list"
 STATUS="$BUILD_DIR/bin/vumaerp-status"
@@ -25,10 +26,6 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 run_tool() {
         RC=0
         OUT=$("$@" 2>"$tmp/stderr") || RC=$?
-}
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
 }
 status_json() { # status_json JSON: the request on stdin, as vumaerp-api sends it
         RC=0

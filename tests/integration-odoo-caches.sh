@@ -12,6 +12,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
 command -v jq >/dev/null || skip "jq is not installed"
@@ -31,14 +32,6 @@ ODOO_DATA_DIR="$tmp/conf/filestore" odoo_start
 sed -i "s|^odoo:\$|odoo:\n  url: $ODOO_URL|" "$CONF"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-run_json() { # run_json TOOL JSON: $RC, $OUT
-        RC=0
-        OUT=$("$B/vumaerp-$1" --config "$CONF" --json <<<"$2" 2>"$tmp/stderr") || RC=$?
-}
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
-}
 provision() { # provision DB CC PASSWORD
         run_json provision "$(jq -cn --arg db "$1" --arg cc "$2" --arg pw "$3" \
                 '{db_name: $db, country: $cc, admin_email: "admin@example.com", company_name: "Upper", admin_password: $pw}')"
