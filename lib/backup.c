@@ -18,7 +18,7 @@
 #include "backup.h"
 #include "fileio.h"
 #include "filestore.h"
-#include "lifecycle.h"
+#include "session.h"
 #include "log.h"
 #include "names.h"
 #include "pg.h"
@@ -968,123 +968,42 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         return 0;
 }
 
-/* --- the window that lets pg_dump into a suspended tenant and no one else --- */
-
-int backup_window_open(TenantSession *s, const TenantDb *db, BackupWindow *w, char **ret_error) {
-        _cleanup_free_ char *note = NULL;
-        int r;
-
-        *w = (BackupWindow) { .before = db->access == ACCESS_OPEN ? ACCESS_OPEN : ACCESS_HELD };
-        /* The note first: if we are killed after the change, the next action on this tenant
-         * finds it and puts the access back (lifecycle.c, repair_interrupted). */
-        if (asprintf(&note, "{\"backup_window\":{\"was\":\"%s\",\"oid\":\"%u\"}}",
-                     access_state_to_string(w->before), db->oid) < 0)
-                return -ENOMEM;
-        r = tenant_session_note(s, note);
-        if (r < 0) {
-                error_set(ret_error, "cannot record the operation: %s", PQerrorMessage(s->conn));
-                return r;
-        }
-        r = access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED);
-        if (r < 0) {
-                error_set(ret_error, "cannot let pg_dump into the database: %s", PQerrorMessage(s->conn));
-                return r;
-        }
-        w->open = true;
-        r = tenant_end_sessions(s->conn, s->db_name);
-        if (r < 0) {
-                error_set(ret_error, "cannot end the open sessions: %s", PQerrorMessage(s->conn));
-                (void) backup_window_close(s, w);
-                return r;
-        }
-        return 0;
-}
-
-int backup_window_close(TenantSession *s, BackupWindow *w) {
-        int r;
-
-        if (!w->open)
-                return 0;
-        r = access_set(s->conn, s->config, s->db_name, w->before);
-        if (r < 0 && PQstatus(s->conn) == CONNECTION_BAD) {
-                /* The connection is gone (and our lock with it): one more try on a new one. Until
-                 * then Odoo neither lists nor serves the database. */
-                PGconn *fresh = NULL;
-                _cleanup_free_ char *error = NULL;
-
-                if (pg_connect(s->config, s->config->pg_maintenance_db ? s->config->pg_maintenance_db : "postgres",
-                               &fresh, &error) >= 0) {
-                        r = access_set(fresh, s->config, s->db_name, w->before);
-                        PQfinish(fresh);
-                }
-        }
-        if (r < 0) {
-                log_error("%s: could not put back its access after a backup (%s); Odoo does not serve it until the next action on it",
-                          s->db_name, access_state_to_string(w->before));
-                return r;
-        }
-        if (w->before == ACCESS_HELD) {
-                /* pg_dump's session is over; none other of Odoo's role may stay in a held database. */
-                r = tenant_end_sessions(s->conn, s->db_name);
-                if (r > 0)
-                        log_warning("%s: %d session(s) did not end within 5 s", s->db_name, r);
-        }
-        w->open = false;
-        {
-                static const char sql[] = "UPDATE public.operations SET detail = detail - 'backup_window' WHERE id = $1::bigint";
-                const char *params[1] = { s->operation_id };
-                _unused_ _cleanup_pgresult_ PGresult *res = s->operation_id ? pg_exec(s->conn, NULL, sql, 1, params) : NULL;
-        }
-        return 0;
-}
-
 /* --- the actions --- */
 
-static int backup_one(const Config *c, const char *name, json_t **ret) {
-        _cleanup_(tenant_session_done) TenantSession s = {};
+static int backup_locked(TenantSession *s, void *userdata, json_t **ret) {
         _cleanup_(backup_info_done) BackupInfo b = {};
         _cleanup_free_ char *error = NULL;
         _cleanup_json_ json_t *out = NULL;
-        BackupWindow window = {};
+        TenantWindow window = {};
         TenantDb db;
         int status, r;
 
-        status = tenant_session_begin(c, name, "backup", &s, ret);
+        status = tenant_session_inspect(s, &db, ret);
         if (status != EXIT_OK)
                 return status;
-        status = tenant_session_inspect(&s, &db, ret);
-        if (status != EXIT_OK)
-                return tenant_session_end(&s, status, *ret);
-        if (!db.exists) {
-                status = result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", name);
-                return tenant_session_end(&s, status, *ret);
-        }
+        if (!db.exists)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
 
         /* An active tenant is dumped as it runs (pg_dump reads one snapshot); a suspended one is
          * admitted for the dump alone. */
         if (db.access != ACCESS_OPEN) {
-                r = backup_window_open(&s, &db, &window, &error);
-                if (r < 0) {
-                        status = result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup could not start: %s", strempty(error));
-                        return tenant_session_end(&s, status, *ret);
-                }
+                r = tenant_window_open(s, &db, &window, &error);
+                if (r < 0)
+                        return result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup could not start: %s", strempty(error));
         }
-        r = backup_make(c, s.conn, name, "manual", &b, &error);
-        if (backup_window_close(&s, &window) < 0 && r >= 0)
-                log_warning("%s: the backup was made, but its access could not be put back yet", name);
-        if (r < 0) {
-                status = result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup failed: %s", strempty(error));
-                return tenant_session_end(&s, status, *ret);
-        }
+        r = backup_make(s->config, s->conn, s->db_name, "manual", &b, &error);
+        if (tenant_window_close(s, &window) < 0 && r >= 0)
+                log_warning("%s: the backup was made, but its access could not be put back yet", s->db_name);
+        if (r < 0)
+                return result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup failed: %s", strempty(error));
 
         out = result_ok();
         if (!out ||
-            json_object_set_new(out, "db_name", json_string(name)) < 0 ||
+            json_object_set_new(out, "db_name", json_string(s->db_name)) < 0 ||
             json_object_set_new(out, "backup", backup_info_json(&b)) < 0)
-                status = result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        else
-                *ret = TAKE_PTR(out);
-        return tenant_session_end(&s, status, *ret);
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
 }
 
 static int prune(const Config *c, json_t **ret) {
@@ -1195,7 +1114,7 @@ int tenant_backup(const Config *c, json_t *request, json_t **ret) {
         status = request_db_name(c, request, &name, ret);
         if (status != EXIT_OK)
                 return status;
-        return backup_one(c, name, ret);
+        return tenant_session_run(c, name, "backup", backup_locked, NULL, ret);
 }
 
 /* --- restore --- */
@@ -1481,7 +1400,12 @@ static int signal_restored(const Config *c, const char *db_name, bool copy, char
         return 0;
 }
 
-static int restore(TenantSession *s, const char *path, const char *source_db, json_t **ret) {
+typedef struct RestoreRequest {
+        const char *path;       /* the dump, resolved */
+        const char *source_db;  /* the tenant it was made of */
+} RestoreRequest;
+
+static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
         static const char registry_sql[] =
                 "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
                 "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login"
@@ -1494,8 +1418,10 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
                 "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
                 "     updated_at = now()";
+        const RestoreRequest *q = userdata;
+        const char *path = q->path, *source_db = q->source_db;
         const Config *c = s->config;
-        const char *role = c->odoo_role ? c->odoo_role : "odoo";
+        const char *role = c->odoo_role;
         _cleanup_(tool_dir_done) ToolDir t = {};
         _cleanup_free_ char *pg_restore = NULL, *error = NULL, *db_arg = NULL;
         _cleanup_(conn_args_done) ConnArgs conn_args = {};
@@ -1535,17 +1461,14 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                 return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "%s", strempty(error));
 
         /* If we are killed from here on, the next action on this name drops the half-made
-         * database (lifecycle.c, repair_interrupted), knowing it by its oid. */
+         * database (session.c, repair_interrupted), knowing it by its oid. */
         if (create_database(s->conn, s->db_name) < 0)
                 return tenant_session_db_error(s, "creating the database", ret);
         {
                 TenantDb db;
-                _cleanup_free_ char *note = NULL;
 
                 status = tenant_session_inspect(s, &db, ret);
-                if (status == EXIT_OK && (!db.exists ||
-                                          asprintf(&note, "{\"drop_on_interrupt\":\"%u\"}", db.oid) < 0 ||
-                                          tenant_session_note(s, note) < 0))
+                if (status == EXIT_OK && (!db.exists || tenant_session_mark_half_made(s, db.oid) < 0))
                         status = tenant_session_db_error(s, "recording the operation", ret);
                 if (status == EXIT_OK && prepare_database(s, role) < 0)
                         status = tenant_session_db_error(s, "preparing the database for pg_restore", ret);
@@ -1601,10 +1524,10 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
                                    error ? error : PQerrorMessage(s->conn));
         }
         {
-                static const char sql[] = "UPDATE public.operations SET detail = detail - 'drop_on_interrupt' WHERE id = $1::bigint";
-                const char *params[2] = { s->operation_id, NULL };
-                _unused_ _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+                const char *params[2];
                 _cleanup_pgresult_ PGresult *reg = NULL;
+
+                (void) tenant_session_unmark_half_made(s);
 
                 params[0] = s->db_name;
                 params[1] = source_db;
@@ -1624,11 +1547,10 @@ static int restore(TenantSession *s, const char *path, const char *source_db, js
 }
 
 int tenant_restore(const Config *c, json_t *request, json_t **ret) {
-        _cleanup_(tenant_session_done) TenantSession s = {};
         _cleanup_free_ char *path = NULL, *source = NULL;
         const char *given, *as, *base, *dash;
         struct stat st;
-        int bad = 0, status, r;
+        int bad = 0, r;
 
         given = request_string(request, "backup", &bad);
         if (bad || (given && (strlen(given) == 0 || strlen(given) > BACKUP_PATH_MAX)))
@@ -1662,9 +1584,7 @@ int tenant_restore(const Config *c, json_t *request, json_t **ret) {
                                                : "invalid db_name \"%s\": it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter",
                                    as);
 
-        status = tenant_session_begin(c, as, "restore", &s, ret);
-        if (status != EXIT_OK)
-                return status;
-        status = restore(&s, path, source && db_name_is_valid(source) ? source : as, ret);
-        return tenant_session_end(&s, status, *ret);
+        return tenant_session_run(c, as, "restore", restore_locked,
+                                  &(RestoreRequest) { .path = path, .source_db = source && db_name_is_valid(source) ? source : as },
+                                  ret);
 }

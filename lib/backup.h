@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "lifecycle.h"
+#include "session.h"
 
 /* Request "db_name" (the tenant to back up), or "prune": true (apply the retention to every
  * backup instead). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256",
@@ -46,22 +46,6 @@ void backup_info_done(BackupInfo *b);
 /* {"path","size_bytes","sha256","filestore":{"path","size_bytes","sha256"} or null}; JSON null
  * when b is NULL or has no path; NULL on OOM. */
 json_t *backup_info_json(const BackupInfo *b);
-
-/* The database admitted for a dump (access.h): pg_dump logs in as Odoo's role, while Odoo itself
- * neither lists nor serves the database and Odoo's role cannot change it; and the access it had
- * before, to be put back. */
-typedef struct BackupWindow {
-        bool open;
-        AccessState before;  /* ACCESS_OPEN or ACCESS_HELD */
-} BackupWindow;
-
-/* Notes the access in the session's operation first (so a later action can put it back if this
- * process is killed), then opens the window and ends every other session. */
-int backup_window_open(TenantSession *s, const TenantDb *db, BackupWindow *w, char **ret_error);
-
-/* Puts the access back (retrying on a fresh connection if the session's is gone). No-op when not
- * open. */
-int backup_window_close(TenantSession *s, BackupWindow *w);
 
 /* Dumps db_name (which must accept Odoo's role: open or admitted), verifies, records. On failure
  * nothing is left behind and *ret_error says why (malloc'd). kind: "manual" or "terminate". */

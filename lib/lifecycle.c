@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lifecycle.c: owns suspend, unsuspend and terminate, and the tenant session (lifecycle.h) that
- * every action changing one tenant runs inside: lock, operation journal, repair of what an
- * interrupted action left behind, and the catalog's view of the tenant.
+ * lifecycle.c: owns suspend, unsuspend and terminate: the tenants table's state and times, the
+ * database's access (access.h), its route and suspension page (web.h), and terminate's backup and
+ * drop.
  */
 #include <stdlib.h>
 
@@ -14,217 +14,10 @@
 #include "pg.h"
 #include "registry.h"
 #include "result.h"
+#include "session.h"
 #include "web.h"
 
 #define REASON_MAX_CHARS 1024
-
-static const char *odoo_role(const Config *c) {
-        return c->odoo_role ? c->odoo_role : "odoo";
-}
-
-/* libpq's message as one line for a JSON answer. */
-static char *one_line(const char *msg) {
-        char *s = strdup(strempty(msg));
-        size_t n;
-
-        if (!s)
-                return NULL;
-        for (char *p = s; *p; p++)
-                if (*p == '\n' || *p == '\t' || *p == '\r')
-                        *p = ' ';
-        n = strlen(s);
-        while (n > 0 && s[n - 1] == ' ')
-                s[--n] = '\0';
-        return s;
-}
-
-int tenant_session_db_error(TenantSession *s, const char *what, json_t **ret) {
-        _cleanup_free_ char *msg = one_line(PQerrorMessage(s->conn));
-
-        if (PQstatus(s->conn) == CONNECTION_BAD)
-                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                   "PostgreSQL is unavailable: %s", strempty(msg));
-        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(msg));
-}
-
-int tenant_end_sessions(PGconn *conn, const char *db_name) {
-        /* The two-argument form waits for each backend to be gone (PostgreSQL ≥ 14), so a session
-         * ended here cannot still be writing when the caller goes on. */
-        static const char sql[] =
-                "SELECT count(*) FILTER (WHERE NOT pg_catalog.pg_terminate_backend(pid, 5000))"
-                "  FROM pg_catalog.pg_stat_activity"
-                " WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()";
-        const char *params[1] = { db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
-
-        if (!res)
-                return -EIO;
-        return atoi(PQgetvalue(res, 0, 0));
-}
-
-/* An earlier action on this tenant that was killed (the API's deadline, a crash) after letting
- * pg_dump in (a backup window: the database admitted, access.h) left the access it had before
- * in its operation row: put it back, and close that operation as interrupted. We hold the lock,
- * so nothing else is running on this tenant: every unfinished row with such a note is dead. */
-static int repair_interrupted(TenantSession *s) {
-        static const char find[] =
-                /* "was" since access states; older notes said allow/limit. */
-                "SELECT o.id, coalesce(o.detail->'backup_window'->>'was',"
-                "                      CASE WHEN (o.detail->'backup_window'->>'allow')::bool THEN 'open' ELSE 'held' END),"
-                /* The very database the operation worked on, not a later one of the same name. */
-                "       EXISTS (SELECT 1 FROM pg_catalog.pg_database d WHERE d.datname = o.db_name"
-                "                  AND d.oid::text = coalesce(o.detail->'backup_window'->>'oid', o.detail->>'drop_on_interrupt')),"
-                "       o.detail ? 'drop_on_interrupt', o.detail->'backup_window' IS NOT NULL"
-                "       AND pg_catalog.jsonb_typeof(o.detail->'backup_window') = 'object'"
-                "  FROM public.operations o"
-                " WHERE o.db_name = $1 AND o.finished_at IS NULL"
-                "   AND (o.detail ? 'backup_window' OR o.detail ? 'drop_on_interrupt')";
-        static const char close_op[] =
-                "UPDATE public.operations SET finished_at = now(), outcome = 'interrupted',"
-                "       detail = detail - 'backup_window' - 'drop_on_interrupt'"
-                "                || jsonb_build_object('repaired', detail->'backup_window', 'dropped', detail ? 'drop_on_interrupt')"
-                " WHERE id = $1::bigint";
-        const char *params[1] = { s->db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, find, 1, params);
-
-        if (!res)
-                return -EIO;
-        for (int i = 0; i < PQntuples(res); i++) {
-                const char *id = PQgetvalue(res, i, 0);
-                AccessState was = access_state_from_string(PQgetvalue(res, i, 1));
-                bool same_db = streq(PQgetvalue(res, i, 2), "t");
-                const char *p[1] = { id };
-                _cleanup_pgresult_ PGresult *u = NULL;
-
-                if (same_db && streq(PQgetvalue(res, i, 3), "t")) {
-                        /* A restore that was cut off: the database is half made. */
-                        if (pg_drop_database(s->conn, s->db_name, false) < 0)
-                                return -EIO;
-                        log_warning("%s: dropped the half-restored database an interrupted restore (operation %s) left",
-                                    s->db_name, id);
-                        /* And the files it extracted: restore refuses to start over an
-                         * existing filestore, so any there now are that restore's. */
-                        if (s->config->odoo_data_dir && filestore_remove(s->config->odoo_data_dir, s->db_name) < 0)
-                                log_error("%s: cannot remove the filestore the interrupted restore left", s->db_name);
-                } else if (same_db && streq(PQgetvalue(res, i, 4), "t")) {
-                        if (was != ACCESS_OPEN)
-                                was = ACCESS_HELD;
-                        if (access_set(s->conn, s->config, s->db_name, was) < 0)
-                                return -EIO;
-                        log_warning("%s: an interrupted backup (operation %s) had left the database open to pg_dump; "
-                                    "access put back to %s", s->db_name, id, access_state_to_string(was));
-                }
-                u = pg_exec(s->conn, NULL, close_op, 1, p);
-                if (!u)
-                        return -EIO;
-        }
-        return 0;
-}
-
-int tenant_session_begin(const Config *c, const char *db_name, const char *action, TenantSession *s, json_t **ret) {
-        static const char insert_op[] =
-                "INSERT INTO public.operations (db_name, action, request_id) VALUES ($1, $2, $3) RETURNING id";
-        _cleanup_free_ char *error = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-        const char *params[3];
-        int r;
-
-        *s = (TenantSession) { .config = c };
-        s->db_name = strdup(db_name);
-        if (!s->db_name)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-
-        r = registry_open(c, &s->conn, &error);
-        if (r < 0)
-                return registry_open_failure(r, error, ret);
-        r = access_holder_ready(s->conn, ret);
-        if (r != EXIT_OK)
-                return r;
-
-        r = registry_lock_tenant(s->conn, db_name, TENANT_LOCK_TIMEOUT_MS);
-        if (r == -EBUSY)
-                return result_fail(ret, EXIT_TEMPFAIL, "tenant_busy",
-                                   "another action on \"%s\" is still running; try again later", db_name);
-        if (r < 0)
-                return tenant_session_db_error(s, "taking the tenant lock", ret);
-
-        if (repair_interrupted(s) < 0)
-                return tenant_session_db_error(s, "repairing an interrupted operation", ret);
-
-        params[0] = db_name;
-        params[1] = action;
-        params[2] = getenv("VUMAERP_REQUEST_ID");
-        res = pg_exec(s->conn, NULL, insert_op, 3, params);
-        if (!res)
-                return tenant_session_db_error(s, "recording the operation", ret);
-        s->operation_id = strdup(PQgetvalue(res, 0, 0));
-        if (!s->operation_id)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        return EXIT_OK;
-}
-
-int tenant_session_note(TenantSession *s, const char *json_object_text) {
-        static const char sql[] =
-                "UPDATE public.operations SET detail = coalesce(detail, '{}'::jsonb) || $2::jsonb WHERE id = $1::bigint";
-        const char *params[2] = { s->operation_id, json_object_text };
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!s->operation_id)
-                return -ENOENT;
-        res = pg_exec(s->conn, NULL, sql, 2, params);
-        return res ? 0 : -EIO;
-}
-
-void tenant_session_done(TenantSession *s) {
-        if (s->conn) {
-                /* Ending the connection releases the session-level lock too; unlocking first keeps
-                 * the lock's life exactly the action's even on a pooled server. */
-                if (s->db_name && PQstatus(s->conn) == CONNECTION_OK)
-                        (void) registry_unlock_tenant(s->conn, s->db_name);
-                PQfinish(s->conn);
-                s->conn = NULL;
-        }
-        free(s->db_name);
-        s->db_name = NULL;
-        free(s->operation_id);
-        s->operation_id = NULL;
-}
-
-int tenant_session_end(TenantSession *s, int status, json_t *result) {
-        static const char sql[] =
-                "UPDATE public.operations SET finished_at = now(), outcome = $2 WHERE id = $1::bigint";
-
-        if (s->conn && s->operation_id && PQstatus(s->conn) == CONNECTION_OK) {
-                const char *code = json_string_value(json_object_get(result, "code"));
-                const char *params[2] = { s->operation_id, status == EXIT_OK ? "ok" : (code ? code : "failed") };
-                _unused_ _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
-                /* A failure here is logged by pg_exec; the action's own answer stands. */
-        }
-        tenant_session_done(s);
-        return status;
-}
-
-int tenant_session_inspect(TenantSession *s, TenantDb *ret_db, json_t **ret) {
-        /* The same definition of a tenant as tenant.c: owned by Odoo's role or the holder, and not
-         * a template (reserved names were refused before, by request_db_name()). */
-        static const char sql[] =
-                "SELECT " ACCESS_STATE_SQL("$2") ", d.oid"
-                "  FROM pg_catalog.pg_database d"
-                "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
-                " WHERE d.datname = $1 AND " ACCESS_OWNER_SQL("$2") " AND NOT d.datistemplate";
-        const char *params[2] = { s->db_name, odoo_role(s->config) };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
-
-        if (!res)
-                return tenant_session_db_error(s, "looking up the tenant", ret);
-        *ret_db = (TenantDb) {};
-        if (PQntuples(res) == 1) {
-                ret_db->exists = true;
-                ret_db->access = access_state_from_string(PQgetvalue(res, 0, 0));
-                ret_db->oid = (unsigned) strtoul(PQgetvalue(res, 0, 1), NULL, 10);
-        }
-        return EXIT_OK;
-}
 
 /* The answer {"success":true,"db_name":…,"status":…,"changed":…}. */
 static int answer(json_t **ret, const char *db_name, const char *status, bool changed) {
@@ -258,7 +51,12 @@ static bool has_control(const char *s) {
         return false;
 }
 
-static int set_suspended(TenantSession *s, bool suspend, const char *reason, json_t **ret) {
+typedef struct SuspendRequest {
+        bool suspend;
+        const char *reason;
+} SuspendRequest;
+
+static int set_suspended_locked(TenantSession *s, void *userdata, json_t **ret) {
         /* Upserts: a tenant made before vumaerp has no registry row yet. The times move only when
          * the state really changed ($3), so a retry does not rewrite history. */
         static const char suspend_sql[] =
@@ -277,6 +75,8 @@ static int set_suspended(TenantSession *s, bool suspend, const char *reason, jso
                 "     state = 'active',"
                 "     unsuspended_at = CASE WHEN $2::bool OR t.unsuspended_at IS NULL THEN now() ELSE t.unsuspended_at END,"
                 "     updated_at = now()";
+        const SuspendRequest *q = userdata;
+        bool suspend = q->suspend;
         TenantDb db;
         bool changed;
         const char *params[3];
@@ -308,7 +108,7 @@ static int set_suspended(TenantSession *s, bool suspend, const char *reason, jso
 
         params[0] = s->db_name;
         if (suspend) {
-                params[1] = reason;
+                params[1] = q->reason;
                 params[2] = changed ? "true" : "false";
                 res = pg_exec(s->conn, NULL, suspend_sql, 3, params);
         } else {
@@ -335,7 +135,6 @@ static int set_suspended(TenantSession *s, bool suspend, const char *reason, jso
 }
 
 static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, json_t **ret) {
-        _cleanup_(tenant_session_done) TenantSession s = {};
         const char *name = NULL, *reason = NULL;
         int bad = 0, status;
 
@@ -354,11 +153,8 @@ static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, 
                                            "reason must be one line of text without control characters");
         }
 
-        status = tenant_session_begin(c, name, suspend ? "suspend" : "unsuspend", &s, ret);
-        if (status != EXIT_OK)
-                return status;
-        status = set_suspended(&s, suspend, reason, ret);
-        return tenant_session_end(&s, status, *ret);
+        return tenant_session_run(c, name, suspend ? "suspend" : "unsuspend", set_suspended_locked,
+                                  &(SuspendRequest) { .suspend = suspend, .reason = reason }, ret);
 }
 
 int tenant_suspend(const Config *c, json_t *request, json_t **ret) {
@@ -468,10 +264,11 @@ static int terminate_gone(TenantSession *s, json_t **ret) {
         return terminate_answer(ret, s->db_name, streq(state, "terminating"), NULL);
 }
 
-static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
+static int terminate_locked(TenantSession *s, void *userdata, json_t **ret) {
+        bool skip_backup = *(const bool *) userdata;
         _cleanup_(backup_info_done) BackupInfo backup = {};
         _cleanup_free_ char *error = NULL;
-        BackupWindow window = {};
+        TenantWindow window = {};
         TenantDb db;
         int status, r;
 
@@ -498,13 +295,13 @@ static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
                 /* The tenant's users are kept out from here on — an active tenant's too, so that
                  * nothing is written after the dump and lost with the drop; a suspended tenant's
                  * never get in, although the dump needs connections allowed. */
-                r = backup_window_open(s, &db, &window, &error);
+                r = tenant_window_open(s, &db, &window, &error);
                 if (r < 0)
                         return result_fail(ret, EXIT_UNAVAILABLE, "backup_failed",
                                            "the backup could not start, nothing was dropped: %s", strempty(error));
                 r = backup_make(s->config, s->conn, s->db_name, "terminate", &backup, &error);
                 if (r < 0) {
-                        (void) backup_window_close(s, &window);
+                        (void) tenant_window_close(s, &window);
                         return result_fail(ret, EXIT_UNAVAILABLE, "backup_failed",
                                            "the backup failed, nothing was dropped: %s", strempty(error));
                 }
@@ -512,20 +309,19 @@ static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
 
         status = mark_registry(s, "terminating", ret);
         if (status != EXIT_OK) {
-                (void) backup_window_close(s, &window);
+                (void) tenant_window_close(s, &window);
                 return status;
         }
         if (pg_drop_database(s->conn, s->db_name, false) < 0) {
                 _cleanup_json_ json_t *ignored = NULL;
 
                 status = tenant_session_db_error(s, "dropping the database", ret);
-                (void) backup_window_close(s, &window);
+                (void) tenant_window_close(s, &window);
                 (void) mark_registry(s, db.access == ACCESS_OPEN ? "active" : "suspended", &ignored);
                 return status;
         }
-        /* The database is gone: the window's note is moot. */
-        window.open = false;
-        (void) tenant_session_note(s, "{\"backup_window\":null}");
+        /* The database is gone: there is no access to put back. */
+        tenant_window_forget(s, &window);
 
         if (remove_leftovers(s) < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
@@ -537,7 +333,6 @@ static int terminate(TenantSession *s, bool skip_backup, json_t **ret) {
 }
 
 int tenant_terminate(const Config *c, json_t *request, json_t **ret) {
-        _cleanup_(tenant_session_done) TenantSession s = {};
         const char *name = NULL;
         int bad = 0, status;
         bool skip_backup;
@@ -549,9 +344,5 @@ int tenant_terminate(const Config *c, json_t *request, json_t **ret) {
         if (bad)
                 return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "skip_backup must be true or false");
 
-        status = tenant_session_begin(c, name, "terminate", &s, ret);
-        if (status != EXIT_OK)
-                return status;
-        status = terminate(&s, skip_backup, ret);
-        return tenant_session_end(&s, status, *ret);
+        return tenant_session_run(c, name, "terminate", terminate_locked, &skip_backup, ret);
 }

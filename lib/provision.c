@@ -12,7 +12,7 @@
 
 #include "filestore.h"
 #include "fileio.h"
-#include "lifecycle.h"
+#include "session.h"
 #include "log.h"
 #include "names.h"
 #include "odoo.h"
@@ -722,123 +722,98 @@ wipe:
         return status;
 }
 
-int tenant_provision(const Config *c, json_t *request, json_t **ret) {
-        _cleanup_(tenant_session_done) TenantSession s = {};
+/* Under the tenant's lock: what the name is now decides between a retry, a refusal and a new
+ * tenant. */
+static int provision_locked(TenantSession *s, void *userdata, json_t **ret) {
+        const Order *o = userdata;
         _cleanup_(existing_done) Existing e = {};
+        int status;
+
+        status = look_up(s, o->country->template_db, &e, ret);
+        if (status != EXIT_OK)
+                return status;
+
+        /* We hold the lock, so no provision of this name is running: a row still saying
+         * 'provisioning' was left by one that died (PostgreSQL stopped, the process killed). */
+        if (e.has_row && streq_ptr(e.state, "provisioning")) {
+                log_warning("%s: removing what an interrupted provision left behind", o->db_name);
+                if (undo_provision(s, true) < 0)
+                        return tenant_session_db_error(s, "removing an interrupted provision", ret);
+                existing_done(&e);
+                status = look_up(s, o->country->template_db, &e, ret);
+                if (status != EXIT_OK)
+                        return status;
+        }
+
+        if (e.db_exists) {
+                bool ours = e.has_row &&
+                        (streq_ptr(e.state, "active") || streq_ptr(e.state, "suspended")) &&
+                        o->whmcs_service_id[0] && streq_ptr(e.whmcs_service_id, o->whmcs_service_id) &&
+                        streq_ptr(e.country, o->country->code);
+
+                if (ours)
+                        return provision_existed(s, o, &e, ret);
+                return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", o->db_name);
+        }
+        if (e.has_row && !streq_ptr(e.state, "terminated"))
+                return result_fail(ret, EXIT_EXISTS, "db_exists",
+                                   "the name \"%s\" is taken: the registry records it as %s (its database is missing)",
+                                   o->db_name, strempty(e.state));
+        if (!e.template_ok)
+                return result_fail(ret, EXIT_UNAVAILABLE, "template_missing",
+                                   "the template database %s for %s is missing or not sealed as a template; "
+                                   "build or seal it with vumaerp-template",
+                                   o->country->template_db, o->country->name);
+        return provision_new(s, o, ret);
+}
+
+int tenant_provision(const Config *c, json_t *request, json_t **ret) {
         Order o;
         int status;
 
         status = order_parse(c, request, &o, ret);
         if (status != EXIT_OK)
                 return status;
-
-        status = tenant_session_begin(c, o.db_name, "provision", &s, ret);
-        if (status != EXIT_OK)
-                return status;
-
-        status = look_up(&s, o.country->template_db, &e, ret);
-        if (status != EXIT_OK)
-                return tenant_session_end(&s, status, *ret);
-
-        /* We hold the lock, so no provision of this name is running: a row still saying
-         * 'provisioning' was left by one that died (PostgreSQL stopped, the process killed). */
-        if (e.has_row && streq_ptr(e.state, "provisioning")) {
-                log_warning("%s: removing what an interrupted provision left behind", o.db_name);
-                if (undo_provision(&s, true) < 0) {
-                        status = tenant_session_db_error(&s, "removing an interrupted provision", ret);
-                        return tenant_session_end(&s, status, *ret);
-                }
-                existing_done(&e);
-                status = look_up(&s, o.country->template_db, &e, ret);
-                if (status != EXIT_OK)
-                        return tenant_session_end(&s, status, *ret);
-        }
-
-        if (e.db_exists) {
-                bool ours = e.has_row &&
-                        (streq_ptr(e.state, "active") || streq_ptr(e.state, "suspended")) &&
-                        o.whmcs_service_id[0] && streq_ptr(e.whmcs_service_id, o.whmcs_service_id) &&
-                        streq_ptr(e.country, o.country->code);
-
-                if (ours)
-                        status = provision_existed(&s, &o, &e, ret);
-                else
-                        status = result_fail(ret, EXIT_EXISTS, "db_exists",
-                                             "database \"%s\" already exists", o.db_name);
-                return tenant_session_end(&s, status, *ret);
-        }
-        if (e.has_row && !streq_ptr(e.state, "terminated")) {
-                status = result_fail(ret, EXIT_EXISTS, "db_exists",
-                                     "the name \"%s\" is taken: the registry records it as %s (its database is missing)",
-                                     o.db_name, strempty(e.state));
-                return tenant_session_end(&s, status, *ret);
-        }
-        if (!e.template_ok) {
-                status = result_fail(ret, EXIT_UNAVAILABLE, "template_missing",
-                                     "the template database %s for %s is missing or not sealed as a template; "
-                                     "build or seal it with vumaerp-template",
-                                     o.country->template_db, o.country->name);
-                return tenant_session_end(&s, status, *ret);
-        }
-
-        status = provision_new(&s, &o, ret);
-        return tenant_session_end(&s, status, *ret);
+        return tenant_session_run(c, o.db_name, "provision", provision_locked, &o, ret);
 }
 
-int tenant_password(const Config *c, json_t *request, json_t **ret) {
+static int password_locked(TenantSession *s, void *userdata, json_t **ret) {
         static const char sql[] =
                 "SELECT " ACCESS_STATE_SQL("$2") " = 'open', t.admin_login"
                 "  FROM pg_catalog.pg_database d"
                 "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
                 "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
                 " WHERE d.datname = $1 AND " ACCESS_OWNER_SQL("$2") " AND NOT d.datistemplate";
-        _cleanup_(tenant_session_done) TenantSession s = {};
+        const Config *c = s->config;
+        const char *db_name = s->db_name, *password = userdata, *params[2];
         _cleanup_(hash_done) HashJob job = {};
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *generated = NULL, *login = NULL;
-        const char *db_name = NULL, *password = NULL, *params[2];
         _cleanup_json_ json_t *out = NULL;
         int status, r;
 
-        status = request_db_name(c, request, &db_name, ret);
-        if (status != EXIT_OK)
-                return status;
-        status = field_string(request, "admin_password", false, &password, ret);
-        if (status != EXIT_OK)
-                return status;
-        status = check_password_field(password, ret);
-        if (status != EXIT_OK)
-                return status;
-
-        status = tenant_session_begin(c, db_name, "password", &s, ret);
-        if (status != EXIT_OK)
-                return status;
-
         params[0] = db_name;
-        params[1] = odoo_role(c);
-        res = pg_exec(s.conn, NULL, sql, 2, params);
+        params[1] = c->odoo_role;
+        res = pg_exec(s->conn, NULL, sql, 2, params);
         if (!res)
-                return tenant_session_end(&s, tenant_session_db_error(&s, "looking up the tenant", ret), *ret);
+                return tenant_session_db_error(s, "looking up the tenant", ret);
         if (PQntuples(res) != 1)
-                return tenant_session_end(&s, result_fail(ret, EXIT_NO_TENANT, "no_such_tenant",
-                                                          "no tenant database \"%s\"", db_name), *ret);
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", db_name);
         /* A suspended tenant is held (access.h): opening it for a moment would let its users
          * back in as well. */
         if (!streq(PQgetvalue(res, 0, 0), "t"))
-                return tenant_session_end(&s, result_fail(ret, EXIT_EXISTS, "tenant_suspended",
-                                                          "%s is suspended: unsuspend it before setting its admin password",
-                                                          db_name), *ret);
+                return result_fail(ret, EXIT_EXISTS, "tenant_suspended",
+                                   "%s is suspended: unsuspend it before setting its admin password", db_name);
         if (!PQgetisnull(res, 0, 1)) {
                 login = strdup(PQgetvalue(res, 0, 1));
                 if (!login)
-                        return tenant_session_end(&s, result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory"), *ret);
+                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         }
 
         if (!password) {
                 r = password_generate(&generated);
                 if (r < 0)
-                        return tenant_session_end(&s, result_fail(ret, EXIT_SOFTWARE, "password_error",
-                                                                  "cannot generate a password: %s", strerror(-r)), *ret);
+                        return result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot generate a password: %s", strerror(-r));
                 password = generated;
         }
         hash_start(&job, password);
@@ -860,5 +835,22 @@ int tenant_password(const Config *c, json_t *request, json_t **ret) {
         }
         if (generated)
                 explicit_bzero(generated, strlen(generated));
-        return tenant_session_end(&s, status, *ret);
+        return status;
+}
+
+int tenant_password(const Config *c, json_t *request, json_t **ret) {
+        const char *db_name = NULL, *password = NULL;
+        int status;
+
+        status = request_db_name(c, request, &db_name, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = field_string(request, "admin_password", false, &password, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = check_password_field(password, ret);
+        if (status != EXIT_OK)
+                return status;
+        /* The request's string: const for the session's sake, never written. */
+        return tenant_session_run(c, db_name, "password", password_locked, (void *) password, ret);
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "access.h"
-#include "lifecycle.h"
+#include "session.h"
 #include "log.h"
 #include "message-id.h"
 #include "pg.h"
@@ -32,38 +32,38 @@ static const char drift_query[] =
         " ORDER BY d.datname COLLATE \"C\"";
 
 static PGresult *drift_rows(const Config *c, PGconn *conn, const char *excluded, const char *name) {
-        const char *params[3] = { c->odoo_role ? c->odoo_role : "odoo", excluded, name };
+        const char *params[3] = { c->odoo_role, excluded, name };
 
         return pg_exec(conn, NULL, drift_query, 3, params);
 }
 
-/* Under the tenant's lock: looks again (an action may have changed it meanwhile), puts back
- * what drifted. Returns an exit status; *ret_drift the JSON array of what was put back, NULL
- * when there was nothing (or the tenant is an action's to finish). */
-static int repair_one(const Config *c, const char *excluded, const char *name, json_t **ret_drift, json_t **ret) {
-        _cleanup_(tenant_session_done) TenantSession s = {};
+typedef struct Repair {
+        const char *excluded;
+        json_t *drift;        /* out: what was put back */
+} Repair;
+
+static int repair_locked(TenantSession *s, void *userdata, json_t **ret) {
+        Repair *q = userdata;
+        const Config *c = s->config;
+        const char *name = s->db_name;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_json_ json_t *drift = NULL;
         const char *registry;
         AccessState want, now;
-        int status, r;
+        int r;
 
-        *ret_drift = NULL;
-        status = tenant_session_begin(c, name, "reconcile", &s, ret);
-        if (status != EXIT_OK)
-                return status;
-        res = drift_rows(c, s.conn, excluded, name);
+        res = drift_rows(c, s->conn, q->excluded, name);
         if (!res)
-                return tenant_session_end(&s, tenant_session_db_error(&s, "looking at the tenant", ret), *ret);
+                return tenant_session_db_error(s, "looking at the tenant", ret);
         if (PQntuples(res) != 1)
-                return tenant_session_end(&s, EXIT_OK, NULL);   /* gone meanwhile */
+                return EXIT_OK;   /* gone meanwhile */
         drift = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
         now = access_state_from_string(PQgetvalue(res, 0, 2));
         registry = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
         if (!json_is_array(drift))
-                return tenant_session_end(&s, result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory"), *ret);
+                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         if (json_array_size(drift) == 0 || streq_ptr(registry, "provisioning") || streq_ptr(registry, "terminating"))
-                return tenant_session_end(&s, EXIT_OK, NULL);
+                return EXIT_OK;
 
         /* The registry says what the tenant is; without a row (made before vumaerp), what
          * Odoo could do with it until now. */
@@ -71,12 +71,12 @@ static int repair_one(const Config *c, const char *excluded, const char *name, j
                 want = streq(registry, "active") ? ACCESS_OPEN : ACCESS_HELD;
         else
                 want = now == ACCESS_OPEN ? ACCESS_OPEN : ACCESS_HELD;
-        if (access_set(s.conn, c, name, want) < 0 || access_reset_settings(s.conn, name) < 0)
-                return tenant_session_end(&s, tenant_session_db_error(&s, "putting the database back", ret), *ret);
+        if (access_set(s->conn, c, name, want) < 0 || access_reset_settings(s->conn, name) < 0)
+                return tenant_session_db_error(s, "putting the database back", ret);
         if (want == ACCESS_HELD) {
-                r = tenant_end_sessions(s.conn, name);
+                r = tenant_end_sessions(s->conn, name);
                 if (r < 0)
-                        return tenant_session_end(&s, tenant_session_db_error(&s, "ending the open sessions", ret), *ret);
+                        return tenant_session_db_error(s, "ending the open sessions", ret);
         }
         {
                 _cleanup_free_ char *text = json_dumps(drift, JSON_COMPACT);
@@ -89,8 +89,19 @@ static int repair_one(const Config *c, const char *excluded, const char *name, j
                           "%s: its database had been changed behind vumaerp's back (%s); put back to %s",
                           name, strempty(text), access_state_to_string(want));
         }
-        *ret_drift = TAKE_PTR(drift);
-        return tenant_session_end(&s, EXIT_OK, NULL);
+        q->drift = TAKE_PTR(drift);
+        return EXIT_OK;
+}
+
+/* Under the tenant's lock: looks again (an action may have changed it meanwhile), puts back
+ * what drifted. Returns an exit status; *ret_drift the JSON array of what was put back, NULL
+ * when there was nothing (or the tenant is an action's to finish). */
+static int repair_one(const Config *c, const char *excluded, const char *name, json_t **ret_drift, json_t **ret) {
+        Repair q = { .excluded = excluded };
+        int status = tenant_session_run(c, name, "reconcile", repair_locked, &q, ret);
+
+        *ret_drift = q.drift;
+        return status;
 }
 
 int tenant_reconcile(const Config *c, json_t *request, json_t **ret) {
