@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "backup.h"
+#include "backup-tool.h"
 #include "fileio.h"
 #include "filestore.h"
 #include "session.h"
@@ -97,51 +98,6 @@ char *backup_filestore_tar_path(const char *dump_path) {
         return s;
 }
 
-int backup_sha256_file(const char *path, char ret_hex[static 65], int64_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        EVP_MD_CTX *ctx = NULL;
-        unsigned char md[EVP_MAX_MD_SIZE], buf[1 << 16];
-        unsigned md_len = 0;
-        int64_t size = 0;
-        int r = 0;
-
-        if (fd < 0)
-                return negative_errno();
-        ctx = EVP_MD_CTX_new();
-        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-                r = -ENOMEM;
-                goto out;
-        }
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof buf);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = negative_errno();
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                if (EVP_DigestUpdate(ctx, buf, (size_t) n) != 1) {
-                        r = -EIO;
-                        goto out;
-                }
-                size += n;
-        }
-        if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32) {
-                r = -EIO;
-                goto out;
-        }
-        for (unsigned i = 0; i < md_len; i++)
-                (void) snprintf(ret_hex + 2 * i, 3, "%02x", md[i]);
-        if (ret_size)
-                *ret_size = size;
-out:
-        EVP_MD_CTX_free(ctx);
-        return r;
-}
-
 static const char *base_name(const char *path) {
         const char *s = strrchr(path, '/');
         return s ? s + 1 : path;
@@ -194,25 +150,6 @@ int backup_sha256_parse(const char *text, const char *path, char ret_hex[static 
         return 0;
 }
 
-char *backup_pgpass_line(const char *password) {
-        /* hostname:port:database:username:password, each field '*' but the password, where ':'
-         * and '\' are escaped with '\' (libpq's passwordFromFile). */
-        size_t n = strlen(password);
-        char *s = malloc(STRLEN("*:*:*:*:") + 2 * n + 2), *p;
-
-        if (!s)
-                return NULL;
-        p = stpcpy(s, "*:*:*:*:");
-        for (size_t i = 0; i < n; i++) {
-                if (password[i] == ':' || password[i] == '\\')
-                        *p++ = '\\';
-                *p++ = password[i];
-        }
-        *p++ = '\n';
-        *p = '\0';
-        return s;
-}
-
 size_t backup_prune_select(const BackupRecord *records, size_t n, time_t now, int retention_days, bool *ret_delete) {
         time_t keep = (time_t) retention_days * 86400;
         size_t count = 0;
@@ -237,232 +174,6 @@ size_t backup_prune_select(const BackupRecord *records, size_t n, time_t now, in
                 count++;
         }
         return count;
-}
-
-/* --- running pg_dump and pg_restore --- */
-
-/* A private directory for the password file and the tools' stderr, removed with everything in it. */
-typedef struct ToolDir {
-        char *dir;
-        char *passfile;   /* NULL: no password configured */
-        char *errfile;
-} ToolDir;
-
-static void tool_dir_done(ToolDir *t) {
-        if (t->passfile) {
-                (void) unlink(t->passfile);
-                free(t->passfile);
-        }
-        if (t->errfile) {
-                (void) unlink(t->errfile);
-                free(t->errfile);
-        }
-        if (t->dir) {
-                (void) rmdir(t->dir);
-                free(t->dir);
-        }
-        *t = (ToolDir) {};
-}
-
-static int tool_dir_make(const Config *c, ToolDir *t, char **ret_error) {
-        const char *tmp = getenv("TMPDIR");
-        _cleanup_close_ int fd = -1;
-        char *password = NULL;
-        size_t password_size = 0;
-        int r = 0;
-
-        if (isempty(tmp) || tmp[0] != '/')
-                tmp = "/tmp";
-        if (asprintf(&t->dir, "%s/vumaerp-backup.XXXXXX", tmp) < 0) {
-                t->dir = NULL;
-                return -ENOMEM;
-        }
-        if (!mkdtemp(t->dir)) {       /* 0700 */
-                r = negative_errno();
-                free(t->dir);
-                t->dir = NULL;
-                error_set(ret_error, "cannot make a private temporary directory in %s: %s", tmp, strerror(-r));
-                return r;
-        }
-        if (asprintf(&t->errfile, "%s/stderr", t->dir) < 0) {
-                t->errfile = NULL;
-                return -ENOMEM;
-        }
-        /* pg_dump and pg_restore log in as Odoo's role (tenant-db.h). */
-        if (!c->odoo_password_file)
-                return 0;
-
-        r = pg_password_read(c->odoo_password_file, &password, &password_size, ret_error);
-        if (r < 0)
-                return r;
-        if (asprintf(&t->passfile, "%s/pgpass", t->dir) < 0) {
-                t->passfile = NULL;
-                r = -ENOMEM;
-        } else {
-                _cleanup_free_ char *line = backup_pgpass_line(password);
-                size_t len = line ? strlen(line) : 0;
-
-                fd = open(t->passfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (!line)
-                        r = -ENOMEM;
-                else if (fd < 0 || write(fd, line, len) != (ssize_t) len)
-                        r = negative_errno();
-                if (line)
-                        explicit_bzero(line, len);
-                if (r < 0)
-                        error_set(ret_error, "cannot write the password file for pg_dump: %s", strerror(-r));
-        }
-        wipe_free(password, password_size);
-        return r;
-}
-
-/* pg_dump/pg_restore at least as new as the server: Debian keeps each major version's tools in
- * /usr/lib/postgresql/<major>/bin (pg_config --bindir is not always installed), else PATH. */
-static char *find_tool(PGconn *conn, const char *name) {
-        int major = PQserverVersion(conn) / 10000;
-        const char *path = getenv("PATH");
-        char *p;
-
-        if (major > 0) {
-                if (asprintf(&p, "/usr/lib/postgresql/%d/bin/%s", major, name) < 0)
-                        return NULL;
-                if (access(p, X_OK) == 0)
-                        return p;
-                free(p);
-        }
-        if (isempty(path))
-                path = "/usr/local/bin:/usr/bin:/bin";
-        for (const char *s = path; s && *s; ) {
-                const char *e = strchr(s, ':');
-                size_t len = e ? (size_t) (e - s) : strlen(s);
-
-                if (len > 0 && s[0] == '/') {
-                        if (asprintf(&p, "%.*s/%s", (int) len, s, name) < 0)
-                                return NULL;
-                        if (access(p, X_OK) == 0)
-                                return p;
-                        free(p);
-                }
-                s = e ? e + 1 : NULL;
-        }
-        return NULL;
-}
-
-/* The last non-empty line of what the tool wrote on stderr (all of it goes to the journal). */
-static char *tool_stderr(const ToolDir *t, const char *tool) {
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
-        char *last, *s;
-
-        if (read_file_bounded(t->errfile, 1024 * 1024, false, &buf, &n) < 0 || n == 0)
-                return NULL;
-        log_error("%s: %s", tool, buf);
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-                buf[--n] = '\0';
-        last = strrchr(buf, '\n');
-        s = strdup(last ? last + 1 : buf);
-        if (s && strlen(s) > TOOL_STDERR_MAX)
-                s[TOOL_STDERR_MAX] = '\0';
-        return s;
-}
-
-/* Starts a tool without a shell, in our process group (so the API's deadline kills it with us),
- * stdin and stdout /dev/null, stderr into the private directory. The environment is built here
- * from nothing. */
-static int tool_start(const ToolDir *t, const char *path, char *const argv[], pid_t *ret_pid, char **ret_error) {
-        _cleanup_free_ char *passenv = NULL;
-        char *envp[6];
-        size_t k = 0;
-        posix_spawn_file_actions_t fa;
-        int r;
-
-        if (t->passfile) {
-                if (asprintf(&passenv, "PGPASSFILE=%s", t->passfile) < 0)
-                        return -ENOMEM;
-                envp[k++] = passenv;
-        }
-        envp[k++] = (char *) "PGAPPNAME=vumaerp-backup";
-        envp[k++] = (char *) "PGCONNECT_TIMEOUT=10";
-        envp[k++] = (char *) "LC_ALL=C";
-        envp[k] = NULL;
-
-        (void) unlink(t->errfile);
-        r = posix_spawn_file_actions_init(&fa);
-        if (r != 0)
-                return -r;
-        r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        if (r == 0)
-                r = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        if (r == 0)
-                r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, t->errfile,
-                                                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
-        if (r == 0)
-                r = posix_spawn(ret_pid, path, &fa, NULL, argv, envp);
-        posix_spawn_file_actions_destroy(&fa);
-        if (r != 0) {
-                error_set(ret_error, "cannot run %s: %s", path, strerror(r));
-                return -r;
-        }
-        return 0;
-}
-
-/* Waits for it. Returns its exit status (≥ 0; 128 + signal when killed), *ret_error saying why
- * when not 0, or a negative errno. */
-static int tool_wait(const ToolDir *t, const char *path, pid_t pid, char **ret_error) {
-        _cleanup_free_ char *err = NULL;
-        int wstatus;
-
-        while (waitpid(pid, &wstatus, 0) < 0)
-                if (errno != EINTR)
-                        return negative_errno();
-        if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
-                return 0;
-        err = tool_stderr(t, base_name(path));
-        if (WIFEXITED(wstatus))
-                error_set(ret_error, "%s exited with status %d%s%s", base_name(path), WEXITSTATUS(wstatus),
-                          err ? ": " : "", strempty(err));
-        else
-                error_set(ret_error, "%s was killed by signal %d", base_name(path), WTERMSIG(wstatus));
-        return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-}
-
-static int run_tool(const ToolDir *t, const char *path, char *const argv[], char **ret_error) {
-        pid_t pid;
-        int r = tool_start(t, path, argv, &pid, ret_error);
-
-        return r < 0 ? r : tool_wait(t, path, pid, ret_error);
-}
-
-/* The connection options every tool gets: the ones vumaerp itself uses (pg.c). */
-typedef struct ConnArgs {
-        char *host, *port, *user;
-} ConnArgs;
-
-static void conn_args_done(ConnArgs *a) {
-        free(a->host);
-        free(a->port);
-        free(a->user);
-}
-
-/* Odoo's role, never the superuser: a dump reads, and a restore runs, what the tenant wrote. */
-static size_t connection_args(const Config *c, char **argv, size_t k, ConnArgs *a) {
-        PgLogin login = tenant_db_login(c);
-
-        if (c->pg_host && asprintf(&a->host, "--host=%s", c->pg_host) >= 0)
-                argv[k++] = a->host;
-        if (c->pg_port > 0 && asprintf(&a->port, "--port=%d", c->pg_port) >= 0)
-                argv[k++] = a->port;
-        if (asprintf(&a->user, "--username=%s", login.user) >= 0)
-                argv[k++] = a->user;
-        return k;
-}
-
-static int fsync_path(const char *path, bool directory) {
-        _cleanup_close_ int fd = open(path, (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-
-        if (fd < 0 || fsync(fd) < 0)
-                return negative_errno();
-        return 0;
 }
 
 /* lstat, not stat: a symlink planted at <backups.dir>/<db_name> is refused (-ELOOP), never
@@ -534,99 +245,6 @@ static int write_sha256_file(const char *path, const char *hex) {
         return 0;
 }
 
-/* Whether the tenant has a filestore to back up: 1 yes, 0 none (or no data_dir configured). A
- * symlink or a file where its directory should be is an error: tar would keep only the link, and
- * we would say the files were backed up. */
-static int filestore_present(const Config *c, const char *db_name, char **ret_error) {
-        _cleanup_free_ char *p = NULL;
-        struct stat st;
-
-        if (!c->odoo_data_dir)
-                return 0;
-        p = filestore_path(c->odoo_data_dir, db_name);
-        if (!p)
-                return -ENOMEM;
-        if (lstat(p, &st) < 0) {
-                int r = negative_errno();
-
-                if (r == -ENOENT)
-                        return 0;
-                error_set(ret_error, "cannot look at the filestore %s: %s", p, strerror(-r));
-                return r;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-                error_set(ret_error, "the filestore %s is not a directory", p);
-                return -ENOTDIR;
-        }
-        return 1;
-}
-
-/* /usr/bin/tar, else the first tar on PATH. */
-static char *find_tar(void) {
-        if (access("/usr/bin/tar", X_OK) == 0)
-                return strdup("/usr/bin/tar");
-        return find_tool(NULL, "tar");
-}
-
-/* Writes <data_dir>/filestore/<db_name> as a plain tar into partial (which must not exist:
- * created 0600 here), fsyncs it, and reads it back with tar -tf while hashing it. tar gets no
- * password file: it has no business with PostgreSQL. */
-static int filestore_tar(const Config *c, const ToolDir *t, const char *db_name, const char *partial,
-                         char ret_hex[static 65], int64_t *ret_size, char **ret_error) {
-        _cleanup_free_ char *tar = find_tar(), *root = NULL;
-        _cleanup_close_ int fd = -1;
-        ToolDir bare = *t;
-        int r;
-
-        bare.passfile = NULL;
-        if (!tar) {
-                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
-                return -ENOENT;
-        }
-        if (asprintf(&root, "%s/filestore", c->odoo_data_dir) < 0)
-                return -ENOMEM;
-        fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                r = negative_errno();
-                error_set(ret_error, "cannot create %s: %s", partial, strerror(-r));
-                return r;
-        }
-        {
-                /* Symlinks are stored as links, never followed. */
-                char *argv[] = { (char *) "tar", (char *) "-C", root, (char *) "-cf", (char *) partial, (char *) db_name, NULL };
-
-                r = run_tool(&bare, tar, argv, ret_error);
-                if (r != 0)
-                        return r < 0 ? r : -EIO;
-        }
-        if (fsync(fd) < 0) {
-                r = negative_errno();
-                error_set(ret_error, "fsync %s: %s", partial, strerror(-r));
-                return r;
-        }
-        {
-                char *argv[] = { (char *) "tar", (char *) "-tf", (char *) partial, NULL };
-                pid_t pid;
-                int hashed;
-
-                r = tool_start(&bare, tar, argv, &pid, ret_error);
-                if (r < 0)
-                        return r;
-                hashed = backup_sha256_file(partial, ret_hex, ret_size);
-                r = tool_wait(&bare, tar, pid, ret_error);
-                if (r != 0) {
-                        if (r > 0)
-                                error_set(ret_error, "the filestore archive does not read back: tar -tf exited with status %d", r);
-                        return r < 0 ? r : -EBADMSG;
-                }
-                if (hashed < 0) {
-                        error_set(ret_error, "cannot read back %s: %s", partial, strerror(-hashed));
-                        return hashed;
-                }
-        }
-        return 0;
-}
-
 static int unlink_with_sha256(const char *path) {
         _cleanup_free_ char *sha = NULL;
 
@@ -671,7 +289,7 @@ static bool file_matches_sha256(const char *path) {
         }
         return read_file_bounded(sha_path, 4096, false, &text, &n) >= 0 &&
                backup_sha256_parse(text, path, want) >= 0 &&
-               backup_sha256_file(path, got, &size) >= 0 &&
+               file_sha256(path, got, &size) >= 0 &&
                streq(want, got);
 }
 
@@ -715,8 +333,8 @@ static void sweep_orphans(PGconn *conn, const char *db_name, const char *dir) {
                 tar = backup_filestore_tar_path(path);
                 has_tar = tar && access(tar, F_OK) == 0;
                 ok = file_matches_sha256(path) && (!has_tar || file_matches_sha256(tar)) &&
-                     backup_sha256_file(path, hex, &size) >= 0 &&
-                     (!has_tar || backup_sha256_file(tar, tar_hex, &tar_size) >= 0);
+                     file_sha256(path, hex, &size) >= 0 &&
+                     (!has_tar || file_sha256(tar, tar_hex, &tar_size) >= 0);
                 if (!ok) {
                         log_warning("%s: removing %s, left incomplete by a backup that was cut off", db_name, path);
                         (void) unlink_backup(path, NULL);
@@ -745,10 +363,10 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
         static const char record_sql[] =
                 "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
                 "     VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8::bigint)";
-        _cleanup_(tool_dir_done) ToolDir t = {};
+        _cleanup_(backup_tool_dir_done) BackupToolDir t = {};
         _cleanup_free_ char *pg_dump = NULL, *pg_restore = NULL, *dir = NULL, *final = NULL, *partial = NULL,
                 *sha_file = NULL, *file_arg = NULL, *db_arg = NULL, *tar_final = NULL, *tar_partial = NULL;
-        _cleanup_(conn_args_done) ConnArgs conn_args = {};
+        _cleanup_(backup_conn_args_done) BackupConnArgs conn_args = {};
         _cleanup_close_ int fd = -1;
         char hex[65] = "", size_text[32], tar_hex[65] = "", tar_size_text[32];
         int64_t size = 0, tar_size = 0;
@@ -756,11 +374,11 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
         int r, has_filestore;
 
         *ret = (BackupInfo) {};
-        has_filestore = filestore_present(c, db_name, ret_error);
+        has_filestore = filestore_present(c->odoo_data_dir, db_name, ret_error);
         if (has_filestore < 0)
                 return has_filestore;
-        pg_dump = find_tool(conn, "pg_dump");
-        pg_restore = find_tool(conn, "pg_restore");
+        pg_dump = backup_tool_find(conn, "pg_dump");
+        pg_restore = backup_tool_find(conn, "pg_restore");
         if (!pg_dump || !pg_restore) {
                 error_set(ret_error, "pg_dump or pg_restore not found (looked in /usr/lib/postgresql/%d/bin and $PATH)",
                           PQserverVersion(conn) / 10000);
@@ -803,7 +421,7 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
                 }
         }
 
-        r = tool_dir_make(c, &t, ret_error);
+        r = backup_tool_dir_make(c->odoo_password_file, &t, ret_error);
         if (r < 0)
                 goto fail;
 
@@ -819,10 +437,10 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
                 argv[k++] = (char *) "--format=custom";
                 argv[k++] = (char *) "--no-password";
                 argv[k++] = file_arg;
-                k = connection_args(c, argv, k, &conn_args);
+                k = backup_conn_args(c, argv, k, &conn_args);
                 argv[k++] = db_arg;
                 argv[k] = NULL;
-                r = run_tool(&t, pg_dump, argv, ret_error);
+                r = backup_tool_run(&t, pg_dump, argv, ret_error);
                 if (r != 0) {
                         r = r < 0 ? r : -EIO;
                         goto fail;
@@ -841,11 +459,11 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
                 pid_t pid;
                 int hashed;
 
-                r = tool_start(&t, pg_restore, argv, &pid, ret_error);
+                r = backup_tool_start(&t, pg_restore, argv, &pid, ret_error);
                 if (r < 0)
                         goto fail;
-                hashed = backup_sha256_file(partial, hex, &size);
-                r = tool_wait(&t, pg_restore, pid, ret_error);
+                hashed = file_sha256(partial, hex, &size);
+                r = backup_tool_wait(&t, pg_restore, pid, ret_error);
                 if (r != 0) {
                         if (r > 0)
                                 error_set(ret_error, "the dump does not read back: pg_restore --list exited with status %d", r);
@@ -867,7 +485,7 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
                         r = -ENOMEM;
                         goto fail;
                 }
-                r = filestore_tar(c, &t, db_name, tar_partial, tar_hex, &tar_size, ret_error);
+                r = filestore_archive(c->odoo_data_dir, db_name, tar_partial, tar_hex, &tar_size, ret_error);
                 if (r < 0)
                         goto fail;
         }
@@ -1128,7 +746,7 @@ static int check_file(const char *path, const char *registry_hex, char ret_hex[s
         size_t n = 0;
         int sources = 0, r;
 
-        r = backup_sha256_file(path, ret_hex, ret_size);
+        r = file_sha256(path, ret_hex, ret_size);
         if (r < 0)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_backup", "cannot read %s: %s", path, strerror(-r));
 
@@ -1197,132 +815,6 @@ static int check_backup(TenantSession *s, const char *path, BackupInfo *b, json_
         }
         return check_file(b->filestore_path, recorded && !PQgetisnull(res, 0, 2) ? PQgetvalue(res, 0, 2) : NULL,
                           b->filestore_sha256, &b->filestore_size_bytes, ret);
-}
-
-static int remove_tree_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Removes a directory we made (mkdtemp, 0700: no one else plants links in it), never following
- * a symlink in it. */
-static int remove_tree(const char *path) {
-        if (nftw(path, remove_tree_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
-                return negative_errno();
-        return 0;
-}
-
-/* Extraction directories of an earlier restore of this name that was killed: ours to remove, as
- * we hold the name's lock. ('.' never occurs in a db_name, so the prefix is exact.) */
-static void remove_stale_extractions(const char *root, const char *target) {
-        _cleanup_free_ char *prefix = NULL;
-        DIR *d;
-        struct dirent *de;
-
-        if (asprintf(&prefix, ".vumaerp-restore-%s.", target) < 0)
-                return;
-        d = opendir(root);
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *p = NULL;
-
-                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 || asprintf(&p, "%s/%s", root, de->d_name) < 0)
-                        continue;
-                (void) remove_tree(p);
-        }
-        closedir(d);
-}
-
-/* Extracts the filestore tar into a private directory inside <data_dir>/filestore (the same file
- * system, so the last step is a rename), checks that it holds exactly one directory (the tenant's
- * name when it was backed up), and renames that to the target name, never over an existing one.
- * On failure nothing extracted stays. */
-static int filestore_extract(const Config *c, const ToolDir *t, const char *tar_path, const char *target, char **ret_error) {
-        _cleanup_free_ char *tar = find_tar(), *root = NULL, *tmp = NULL, *src = NULL, *dst = NULL, *top = NULL;
-        _cleanup_close_ int root_fd = -1;
-        ToolDir bare = *t;
-        DIR *d;
-        struct dirent *de;
-        struct stat st;
-        size_t entries = 0;
-        int r;
-
-        bare.passfile = NULL;
-        if (!tar) {
-                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
-                return -ENOENT;
-        }
-        if (asprintf(&root, "%s/filestore", c->odoo_data_dir) < 0 || asprintf(&dst, "%s/%s", root, target) < 0)
-                return -ENOMEM;
-        if (mkdir(root, 0750) < 0 && errno != EEXIST) {
-                r = negative_errno();
-                error_set(ret_error, "cannot make %s: %s", root, strerror(-r));
-                return r;
-        }
-        remove_stale_extractions(root, target);
-        if (asprintf(&tmp, "%s/.vumaerp-restore-%s.XXXXXX", root, target) < 0)
-                return -ENOMEM;
-        if (!mkdtemp(tmp)) {
-                r = negative_errno();
-                error_set(ret_error, "cannot make a directory in %s: %s", root, strerror(-r));
-                return r;
-        }
-        {
-                char *argv[] = { (char *) "tar", (char *) "-C", tmp, (char *) "-xf", (char *) tar_path, NULL };
-
-                r = run_tool(&bare, tar, argv, ret_error);
-                if (r != 0) {
-                        r = r < 0 ? r : -EIO;
-                        goto fail;
-                }
-        }
-        d = opendir(tmp);
-        if (!d) {
-                r = negative_errno();
-                goto fail;
-        }
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                entries++;
-                free(top);
-                top = strdup(de->d_name);
-        }
-        closedir(d);
-        if (entries != 1 || !top || asprintf(&src, "%s/%s", tmp, top) < 0 || lstat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                error_set(ret_error, "the filestore archive %s does not hold exactly one directory", tar_path);
-                r = -EBADMSG;
-                goto fail;
-        }
-        if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
-                r = negative_errno();
-                /* A file system without RENAME_NOREPLACE: we hold the name's lock, and checked. */
-                if ((r == -EINVAL || r == -ENOSYS) && lstat(dst, &st) < 0 && errno == ENOENT)
-                        r = rename(src, dst) < 0 ? negative_errno() : 0;
-                if (r < 0) {
-                        error_set(ret_error, "cannot move the extracted filestore to %s: %s", dst, strerror(-r));
-                        goto fail;
-                }
-        }
-        (void) rmdir(tmp);
-        /* The database is durable once restored: make the files it points at so too. */
-        root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0 || syncfs(root_fd) < 0 || fsync(root_fd) < 0) {
-                r = negative_errno();
-                error_set(ret_error, "cannot flush %s: %s", root, strerror(-r));
-                (void) remove_tree(dst);
-                return r;
-        }
-        return 0;
-
-fail:
-        {
-                int k = remove_tree(tmp);
-
-                if (k < 0)
-                        log_error("%s: cannot remove %s: %s", target, tmp, strerror(-k));
-        }
-        return r;
 }
 
 static int database_exists(TenantSession *s, bool *ret_exists) {
@@ -1422,9 +914,9 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
         const char *path = q->path, *source_db = q->source_db;
         const Config *c = s->config;
         const char *role = c->odoo_role;
-        _cleanup_(tool_dir_done) ToolDir t = {};
+        _cleanup_(backup_tool_dir_done) BackupToolDir t = {};
         _cleanup_free_ char *pg_restore = NULL, *error = NULL, *db_arg = NULL;
-        _cleanup_(conn_args_done) ConnArgs conn_args = {};
+        _cleanup_(backup_conn_args_done) BackupConnArgs conn_args = {};
         _cleanup_(backup_info_done) BackupInfo b = {};
         _cleanup_json_ json_t *out = NULL;
         bool exists, extracted = false;
@@ -1453,10 +945,10 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                                            "the filestore %s already exists: refusing to mix another tenant's files into it", fs);
         }
 
-        pg_restore = find_tool(s->conn, "pg_restore");
+        pg_restore = backup_tool_find(s->conn, "pg_restore");
         if (!pg_restore)
                 return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "pg_restore not found");
-        r = tool_dir_make(c, &t, &error);
+        r = backup_tool_dir_make(c->odoo_password_file, &t, &error);
         if (r < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "%s", strempty(error));
 
@@ -1490,18 +982,18 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 argv[k++] = (char *) "--exit-on-error";
                 argv[k++] = (char *) "--single-transaction";
                 argv[k++] = (char *) "--no-password";
-                k = connection_args(c, argv, k, &conn_args);
+                k = backup_conn_args(c, argv, k, &conn_args);
                 argv[k++] = db_arg;
                 argv[k++] = (char *) path;
                 argv[k] = NULL;
-                r = run_tool(&t, pg_restore, argv, &error);
+                r = backup_tool_run(&t, pg_restore, argv, &error);
         }
         /* A running Odoo may hold the registry of an earlier database of this name (odoo-signal.h). */
         if (r == 0)
                 r = signal_restored(c, s->db_name, !streq_ptr(source_db, s->db_name), &error);
         /* The files before Odoo's role may connect: it never sees the database without them. */
         if (r == 0 && b.filestore_path) {
-                r = filestore_extract(c, &t, b.filestore_path, s->db_name, &error);
+                r = filestore_extract(c->odoo_data_dir, b.filestore_path, s->db_name, &error);
                 extracted = r == 0;
         }
         /* Its route (and no suspension page a former tenant of the name left) before Odoo's

@@ -61,18 +61,12 @@ char *backup_file_name(const char *db_name, time_t t, unsigned seq);
  * end in ".dump" (-EINVAL in errno) or on OOM. */
 char *backup_filestore_tar_path(const char *dump_path);
 
-/* The sha256 (lowercase hex) and size of a file. */
-int backup_sha256_file(const char *path, char ret_hex[static 65], int64_t *ret_size);
-
 /* "<hex>  <basename>\n", as sha256sum writes it. NULL on OOM. */
 char *backup_sha256_line(const char *hex, const char *path);
 
 /* The hash from a sha256sum-format text naming basename(path) (or with a single line, any
  * name). -EBADMSG when there is none. */
 int backup_sha256_parse(const char *text, const char *path, char ret_hex[static 65]);
-
-/* A .pgpass line matching everything, with ':' and '\' escaped as libpq requires. NULL on OOM. */
-char *backup_pgpass_line(const char *password);
 
 typedef struct BackupRecord {
         int64_t id;

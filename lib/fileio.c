@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* fileio.c: whole small files, bounded (fileio.h). */
+/* fileio.c: whole small files, bounded; a file's sha256; fsync by path (fileio.h). */
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -65,5 +66,58 @@ int read_file_bounded(const char *path, size_t max, bool secret, char **ret, siz
         buf[size] = '\0';
         *ret = buf;
         *ret_size = size;
+        return 0;
+}
+
+int file_sha256(const char *path, char ret_hex[static 65], int64_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        EVP_MD_CTX *ctx = NULL;
+        unsigned char md[EVP_MAX_MD_SIZE], buf[1 << 16];
+        unsigned md_len = 0;
+        int64_t size = 0;
+        int r = 0;
+
+        if (fd < 0)
+                return negative_errno();
+        ctx = EVP_MD_CTX_new();
+        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof buf);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = negative_errno();
+                        goto out;
+                }
+                if (n == 0)
+                        break;
+                if (EVP_DigestUpdate(ctx, buf, (size_t) n) != 1) {
+                        r = -EIO;
+                        goto out;
+                }
+                size += n;
+        }
+        if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32) {
+                r = -EIO;
+                goto out;
+        }
+        for (unsigned i = 0; i < md_len; i++)
+                (void) snprintf(ret_hex + 2 * i, 3, "%02x", md[i]);
+        if (ret_size)
+                *ret_size = size;
+out:
+        EVP_MD_CTX_free(ctx);
+        return r;
+}
+
+int fsync_path(const char *path, bool directory) {
+        _cleanup_close_ int fd = open(path, (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return negative_errno();
         return 0;
 }

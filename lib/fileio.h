@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fileio.h: reading the small files vumaerp trusts — the config, the API tokens, the PostgreSQL
- * password — whole, bounded, and (for secrets) without leaving copies behind in freed memory.
+ * password — whole, bounded, and (for secrets) without leaving copies behind in freed memory; a
+ * file's sha256 (OpenSSL EVP); fsync by path.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Reads the regular file at path, at most max bytes, into a NUL-terminated malloc'd buffer.
  * Refuses a directory (-EISDIR), anything else that is not a regular file (-EBADF; opened
@@ -17,3 +19,9 @@ int read_file_bounded(const char *path, size_t max, bool secret, char **ret, siz
 
 /* explicit_bzero() then free(); NULL is fine. */
 void wipe_free(void *p, size_t size);
+
+/* The sha256 (lowercase hex) and size (ret_size may be NULL) of the file at path. */
+int file_sha256(const char *path, char ret_hex[static 65], int64_t *ret_size);
+
+/* Opens path (a directory when directory) and fsyncs it. */
+int fsync_path(const char *path, bool directory);

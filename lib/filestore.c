@@ -14,10 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup-tool.h"
+#include "fileio.h"
 #include "filestore.h"
 #include "log.h"
 #include "macro.h"
 #include "names.h"
+#include "result.h"
 
 /* Odoo's filestore is two levels deep (ab/abcdef…); anything much deeper is not a filestore. */
 #define FILESTORE_MAX_DEPTH 16
@@ -413,4 +416,239 @@ int filestore_has_file(int dir_fd, const char *store_fname) {
         if (fstatat(cur >= 0 ? cur : dir_fd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
         return S_ISREG(st.st_mode) ? 1 : 0;
+}
+
+int filestore_rename(const char *data_dir, const char *from, const char *to) {
+        _cleanup_close_ int root = -1;
+
+        if (!data_dir || !name_ok(from) || !name_ok(to))
+                return -EINVAL;
+        root = open_filestore_root(data_dir, 0);
+        if (root == -ENOENT)
+                return 0;
+        if (root < 0)
+                return root;
+        /* RENAME_NOREPLACE: a stray directory under the new name is never overwritten. */
+        if (renameat2(root, from, root, to, RENAME_NOREPLACE) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        return 0;
+}
+
+int filestore_present(const char *data_dir, const char *name, char **ret_error) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+
+        if (!data_dir)
+                return 0;
+        if (!name_ok(name))
+                return -EINVAL;
+        p = filestore_path(data_dir, name);
+        if (!p)
+                return -ENOMEM;
+        if (lstat(p, &st) < 0) {
+                int r = negative_errno();
+
+                if (r == -ENOENT)
+                        return 0;
+                error_set(ret_error, "cannot look at the filestore %s: %s", p, strerror(-r));
+                return r;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                error_set(ret_error, "the filestore %s is not a directory", p);
+                return -ENOTDIR;
+        }
+        return 1;
+}
+
+
+int filestore_archive(const char *data_dir, const char *name, const char *partial,
+                      char ret_hex[static 65], int64_t *ret_size, char **ret_error) {
+        _cleanup_free_ char *tar = backup_tool_find_tar(), *root = NULL;
+        _cleanup_(backup_tool_dir_done) BackupToolDir bare = {};
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (!data_dir || !name_ok(name))
+                return -EINVAL;
+        if (!tar) {
+                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
+                return -ENOENT;
+        }
+        if (asprintf(&root, "%s/filestore", data_dir) < 0)
+                return -ENOMEM;
+        r = backup_tool_dir_make(NULL, &bare, ret_error);
+        if (r < 0)
+                return r;
+        fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = negative_errno();
+                error_set(ret_error, "cannot create %s: %s", partial, strerror(-r));
+                return r;
+        }
+        {
+                /* Symlinks are stored as links, never followed. */
+                char *argv[] = { (char *) "tar", (char *) "-C", root, (char *) "-cf", (char *) partial, (char *) name, NULL };
+
+                r = backup_tool_run(&bare, tar, argv, ret_error);
+                if (r != 0)
+                        return r < 0 ? r : -EIO;
+        }
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                error_set(ret_error, "fsync %s: %s", partial, strerror(-r));
+                return r;
+        }
+        {
+                char *argv[] = { (char *) "tar", (char *) "-tf", (char *) partial, NULL };
+                pid_t pid;
+                int hashed;
+
+                r = backup_tool_start(&bare, tar, argv, &pid, ret_error);
+                if (r < 0)
+                        return r;
+                hashed = file_sha256(partial, ret_hex, ret_size);
+                r = backup_tool_wait(&bare, tar, pid, ret_error);
+                if (r != 0) {
+                        if (r > 0)
+                                error_set(ret_error, "the filestore archive does not read back: tar -tf exited with status %d", r);
+                        return r < 0 ? r : -EBADMSG;
+                }
+                if (hashed < 0) {
+                        error_set(ret_error, "cannot read back %s: %s", partial, strerror(-hashed));
+                        return hashed;
+                }
+        }
+        return 0;
+}
+
+/* Extraction directories of an earlier restore of this name that was killed: ours to remove, as
+ * the caller holds the name's lock. ('.' never occurs in a db_name, so the prefix is exact.) */
+static void remove_stale_extractions(int root, const char *target) {
+        _cleanup_free_ char *prefix = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        int fd = fcntl(root, F_DUPFD_CLOEXEC, 3);
+        struct dirent *de;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                (void) close(fd);
+                return;
+        }
+        if (asprintf(&prefix, ".vumaerp-restore-%s.", target) < 0)
+                return;
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+                        (void) remove_at(root, de->d_name);
+}
+
+/* The one directory in the directory at dir (in root): its name, malloc'd; NULL when there are
+ * more entries, none, or it is not a directory. */
+static char *only_directory(int root, const char *dir) {
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_free_ char *top = NULL;
+        int fd = openat(root, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct dirent *de;
+        size_t entries = 0;
+        struct stat st;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d) {
+                (void) close(fd);
+                return NULL;
+        }
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (++entries > 1)
+                        return NULL;
+                top = strdup(de->d_name);
+                if (!top)
+                        return NULL;
+        }
+        if (!top || fstatat(dirfd(d), top, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                return NULL;
+        return TAKE_PTR(top);
+}
+
+int filestore_extract(const char *data_dir, const char *tar_path, const char *target, char **ret_error) {
+        _cleanup_free_ char *tar = backup_tool_find_tar(), *root_path = NULL, *tmp = NULL, *top = NULL, *src = NULL;
+        _cleanup_(backup_tool_dir_done) BackupToolDir bare = {};
+        _cleanup_close_ int root = -1;
+        const char *tmp_name;
+        int r;
+
+        if (!data_dir || !name_ok(target))
+                return -EINVAL;
+        if (!tar) {
+                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
+                return -ENOENT;
+        }
+        if (asprintf(&root_path, "%s/filestore", data_dir) < 0)
+                return -ENOMEM;
+        root = open_filestore_root(data_dir, O_CREAT);
+        if (root < 0) {
+                error_set(ret_error, "cannot open %s: %s", root_path, strerror(-root));
+                return root;
+        }
+        remove_stale_extractions(root, target);
+        r = backup_tool_dir_make(NULL, &bare, ret_error);
+        if (r < 0)
+                return r;
+        if (asprintf(&tmp, "%s/.vumaerp-restore-%s.XXXXXX", root_path, target) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmp)) {
+                r = negative_errno();
+                error_set(ret_error, "cannot make a directory in %s: %s", root_path, strerror(-r));
+                return r;
+        }
+        tmp_name = strrchr(tmp, '/') + 1;
+        {
+                char *argv[] = { (char *) "tar", (char *) "-C", tmp, (char *) "-xf", (char *) tar_path, NULL };
+
+                r = backup_tool_run(&bare, tar, argv, ret_error);
+                if (r != 0) {
+                        r = r < 0 ? r : -EIO;
+                        goto fail;
+                }
+        }
+        top = only_directory(root, tmp_name);
+        if (!top || asprintf(&src, "%s/%s", tmp_name, top) < 0) {
+                error_set(ret_error, "the filestore archive %s does not hold exactly one directory", tar_path);
+                r = -EBADMSG;
+                goto fail;
+        }
+        if (renameat2(root, src, root, target, RENAME_NOREPLACE) < 0) {
+                struct stat st;
+
+                r = negative_errno();
+                /* A file system without RENAME_NOREPLACE: we hold the name's lock, and checked. */
+                if ((r == -EINVAL || r == -ENOSYS) && fstatat(root, target, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                        r = renameat(root, src, root, target) < 0 ? negative_errno() : 0;
+                if (r < 0) {
+                        error_set(ret_error, "cannot move the extracted filestore to %s/%s: %s", root_path, target, strerror(-r));
+                        goto fail;
+                }
+        }
+        (void) unlinkat(root, tmp_name, AT_REMOVEDIR);
+        /* The database is durable once restored: make the files it points at so too. */
+        if (syncfs(root) < 0 || fsync(root) < 0) {
+                r = negative_errno();
+                error_set(ret_error, "cannot flush %s: %s", root_path, strerror(-r));
+                (void) remove_at(root, target);
+                return r;
+        }
+        return 0;
+
+fail:
+        {
+                int k = remove_at(root, tmp_name);
+
+                if (k < 0)
+                        log_error("%s: cannot remove %s: %s", target, tmp, strerror(-k));
+        }
+        return r;
 }

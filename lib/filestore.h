@@ -2,9 +2,12 @@
 /*
  * filestore.h: a tenant's Odoo filestore, <data_dir>/filestore/<db_name>: copying a template's
  * with hard links (Odoo's attachments are content-addressed and never rewritten in place, so a
- * link is a safe copy), and removing one. Nothing here follows a symlink out of the tree.
+ * link is a safe copy), renaming and removing one, and archiving one as a plain tar for a backup
+ * and extracting that again. Nothing here follows a symlink out of the tree.
  */
 #pragma once
+
+#include <stdint.h>
 
 /* Copies <data_dir>/filestore/<from> to <data_dir>/filestore/<to> as a tree of hard links
  * (falling back to a byte copy across file systems). A missing source is not an error: there is
@@ -34,3 +37,25 @@ int filestore_open(const char *data_dir, const char *name);
  * ends). Returns 1 (a regular file), 0 (none, or not a regular file, or reached only through a
  * symlink), or a negative errno. */
 int filestore_has_file(int dir_fd, const char *store_fname);
+
+/* Moves <data_dir>/filestore/<from> to <to> when there is one (never over an existing <to>:
+ * -EEXIST). */
+int filestore_rename(const char *data_dir, const char *from, const char *to);
+
+/* Whether <data_dir>/filestore/<name> is there to back up: 1 yes, 0 none (also data_dir NULL).
+ * A symlink or a file where its directory should be is an error (*ret_error says which): tar
+ * would keep only the link, and a backup would say the files were in it. */
+int filestore_present(const char *data_dir, const char *name, char **ret_error);
+
+/* Writes <data_dir>/filestore/<name> as a plain tar into partial (created 0600 here, so it must
+ * not exist; symlinks stored as links, never followed), fsyncs it, and reads it back with tar -tf
+ * while hashing it (fileio.h). */
+int filestore_archive(const char *data_dir, const char *name, const char *partial,
+                      char ret_hex[static 65], int64_t *ret_size, char **ret_error);
+
+/* Extracts a filestore tar into a private directory inside <data_dir>/filestore (the same file
+ * system, so the last step is a rename), checks that it holds exactly one directory (the tenant's
+ * name when it was backed up), and renames that to target, never over an existing one. On failure
+ * nothing extracted stays. The caller holds target's lock: directories an earlier, killed
+ * extraction for target left are removed first. */
+int filestore_extract(const char *data_dir, const char *tar_path, const char *target, char **ret_error);

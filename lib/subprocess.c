@@ -21,6 +21,60 @@ static int64_t now_ms(void) {
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int subprocess_spawn(const char *path, char *const argv[], char *const envp[], const SubprocessIO *io, pid_t *ret_pid) {
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t default_signals, no_signals;
+        short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+        int r;
+
+        r = posix_spawn_file_actions_init(&fa);
+        if (r != 0)
+                return -r;
+        r = io->stdin_fd >= 0 ? posix_spawn_file_actions_adddup2(&fa, io->stdin_fd, STDIN_FILENO)
+                              : posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        if (r == 0)
+                r = io->stdout_fd >= 0 ? posix_spawn_file_actions_adddup2(&fa, io->stdout_fd, STDOUT_FILENO)
+                                       : posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        if (r == 0 && io->stderr_path)
+                r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, io->stderr_path,
+                                                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+        if (r != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                return -r;
+        }
+
+        /* Default dispositions and an empty mask whatever the parent set (vumaerp-api ignores
+         * SIGPIPE; a child must not inherit that). A fresh process group when asked, so that a
+         * deadline reaches grandchildren. */
+        r = posix_spawnattr_init(&attr);
+        if (r != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                return -r;
+        }
+        sigfillset(&default_signals);
+        sigemptyset(&no_signals);
+        (void) posix_spawnattr_setsigdefault(&attr, &default_signals);
+        (void) posix_spawnattr_setsigmask(&attr, &no_signals);
+        if (io->own_group) {
+                (void) posix_spawnattr_setpgroup(&attr, 0);
+                flags |= POSIX_SPAWN_SETPGROUP;
+        }
+        (void) posix_spawnattr_setflags(&attr, flags);
+
+        r = posix_spawn(ret_pid, path, &fa, &attr, argv, envp);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        return -r;
+}
+
+int subprocess_wait(pid_t pid, int *ret_wstatus) {
+        while (waitpid(pid, ret_wstatus, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        return 0;
+}
+
 void subprocess_result_done(SubprocessResult *r) {
         if (!r)
                 return;
@@ -54,9 +108,6 @@ int subprocess_run(const char *path, char *const argv[], char *const envp[],
               const char *input, size_t input_size, int timeout_ms, SubprocessResult *ret) {
         _cleanup_close_ int in_w = -1, out_r = -1;
         int in_pipe[2], out_pipe[2], r;
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t default_signals, no_signals;
         size_t written = 0, allocated = 0;
         int64_t deadline;
         pid_t pid;
@@ -73,27 +124,12 @@ int subprocess_run(const char *path, char *const argv[], char *const envp[],
         in_w = in_pipe[1];
         out_r = out_pipe[0];
 
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, in_pipe[0], STDIN_FILENO);
-        posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
-
-        /* A fresh process group (so the deadline reaches grandchildren), default dispositions and
-         * an empty mask whatever the parent set (we ignore SIGPIPE; the child must not inherit that). */
-        posix_spawnattr_init(&attr);
-        sigfillset(&default_signals);
-        sigemptyset(&no_signals);
-        posix_spawnattr_setsigdefault(&attr, &default_signals);
-        posix_spawnattr_setsigmask(&attr, &no_signals);
-        posix_spawnattr_setpgroup(&attr, 0);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-        r = posix_spawn(&pid, path, &fa, &attr, argv, envp);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
+        r = subprocess_spawn(path, argv, envp,
+                             &(SubprocessIO) { .stdin_fd = in_pipe[0], .stdout_fd = out_pipe[1], .own_group = true }, &pid);
         close(in_pipe[0]);
         close(out_pipe[1]);
-        if (r != 0)
-                return -r;
+        if (r < 0)
+                return r;
 
         (void) fcntl(in_w, F_SETFL, O_NONBLOCK);
         (void) fcntl(out_r, F_SETFL, O_NONBLOCK);
@@ -144,21 +180,19 @@ int subprocess_run(const char *path, char *const argv[], char *const envp[],
         if (res.timed_out)
                 (void) kill(-pid, SIGKILL);
 
-        for (;;) {
+        {
                 int status;
-                pid_t w = waitpid(pid, &status, 0);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0) {
+
+                r = subprocess_wait(pid, &status);
+                if (r < 0) {
                         subprocess_result_done(&res);
-                        return negative_errno();
+                        return r;
                 }
                 if (WIFEXITED(status)) {
                         res.exited = true;
                         res.exit_status = WEXITSTATUS(status);
                 } else if (WIFSIGNALED(status))
                         res.term_signal = WTERMSIG(status);
-                break;
         }
         /* Whatever the child left running in its group goes with it: an action's helpers must not
          * outlive the request that started them. */
@@ -175,8 +209,7 @@ int subprocess_run(const char *path, char *const argv[], char *const envp[],
 
 kill_child:
         (void) kill(-pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
+        (void) subprocess_wait(pid, &(int) { 0 });
         subprocess_result_done(&res);
         return r;
 }

@@ -377,23 +377,6 @@ static int template_row(PGconn *ctl, const Country *co, json_t *out, json_t **re
         return EXIT_OK;
 }
 
-/* Moves <data_dir>/filestore/<from> to <to> when there is one. Returns 0, or a negative errno. */
-static int filestore_rename(const Config *c, const char *from, const char *to) {
-        _cleanup_free_ char *a = NULL, *b = NULL;
-
-        if (!c->odoo_data_dir)
-                return 0;
-        if (asprintf(&a, "%s/filestore/%s", c->odoo_data_dir, from) < 0 ||
-            asprintf(&b, "%s/filestore/%s", c->odoo_data_dir, to) < 0)
-                return -ENOMEM;
-        if (access(a, F_OK) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        /* RENAME_NOREPLACE: a stray directory under the template's name is never overwritten. */
-        if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE) < 0)
-                return negative_errno();
-        return 0;
-}
-
 /* Seals db as co's template; the caller holds the locks on both names. Returns an exit status;
  * on success *ret is the answer. */
 static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const char *db, const SealOptions *opts,
@@ -534,7 +517,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
         if (json_object_set_new(out, "changed", json_true()) < 0 || json_object_update(out, files) < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
         if (rename) {
-                r = filestore_rename(c, db, co->template_db);
+                r = c->odoo_data_dir ? filestore_rename(c->odoo_data_dir, db, co->template_db) : 0;
                 if (r < 0) {
                         log_warning("template %s: the filestore of %s could not be renamed: %s",
                                     co->template_db, db, strerror(-r));

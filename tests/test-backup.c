@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test-backup: the parts of backup.c that need no PostgreSQL: file names, the sha256 of a file and
- * the sha256sum-format lines, the .pgpass escaping, which backups the retention removes, the
+/* test-backup: the parts of backup.c that need no PostgreSQL: file names, the sha256sum-format
+ * lines, the .pgpass escaping, which backups the retention removes, the
  * filestore tar's name beside a dump and the JSON answer for a backup. */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "backup-tool.h"
 #include "backup.h"
 #include "macro.h"
 #include "tests.h"
@@ -81,71 +82,6 @@ static void test_info_json(void) {
         json_decref(n);
 }
 
-static void write_file(const char *path, const void *data, size_t n) {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-        CHECK(fd >= 0);
-        if (fd < 0)
-                return;
-        CHECK_INT(write(fd, data, n), (long long) n);
-        close(fd);
-}
-
-static void test_sha256(void) {
-        char dir[] = "/tmp/test-backup.XXXXXX", hex[65];
-        _cleanup_free_ char *empty = NULL, *abc = NULL, *big = NULL;
-        _cleanup_free_ char *buf = malloc(200000);
-        int64_t size = -1;
-
-        CHECK(mkdtemp(dir) != NULL);
-        CHECK(asprintf(&empty, "%s/empty", dir) > 0);
-        CHECK(asprintf(&abc, "%s/abc", dir) > 0);
-        CHECK(asprintf(&big, "%s/big", dir) > 0);
-        write_file(empty, "", 0);
-        write_file(abc, "abc", 3);
-        /* Larger than one read, so the chunks must be hashed in order. */
-        for (size_t i = 0; i < 200000; i++)
-                buf[i] = (char) ('a' + i % 26);
-        write_file(big, buf, 200000);
-
-        CHECK_INT(backup_sha256_file(empty, hex, &size), 0);
-        CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        CHECK_INT(size, 0);
-        CHECK_INT(backup_sha256_file(abc, hex, &size), 0);
-        CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        CHECK_INT(size, 3);
-        CHECK_INT(backup_sha256_file(big, hex, &size), 0);
-        CHECK_INT(size, 200000);
-        {
-                /* The same bytes hashed by sha256sum, an independent implementation. */
-                _cleanup_free_ char *cmd = NULL;
-                char want[80] = "";
-                FILE *p;
-
-                CHECK(asprintf(&cmd, "sha256sum %s", big) > 0);
-                p = popen(cmd, "r");
-                if (p) {
-                        CHECK(fgets(want, sizeof want, p) != NULL);
-                        pclose(p);
-                        want[64] = '\0';
-                        CHECK_STR(hex, want);
-                }
-        }
-        /* One byte changed changes the hash. */
-        buf[100000] ^= 1;
-        {
-                char other[65];
-                write_file(big, buf, 200000);
-                CHECK_INT(backup_sha256_file(big, other, NULL), 0);
-                CHECK(!streq(other, hex));
-        }
-        CHECK_INT(backup_sha256_file("/nonexistent/x", hex, NULL), -ENOENT);
-
-        unlink(empty);
-        unlink(abc);
-        unlink(big);
-        rmdir(dir);
-}
 
 static void test_sha256_lines(void) {
         const char *h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
@@ -231,7 +167,6 @@ int main(void) {
         test_file_name();
         test_filestore_tar_path();
         test_info_json();
-        test_sha256();
         test_sha256_lines();
         test_pgpass();
         test_prune_select();
