@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* vumaerp-restore: bring a backup back as a tenant, its checksum checked first (vumaerp-restore(8)). */
-#include "backup.h"
+#include "restore.h"
 #include "tool.h"
 
 int main(int argc, char *argv[]) {

@@ -1,40 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * backup.c: owns tenant backups: running pg_dump and pg_restore (posix_spawn, no shell, the
- * password in a private 0600 PGPASSFILE, never argv or our environment), verifying and fsyncing
- * the dump, the sha256 (OpenSSL EVP), the registry's backups table, retention, and restoring a
- * backup as a tenant.
+ * backup.c: owns making tenant backups (the dump and the filestore tar: claimed, verified,
+ * fsync'd, published with their checksums, recorded in the registry's backups table), adopting
+ * what a cut-off run left, and retention. The tools run through backup-tool.h.
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <openssl/evp.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include "backup.h"
 #include "backup-tool.h"
+#include "backup.h"
 #include "fileio.h"
 #include "filestore.h"
-#include "session.h"
 #include "log.h"
+#include "message-id.h"
 #include "names.h"
 #include "pg.h"
-#include "message-id.h"
 #include "registry.h"
-#include "odoo-signal.h"
-#include "tenant-db.h"
 #include "result.h"
-#include "web.h"
-
-extern char **environ;
-
-#define BACKUP_PATH_MAX 4096
-/* What of a tool's stderr goes into the answer and the journal. */
-#define TOOL_STDERR_MAX 4096
+#include "session.h"
 
 void backup_info_done(BackupInfo *b) {
         free(b->path);
@@ -359,29 +344,62 @@ static void sweep_orphans(PGconn *conn, const char *db_name, const char *dir) {
         closedir(d);
 }
 
-static int backup_make_files(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
-        static const char record_sql[] =
-                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
-                "     VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8::bigint)";
-        _cleanup_(backup_tool_dir_done) BackupToolDir t = {};
-        _cleanup_free_ char *pg_dump = NULL, *pg_restore = NULL, *dir = NULL, *final = NULL, *partial = NULL,
-                *sha_file = NULL, *file_arg = NULL, *db_arg = NULL, *tar_final = NULL, *tar_partial = NULL;
-        _cleanup_(backup_conn_args_done) BackupConnArgs conn_args = {};
-        _cleanup_close_ int fd = -1;
-        char hex[65] = "", size_text[32], tar_hex[65] = "", tar_size_text[32];
-        int64_t size = 0, tar_size = 0;
+/* One backup on its way: the names it claimed and what is known of it so far. */
+typedef struct BackupMaking {
+        const Config *config;
+        PGconn *conn;
+        const char *db_name;
+        BackupToolDir tools;
+        char *pg_dump, *pg_restore;
+        char *dir;                      /* <backups.dir>/<db_name> */
+        char *final, *partial;          /* the dump; partial NULL once renamed to final */
+        int fd;                         /* the partial dump, created by us */
+        char *tar_final, *tar_partial;  /* the filestore tar; both NULL: the tenant has none */
+        char hex[65], tar_hex[65];
+        int64_t size, tar_size;
+} BackupMaking;
+
+static void making_done(BackupMaking *m) {
+        backup_tool_dir_done(&m->tools);
+        free(m->pg_dump);
+        free(m->pg_restore);
+        free(m->dir);
+        free(m->final);
+        free(m->partial);
+        if (m->fd >= 0)
+                (void) close(m->fd);
+        free(m->tar_final);
+        free(m->tar_partial);
+}
+
+/* Nothing of a failed backup stays: not the partial files, not final ones, not their hashes. */
+static void making_discard(BackupMaking *m) {
+        if (m->partial)
+                (void) unlink(m->partial);
+        else if (m->final)
+                (void) unlink_with_sha256(m->final);
+        if (m->tar_partial)
+                (void) unlink(m->tar_partial);
+        else if (m->tar_final)
+                (void) unlink_with_sha256(m->tar_final);
+}
+
+/* The tools, the tenant's directory (stale partials removed, orphans adopted: we hold the lock),
+ * and a name no earlier backup has, its partial file created 0600 (a dump holds everything,
+ * password hashes too). */
+static int making_claim(BackupMaking *m, char **ret_error) {
+        const Config *c = m->config;
         time_t now = time(NULL);
         int r, has_filestore;
 
-        *ret = (BackupInfo) {};
-        has_filestore = filestore_present(c->odoo_data_dir, db_name, ret_error);
+        has_filestore = filestore_present(c->odoo_data_dir, m->db_name, ret_error);
         if (has_filestore < 0)
                 return has_filestore;
-        pg_dump = backup_tool_find(conn, "pg_dump");
-        pg_restore = backup_tool_find(conn, "pg_restore");
-        if (!pg_dump || !pg_restore) {
+        m->pg_dump = backup_tool_find(m->conn, "pg_dump");
+        m->pg_restore = backup_tool_find(m->conn, "pg_restore");
+        if (!m->pg_dump || !m->pg_restore) {
                 error_set(ret_error, "pg_dump or pg_restore not found (looked in /usr/lib/postgresql/%d/bin and $PATH)",
-                          PQserverVersion(conn) / 10000);
+                          PQserverVersion(m->conn) / 10000);
                 return -ENOENT;
         }
 
@@ -390,177 +408,204 @@ static int backup_make_files(const Config *c, PGconn *conn, const char *db_name,
                 error_set(ret_error, "backup directory %s: %s", c->backup_dir, strerror(-r));
                 return r;
         }
-        if (asprintf(&dir, "%s/%s", c->backup_dir, db_name) < 0)
+        if (asprintf(&m->dir, "%s/%s", c->backup_dir, m->db_name) < 0) {
+                m->dir = NULL;
                 return -ENOMEM;
-        r = mkdir_private(dir);
+        }
+        r = mkdir_private(m->dir);
         if (r < 0) {
-                error_set(ret_error, "backup directory %s: %s", dir, strerror(-r));
+                error_set(ret_error, "backup directory %s: %s", m->dir, strerror(-r));
                 return r;
         }
-        remove_stale_partials(dir);
-        sweep_orphans(conn, db_name, dir);
+        remove_stale_partials(m->dir);
+        sweep_orphans(m->conn, m->db_name, m->dir);
 
-        /* Claim a name no earlier backup has, 0600 (a dump holds everything, password hashes too). */
-        for (unsigned seq = 1; fd < 0; seq++) {
-                _cleanup_free_ char *name = backup_file_name(db_name, now, seq);
+        for (unsigned seq = 1; m->fd < 0; seq++) {
+                _cleanup_free_ char *name = backup_file_name(m->db_name, now, seq);
 
+                free(m->final);
+                free(m->partial);
+                m->final = m->partial = NULL;
                 if (!name || seq > 1000)
                         return name ? -EEXIST : -ENOMEM;
-                free(final);
-                free(partial);
-                partial = NULL;
-                if (asprintf(&final, "%s/%s", dir, name) < 0 || asprintf(&partial, "%s.partial", final) < 0)
+                if (asprintf(&m->final, "%s/%s", m->dir, name) < 0 || asprintf(&m->partial, "%s.partial", m->final) < 0)
                         return -ENOMEM;
-                if (access(final, F_OK) == 0)
+                if (access(m->final, F_OK) == 0)
                         continue;
-                fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0 && errno != EEXIST) {
+                m->fd = open(m->partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (m->fd < 0 && errno != EEXIST) {
                         r = negative_errno();
-                        error_set(ret_error, "cannot create %s: %s", partial, strerror(-r));
+                        error_set(ret_error, "cannot create %s: %s", m->partial, strerror(-r));
+                        /* Not ours: nothing to remove. */
+                        free(m->partial);
+                        m->partial = NULL;
+                        free(m->final);
+                        m->final = NULL;
                         return r;
                 }
         }
-
-        r = backup_tool_dir_make(c->odoo_password_file, &t, ret_error);
-        if (r < 0)
-                goto fail;
-
-        if (asprintf(&file_arg, "--file=%s", partial) < 0 || asprintf(&db_arg, "--dbname=%s", db_name) < 0) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        {
-                char *argv[10];
-                size_t k = 0;
-
-                argv[k++] = (char *) "pg_dump";
-                argv[k++] = (char *) "--format=custom";
-                argv[k++] = (char *) "--no-password";
-                argv[k++] = file_arg;
-                k = backup_conn_args(c, argv, k, &conn_args);
-                argv[k++] = db_arg;
-                argv[k] = NULL;
-                r = backup_tool_run(&t, pg_dump, argv, ret_error);
-                if (r != 0) {
-                        r = r < 0 ? r : -EIO;
-                        goto fail;
-                }
-        }
-        /* fsync through our own descriptor: it flushes the file whoever wrote it. */
-        if (fsync(fd) < 0) {
-                r = negative_errno();
-                error_set(ret_error, "fsync %s: %s", partial, strerror(-r));
-                goto fail;
-        }
-        {
-                /* pg_restore reads the table of contents while we hash the whole file: the two
-                 * checks overlap rather than add up. */
-                char *argv[] = { (char *) "pg_restore", (char *) "--list", (char *) "--file=/dev/null", partial, NULL };
-                pid_t pid;
-                int hashed;
-
-                r = backup_tool_start(&t, pg_restore, argv, &pid, ret_error);
-                if (r < 0)
-                        goto fail;
-                hashed = file_sha256(partial, hex, &size);
-                r = backup_tool_wait(&t, pg_restore, pid, ret_error);
-                if (r != 0) {
-                        if (r > 0)
-                                error_set(ret_error, "the dump does not read back: pg_restore --list exited with status %d", r);
-                        r = r < 0 ? r : -EBADMSG;
-                        goto fail;
-                }
-                if (hashed < 0) {
-                        r = hashed;
-                        error_set(ret_error, "cannot read back %s: %s", partial, strerror(-r));
-                        goto fail;
-                }
-        }
         if (has_filestore) {
-                /* The attachments the database points at: without them a restored tenant is
-                 * broken, so a filestore that cannot be archived fails the whole backup. */
-                tar_final = backup_filestore_tar_path(final);
-                if (!tar_final || asprintf(&tar_partial, "%s.partial", tar_final) < 0) {
-                        tar_partial = NULL;
-                        r = -ENOMEM;
-                        goto fail;
+                m->tar_final = backup_filestore_tar_path(m->final);
+                if (!m->tar_final || asprintf(&m->tar_partial, "%s.partial", m->tar_final) < 0) {
+                        m->tar_partial = NULL;
+                        return -ENOMEM;
                 }
-                r = filestore_archive(c->odoo_data_dir, db_name, tar_partial, tar_hex, &tar_size, ret_error);
-                if (r < 0)
-                        goto fail;
         }
-        if (rename(partial, final) < 0) {
+        return backup_tool_dir_make(c->odoo_password_file, &m->tools, ret_error);
+}
+
+/* pg_dump into the partial file, then fsync through our own descriptor: it flushes the file
+ * whoever wrote it. */
+static int making_dump(BackupMaking *m, char **ret_error) {
+        _cleanup_free_ char *file_arg = NULL, *db_arg = NULL;
+        _cleanup_(backup_conn_args_done) BackupConnArgs conn_args = {};
+        char *argv[10];
+        size_t k = 0;
+        int r;
+
+        if (asprintf(&file_arg, "--file=%s", m->partial) < 0 || asprintf(&db_arg, "--dbname=%s", m->db_name) < 0)
+                return -ENOMEM;
+        argv[k++] = (char *) "pg_dump";
+        argv[k++] = (char *) "--format=custom";
+        argv[k++] = (char *) "--no-password";
+        argv[k++] = file_arg;
+        k = backup_conn_args(m->config, argv, k, &conn_args);
+        argv[k++] = db_arg;
+        argv[k] = NULL;
+        r = backup_tool_run(&m->tools, m->pg_dump, argv, ret_error);
+        if (r != 0)
+                return r < 0 ? r : -EIO;
+        if (fsync(m->fd) < 0) {
                 r = negative_errno();
-                error_set(ret_error, "cannot rename %s: %s", partial, strerror(-r));
-                goto fail;
-        }
-        free(partial);
-        partial = NULL;
-        if (tar_partial) {
-                if (rename(tar_partial, tar_final) < 0) {
-                        r = negative_errno();
-                        error_set(ret_error, "cannot rename %s: %s", tar_partial, strerror(-r));
-                        goto fail;
-                }
-                free(tar_partial);
-                tar_partial = NULL;
-        }
-        r = write_sha256_file(final, hex);
-        if (r >= 0 && tar_final)
-                r = write_sha256_file(tar_final, tar_hex);
-        if (r >= 0)
-                r = fsync_path(dir, true);
-        if (r < 0) {
-                error_set(ret_error, "cannot write the checksums beside %s: %s", final, strerror(-r));
-                goto fail;
-        }
-
-        (void) snprintf(size_text, sizeof size_text, "%" PRId64, size);
-        (void) snprintf(tar_size_text, sizeof tar_size_text, "%" PRId64, tar_size);
-        {
-                const char *params[8] = { db_name, final, size_text, hex, kind,
-                                          tar_final, tar_final ? tar_hex : NULL, tar_final ? tar_size_text : NULL };
-                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, record_sql, 8, params);
-
-                if (!res) {
-                        error_set(ret_error, "cannot record the backup in the registry: %s", PQerrorMessage(conn));
-                        r = -EIO;
-                        goto fail;
-                }
-        }
-
-        ret->path = TAKE_PTR(final);
-        ret->size_bytes = size;
-        memcpy(ret->sha256, hex, sizeof hex);
-        if (tar_final) {
-                ret->filestore_path = TAKE_PTR(tar_final);
-                ret->filestore_size_bytes = tar_size;
-                memcpy(ret->filestore_sha256, tar_hex, sizeof tar_hex);
+                error_set(ret_error, "fsync %s: %s", m->partial, strerror(-r));
+                return r;
         }
         return 0;
+}
 
-fail:
-        /* Nothing of a failed backup stays: not the partial files, not final ones, not their
-         * hashes. */
-        if (partial)
-                (void) unlink(partial);
-        else if (final) {
-                (void) unlink(final);
-                if (asprintf(&sha_file, "%s.sha256", final) >= 0)
-                        (void) unlink(sha_file);
+/* pg_restore reads the dump's table of contents while we hash the whole file: the two checks
+ * overlap rather than add up. */
+static int making_verify(BackupMaking *m, char **ret_error) {
+        char *argv[] = { (char *) "pg_restore", (char *) "--list", (char *) "--file=/dev/null", m->partial, NULL };
+        pid_t pid;
+        int r, hashed;
+
+        r = backup_tool_start(&m->tools, m->pg_restore, argv, &pid, ret_error);
+        if (r < 0)
+                return r;
+        hashed = file_sha256(m->partial, m->hex, &m->size);
+        r = backup_tool_wait(&m->tools, m->pg_restore, pid, ret_error);
+        if (r != 0) {
+                if (r > 0)
+                        error_set(ret_error, "the dump does not read back: pg_restore --list exited with status %d", r);
+                return r < 0 ? r : -EBADMSG;
         }
-        if (tar_partial)
-                (void) unlink(tar_partial);
-        else if (tar_final) {
-                free(sha_file);
-                sha_file = NULL;
-                (void) unlink(tar_final);
-                if (asprintf(&sha_file, "%s.sha256", tar_final) >= 0)
-                        (void) unlink(sha_file);
+        if (hashed < 0) {
+                error_set(ret_error, "cannot read back %s: %s", m->partial, strerror(-hashed));
+                return hashed;
         }
-        if (ret_error && !*ret_error)
-                error_set(ret_error, "%s", strerror(-r));
-        return r < 0 ? r : -EIO;
+        return 0;
+}
+
+/* The attachments the database points at: without them a restored tenant is broken, so a
+ * filestore that cannot be archived fails the whole backup. */
+static int making_archive(BackupMaking *m, char **ret_error) {
+        if (!m->tar_partial)
+                return 0;
+        return filestore_archive(m->config->odoo_data_dir, m->db_name, m->tar_partial, m->tar_hex, &m->tar_size, ret_error);
+}
+
+static int rename_partial(char **partial, const char *final, char **ret_error) {
+        if (rename(*partial, final) < 0) {
+                int r = negative_errno();
+
+                error_set(ret_error, "cannot rename %s: %s", *partial, strerror(-r));
+                return r;
+        }
+        free(*partial);
+        *partial = NULL;
+        return 0;
+}
+
+/* The final names, then the checksum files beside them (what a finished backup writes last
+ * before its registry row, sweep_orphans()), then the directory made durable. */
+static int making_publish(BackupMaking *m, char **ret_error) {
+        int r;
+
+        r = rename_partial(&m->partial, m->final, ret_error);
+        if (r >= 0 && m->tar_partial)
+                r = rename_partial(&m->tar_partial, m->tar_final, ret_error);
+        if (r < 0)
+                return r;
+        r = write_sha256_file(m->final, m->hex);
+        if (r >= 0 && m->tar_final)
+                r = write_sha256_file(m->tar_final, m->tar_hex);
+        if (r >= 0)
+                r = fsync_path(m->dir, true);
+        if (r < 0)
+                error_set(ret_error, "cannot write the checksums beside %s: %s", m->final, strerror(-r));
+        return r;
+}
+
+static int making_record(BackupMaking *m, const char *kind, char **ret_error) {
+        static const char sql[] =
+                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
+                "     VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8::bigint)";
+        char size_text[32], tar_size_text[32];
+        const char *params[8];
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        (void) snprintf(size_text, sizeof size_text, "%" PRId64, m->size);
+        (void) snprintf(tar_size_text, sizeof tar_size_text, "%" PRId64, m->tar_size);
+        params[0] = m->db_name;
+        params[1] = m->final;
+        params[2] = size_text;
+        params[3] = m->hex;
+        params[4] = kind;
+        params[5] = m->tar_final;
+        params[6] = m->tar_final ? m->tar_hex : NULL;
+        params[7] = m->tar_final ? tar_size_text : NULL;
+        res = pg_exec(m->conn, NULL, sql, 8, params);
+        if (!res) {
+                error_set(ret_error, "cannot record the backup in the registry: %s", PQerrorMessage(m->conn));
+                return -EIO;
+        }
+        return 0;
+}
+
+/* claim → dump → verify → archive → publish → record; on failure nothing is left behind. */
+static int backup_make_files(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error) {
+        _cleanup_(making_done) BackupMaking m = { .config = c, .conn = conn, .db_name = db_name, .fd = -1 };
+        int r;
+
+        *ret = (BackupInfo) {};
+        r = making_claim(&m, ret_error);
+        if (r >= 0)
+                r = making_dump(&m, ret_error);
+        if (r >= 0)
+                r = making_verify(&m, ret_error);
+        if (r >= 0)
+                r = making_archive(&m, ret_error);
+        if (r >= 0)
+                r = making_publish(&m, ret_error);
+        if (r >= 0)
+                r = making_record(&m, kind, ret_error);
+        if (r < 0) {
+                making_discard(&m);
+                if (ret_error && !*ret_error)
+                        error_set(ret_error, "%s", strerror(-r));
+                return r;
+        }
+
+        ret->path = TAKE_PTR(m.final);
+        ret->size_bytes = m.size;
+        memcpy(ret->sha256, m.hex, sizeof m.hex);
+        if (m.tar_final) {
+                ret->filestore_path = TAKE_PTR(m.tar_final);
+                ret->filestore_size_bytes = m.tar_size;
+                memcpy(ret->filestore_sha256, m.tar_hex, sizeof m.tar_hex);
+        }
+        return 0;
 }
 
 /* backup_make_files(), and the one journal entry of the backup, made or failed, whoever asked
@@ -733,350 +778,4 @@ int tenant_backup(const Config *c, json_t *request, json_t **ret) {
         if (status != EXIT_OK)
                 return status;
         return tenant_session_run(c, name, "backup", backup_locked, NULL, ret);
-}
-
-/* --- restore --- */
-
-/* The file's sha256 against every expected one known: the registry's (NULL: none) and the
- * .sha256 file beside it; at least one must be known. Returns an exit status; the actual hash and
- * size in ret_hex, ret_size. */
-static int check_file(const char *path, const char *registry_hex, char ret_hex[static 65], int64_t *ret_size, json_t **ret) {
-        _cleanup_free_ char *sha_path = NULL, *text = NULL;
-        char from_file[65];
-        size_t n = 0;
-        int sources = 0, r;
-
-        r = file_sha256(path, ret_hex, ret_size);
-        if (r < 0)
-                return result_fail(ret, EXIT_NO_TENANT, "no_such_backup", "cannot read %s: %s", path, strerror(-r));
-
-        if (registry_hex) {
-                sources++;
-                if (strcasecmp(registry_hex, ret_hex) != 0)
-                        return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch",
-                                           "%s does not match the sha256 the registry recorded for it: refusing to restore it", path);
-        }
-        if (asprintf(&sha_path, "%s.sha256", path) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        r = read_file_bounded(sha_path, 64 * 1024, false, &text, &n);
-        if (r >= 0) {
-                if (backup_sha256_parse(text, path, from_file) < 0)
-                        return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch", "%s holds no sha256 for %s", sha_path, path);
-                sources++;
-                if (!streq(from_file, ret_hex))
-                        return result_fail(ret, EXIT_BAD_INPUT, "checksum_mismatch",
-                                           "%s does not match the sha256 in %s: refusing to restore it", path, sha_path);
-        }
-        if (sources == 0)
-                return result_fail(ret, EXIT_BAD_INPUT, "no_checksum",
-                                   "no sha256 known for %s (neither in the registry nor in %s): refusing to restore it", path, sha_path);
-        return EXIT_OK;
-}
-
-/* Checks the dump, then its filestore tar: the one the registry recorded with this dump (which
- * must be there), else the one its name implies if present. b->filestore_path stays NULL when the
- * backup has none. Returns an exit status. */
-static int check_backup(TenantSession *s, const char *path, BackupInfo *b, json_t **ret) {
-        static const char sql[] =
-                "SELECT sha256, filestore_path, filestore_sha256 FROM public.backups WHERE path = $1 ORDER BY id DESC LIMIT 1";
-        const char *params[1] = { path };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
-        bool row, recorded;
-        int status;
-
-        if (!res)
-                return tenant_session_db_error(s, "looking up the backup", ret);
-        row = PQntuples(res) == 1;
-        status = check_file(path, row && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL, b->sha256, &b->size_bytes, ret);
-        if (status != EXIT_OK)
-                return status;
-        b->path = strdup(path);
-        if (!b->path)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-
-        recorded = row && !PQgetisnull(res, 0, 1);
-        if (recorded)
-                b->filestore_path = strdup(PQgetvalue(res, 0, 1));
-        else {
-                b->filestore_path = backup_filestore_tar_path(path);
-                if (!b->filestore_path && errno == EINVAL)
-                        return EXIT_OK;   /* not named *.dump: no tar can be told by its name */
-        }
-        if (!b->filestore_path)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        if (access(b->filestore_path, F_OK) < 0) {
-                if (recorded)
-                        return result_fail(ret, EXIT_NO_TENANT, "no_such_backup",
-                                           "the filestore archive %s recorded with %s is missing: refusing to restore the database without its files",
-                                           b->filestore_path, path);
-                free(b->filestore_path);
-                b->filestore_path = NULL;
-                return EXIT_OK;
-        }
-        return check_file(b->filestore_path, recorded && !PQgetisnull(res, 0, 2) ? PQgetvalue(res, 0, 2) : NULL,
-                          b->filestore_sha256, &b->filestore_size_bytes, ret);
-}
-
-static int database_exists(TenantSession *s, bool *ret_exists) {
-        static const char sql[] = "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1";
-        const char *params[1] = { s->db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
-
-        if (!res)
-                return -EIO;
-        *ret_exists = PQntuples(res) > 0;
-        return 0;
-}
-
-/* The empty database a restore fills: owned by the holder (Odoo neither lists nor serves it while
- * it is half made), at first CONNECTION LIMIT 0 so that only a superuser gets in. */
-static int create_database(PGconn *conn, const char *db_name) {
-        _cleanup_free_ char *q = pg_quote_identifier(conn, db_name), *sql = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!q || asprintf(&sql, "CREATE DATABASE %s OWNER " ACCESS_HOLDER_ROLE " TEMPLATE template0 ENCODING 'UTF8' CONNECTION LIMIT 0", q) < 0)
-                return -ENOMEM;
-        res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
-}
-
-/* Gives the new database's public schema to Odoo's role, which then restores into it as itself
- * (tenant-db.h), and admits it. Nothing of the tenant's is inside yet (a copy of template0), so
- * this one superuser session inside is safe. */
-static int prepare_database(TenantSession *s, const char *role) {
-        _cleanup_free_ char *qr = pg_quote_identifier(s->conn, role), *sql = NULL, *error = NULL;
-        _cleanup_pgconn_ PGconn *fresh = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!qr || asprintf(&sql, "ALTER SCHEMA public OWNER TO %s", qr) < 0)
-                return -ENOMEM;
-        if (pg_connect(s->config, s->db_name, &fresh, &error) < 0) {
-                log_error("%s: cannot connect to the new database: %s", s->db_name, strempty(error));
-                return -EIO;
-        }
-        res = pg_exec(fresh, NULL, sql, 0, NULL);
-        if (!res)
-                return -EIO;
-        return access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED);
-}
-
-/* As Odoo's role: sets the restored database's Odoo signalling sequences past anything a running
- * Odoo may hold for this name (odoo-signal.h); and a copy under another name (--as) gets an
- * identity of its own — two live databases with one database.secret would accept each other's
- * signed sessions and tokens. */
-static int signal_restored(const Config *c, const char *db_name, bool copy, char **ret_error) {
-        static const char identity_sql[] =
-                "UPDATE public.ir_config_parameter SET value = pg_catalog.gen_random_uuid()::text,"
-                "       write_date = pg_catalog.now() AT TIME ZONE 'UTC'"
-                " WHERE key IN ('database.uuid', 'database.secret')";
-        _cleanup_pgconn_ PGconn *conn = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-        int r;
-
-        r = tenant_db_connect(c, db_name, &conn, ret_error);
-        if (r < 0)
-                return r;
-        res = pg_exec(conn, NULL, SIGNAL_ALL_SQL, 0, NULL);
-        if (!res) {
-                error_set(ret_error, "cannot signal Odoo's caches in the restored database: %s", PQerrorMessage(conn));
-                return -EIO;
-        }
-        if (copy) {
-                PQclear(res);
-                res = pg_exec(conn, NULL, identity_sql, 0, NULL);
-                if (!res) {
-                        error_set(ret_error, "cannot give the restored copy an identity of its own: %s", PQerrorMessage(conn));
-                        return -EIO;
-                }
-        }
-        return 0;
-}
-
-typedef struct RestoreRequest {
-        const char *path;       /* the dump, resolved */
-        const char *source_db;  /* the tenant it was made of */
-} RestoreRequest;
-
-static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
-        static const char registry_sql[] =
-                "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
-                "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login"
-                "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
-                /* An old row of the target name (a terminated tenant) describes another company:
-                 * the row says what was restored, from the source's row. */
-                " ON CONFLICT (db_name) DO UPDATE SET"
-                "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
-                "     country = excluded.country, company_name = excluded.company_name,"
-                "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
-                "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
-                "     updated_at = now()";
-        const RestoreRequest *q = userdata;
-        const char *path = q->path, *source_db = q->source_db;
-        const Config *c = s->config;
-        const char *role = c->odoo_role;
-        _cleanup_(backup_tool_dir_done) BackupToolDir t = {};
-        _cleanup_free_ char *pg_restore = NULL, *error = NULL, *db_arg = NULL;
-        _cleanup_(backup_conn_args_done) BackupConnArgs conn_args = {};
-        _cleanup_(backup_info_done) BackupInfo b = {};
-        _cleanup_json_ json_t *out = NULL;
-        bool exists, extracted = false;
-        int status, r;
-
-        /* Both checksums before anything is touched. */
-        status = check_backup(s, path, &b, ret);
-        if (status != EXIT_OK)
-                return status;
-        if (b.filestore_path && !c->odoo_data_dir)
-                return result_fail(ret, EXIT_CONFIG, "no_data_dir",
-                                   "%s comes with the tenant's filestore (%s), but odoo.data_dir is not configured: "
-                                   "refusing to restore the database without its files", path, b.filestore_path);
-        if (database_exists(s, &exists) < 0)
-                return tenant_session_db_error(s, "looking up the database", ret);
-        if (exists)
-                return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", s->db_name);
-        if (b.filestore_path) {
-                _cleanup_free_ char *fs = filestore_path(c->odoo_data_dir, s->db_name);
-                struct stat st;
-
-                if (!fs)
-                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-                if (lstat(fs, &st) >= 0 || errno != ENOENT)
-                        return result_fail(ret, EXIT_EXISTS, "filestore_exists",
-                                           "the filestore %s already exists: refusing to mix another tenant's files into it", fs);
-        }
-
-        pg_restore = backup_tool_find(s->conn, "pg_restore");
-        if (!pg_restore)
-                return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "pg_restore not found");
-        r = backup_tool_dir_make(c->odoo_password_file, &t, &error);
-        if (r < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "restore_failed", "%s", strempty(error));
-
-        /* If we are killed from here on, the next action on this name drops the half-made
-         * database (session.c, repair_interrupted), knowing it by its oid. */
-        if (create_database(s->conn, s->db_name) < 0)
-                return tenant_session_db_error(s, "creating the database", ret);
-        {
-                TenantDb db;
-
-                status = tenant_session_inspect(s, &db, ret);
-                if (status == EXIT_OK && (!db.exists || tenant_session_mark_half_made(s, db.oid) < 0))
-                        status = tenant_session_db_error(s, "recording the operation", ret);
-                if (status == EXIT_OK && prepare_database(s, role) < 0)
-                        status = tenant_session_db_error(s, "preparing the database for pg_restore", ret);
-                if (status != EXIT_OK) {
-                        (void) pg_drop_database(s->conn, s->db_name, true);
-                        return status;
-                }
-        }
-
-        if (asprintf(&db_arg, "--dbname=%s", s->db_name) < 0)
-                r = -ENOMEM;
-        else {
-                char *argv[14];
-                size_t k = 0;
-
-                argv[k++] = (char *) "pg_restore";
-                argv[k++] = (char *) "--no-owner";
-                argv[k++] = (char *) "--no-acl";
-                argv[k++] = (char *) "--exit-on-error";
-                argv[k++] = (char *) "--single-transaction";
-                argv[k++] = (char *) "--no-password";
-                k = backup_conn_args(c, argv, k, &conn_args);
-                argv[k++] = db_arg;
-                argv[k++] = (char *) path;
-                argv[k] = NULL;
-                r = backup_tool_run(&t, pg_restore, argv, &error);
-        }
-        /* A running Odoo may hold the registry of an earlier database of this name (odoo-signal.h). */
-        if (r == 0)
-                r = signal_restored(c, s->db_name, !streq_ptr(source_db, s->db_name), &error);
-        /* The files before Odoo's role may connect: it never sees the database without them. */
-        if (r == 0 && b.filestore_path) {
-                r = filestore_extract(c->odoo_data_dir, b.filestore_path, s->db_name, &error);
-                extracted = r == 0;
-        }
-        /* Its route (and no suspension page a former tenant of the name left) before Odoo's
-         * role may connect. */
-        if (r == 0 && (web_tenant_remove(c, s->db_name) < 0 || web_route_add(c, s->db_name) < 0)) {
-                r = -EIO;
-                free(error);
-                error = strdup("cannot write its route in web.state_dir");
-        }
-        if (r == 0 && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0)
-                r = -EIO;
-        if (r != 0) {
-                (void) web_tenant_remove(c, s->db_name);
-                if (pg_drop_database(s->conn, s->db_name, true) < 0)
-                        log_error("%s: could not drop the half-restored database", s->db_name);
-                if (extracted && filestore_remove(c->odoo_data_dir, s->db_name) < 0)
-                        log_error("%s: could not remove the restored filestore", s->db_name);
-                return result_fail(ret, PQstatus(s->conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   "restore_failed", "restoring %s failed, nothing was kept: %s", path,
-                                   error ? error : PQerrorMessage(s->conn));
-        }
-        {
-                const char *params[2];
-                _cleanup_pgresult_ PGresult *reg = NULL;
-
-                (void) tenant_session_unmark_half_made(s);
-
-                params[0] = s->db_name;
-                params[1] = source_db;
-                reg = pg_exec(s->conn, NULL, registry_sql, 2, params);
-                if (!reg)
-                        return tenant_session_db_error(s, "recording the tenant in the registry", ret);
-        }
-
-        out = result_ok();
-        if (!out ||
-            json_object_set_new(out, "db_name", json_string(s->db_name)) < 0 ||
-            json_object_set_new(out, "status", json_string("active")) < 0 ||
-            json_object_set_new(out, "backup", backup_info_json(&b)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        *ret = TAKE_PTR(out);
-        return EXIT_OK;
-}
-
-int tenant_restore(const Config *c, json_t *request, json_t **ret) {
-        _cleanup_free_ char *path = NULL, *source = NULL;
-        const char *given, *as, *base, *dash;
-        struct stat st;
-        int bad = 0, r;
-
-        given = request_string(request, "backup", &bad);
-        if (bad || (given && (strlen(given) == 0 || strlen(given) > BACKUP_PATH_MAX)))
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_backup", "backup must be a path of at most %d bytes", BACKUP_PATH_MAX);
-        if (!given)
-                return result_fail(ret, EXIT_USAGE, "missing_backup", "backup (the path of a .dump) is required");
-        as = request_string(request, "as_db_name", &bad);
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "as_db_name must be a string");
-
-        path = realpath(given, NULL);
-        if (!path || stat(path, &st) < 0)
-                return result_fail(ret, EXIT_NO_TENANT, "no_such_backup", "cannot find backup %s: %s", given, strerror(errno));
-        if (!S_ISREG(st.st_mode))
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_backup", "%s is not a regular file", path);
-
-        /* The tenant it was: <db_name>-<UTC>.dump (a name never holds '-'). */
-        base = base_name(path);
-        dash = strchr(base, '-');
-        source = dash ? strndup(base, (size_t) (dash - base)) : NULL;
-        if (!as) {
-                if (!source || !db_name_is_valid(source))
-                        return result_fail(ret, EXIT_USAGE, "missing_db_name",
-                                           "cannot tell the tenant from the file name %s: give --as <db_name>", base);
-                as = source;
-        }
-        r = db_name_check(c, as);
-        if (r < 0)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
-                                   r == -EPERM ? "db_name \"%s\" is reserved and cannot be a tenant"
-                                               : "invalid db_name \"%s\": it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter",
-                                   as);
-
-        return tenant_session_run(c, as, "restore", restore_locked,
-                                  &(RestoreRequest) { .path = path, .source_db = source && db_name_is_valid(source) ? source : as },
-                                  ret);
 }

@@ -4,8 +4,7 @@
  * verified (pg_dump's status, pg_restore --list, sha256), fsync'd, recorded in the registry with a
  * sha256sum-format <file>.sha256 beside it; the tenant's Odoo filestore beside it as
  * <db_name>-<UTC>.filestore.tar (plain tar, verified and hashed the same way); pruning by the
- * configured retention; and restoring one as a tenant, database and filestore, checksums checked
- * first.
+ * configured retention. Restoring one is restore.h's.
  */
 #pragma once
 
@@ -23,14 +22,6 @@
  * "filestore":{"path","size_bytes","sha256"} or null}};
  * failure 503 backup_failed. Prune: {"success":true,"retention_days":N,"count":N,"deleted":[…]}. */
 int tenant_backup(const Config *c, json_t *request, json_t **ret);
-
-/* Request "backup" (a path to a .dump), optional "as_db_name". Checks the sha256 (registry, else
- * the .sha256 file beside it) of the dump and of its filestore tar first; 409 db_exists when the
- * target database exists, 409 filestore_exists when its filestore does; creates the database
- * owned by the Odoo role and restores into it, then extracts the filestore under the target name;
- * drops both again on failure.
- * {"success":true,"db_name":…,"status":"active","backup":{…}} */
-int tenant_restore(const Config *c, json_t *request, json_t **ret);
 
 typedef struct BackupInfo {
         char *path;          /* the final .dump */
