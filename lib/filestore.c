@@ -461,24 +461,31 @@ int filestore_present(const char *data_dir, const char *name, char **ret_error) 
 }
 
 
+/* tar, and a tool directory for it without a password file: tar has no business with
+ * PostgreSQL. */
+static int tar_ready(char **ret_tar, BackupToolDir *t, char **ret_error) {
+        *ret_tar = backup_tool_find_tar();
+        if (!*ret_tar) {
+                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
+                return -ENOENT;
+        }
+        return backup_tool_dir_make(NULL, t, ret_error);
+}
+
 int filestore_archive(const char *data_dir, const char *name, const char *partial,
                       char ret_hex[static 65], int64_t *ret_size, char **ret_error) {
-        _cleanup_free_ char *tar = backup_tool_find_tar(), *root = NULL;
+        _cleanup_free_ char *tar = NULL, *root = NULL;
         _cleanup_(backup_tool_dir_done) BackupToolDir bare = {};
         _cleanup_close_ int fd = -1;
         int r;
 
         if (!data_dir || !name_ok(name))
                 return -EINVAL;
-        if (!tar) {
-                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
-                return -ENOENT;
-        }
-        if (asprintf(&root, "%s/filestore", data_dir) < 0)
-                return -ENOMEM;
-        r = backup_tool_dir_make(NULL, &bare, ret_error);
+        r = tar_ready(&tar, &bare, ret_error);
         if (r < 0)
                 return r;
+        if (asprintf(&root, "%s/filestore", data_dir) < 0)
+                return -ENOMEM;
         fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
                 r = negative_errno();
@@ -575,7 +582,7 @@ static char *only_directory(int root, const char *dir) {
 }
 
 int filestore_extract(const char *data_dir, const char *tar_path, const char *target, char **ret_error) {
-        _cleanup_free_ char *tar = backup_tool_find_tar(), *root_path = NULL, *tmp = NULL, *top = NULL, *src = NULL;
+        _cleanup_free_ char *tar = NULL, *root_path = NULL, *tmp = NULL, *top = NULL, *src = NULL;
         _cleanup_(backup_tool_dir_done) BackupToolDir bare = {};
         _cleanup_close_ int root = -1;
         const char *tmp_name;
@@ -583,10 +590,9 @@ int filestore_extract(const char *data_dir, const char *tar_path, const char *ta
 
         if (!data_dir || !name_ok(target))
                 return -EINVAL;
-        if (!tar) {
-                error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
-                return -ENOENT;
-        }
+        r = tar_ready(&tar, &bare, ret_error);
+        if (r < 0)
+                return r;
         if (asprintf(&root_path, "%s/filestore", data_dir) < 0)
                 return -ENOMEM;
         root = open_filestore_root(data_dir, O_CREAT);
@@ -595,9 +601,6 @@ int filestore_extract(const char *data_dir, const char *tar_path, const char *ta
                 return root;
         }
         remove_stale_extractions(root, target);
-        r = backup_tool_dir_make(NULL, &bare, ret_error);
-        if (r < 0)
-                return r;
         if (asprintf(&tmp, "%s/.vumaerp-restore-%s.XXXXXX", root_path, target) < 0)
                 return -ENOMEM;
         if (!mkdtemp(tmp)) {
