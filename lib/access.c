@@ -90,7 +90,7 @@ int access_holder_ready(PGconn *admin, json_t **ret) {
 
 int access_set(PGconn *admin, const Config *c, const char *db, AccessState state) {
         _cleanup_free_ char *q_db = pg_quote_identifier(admin, db);
-        _cleanup_free_ char *q_odoo = pg_quote_identifier(admin, c->odoo_role ? c->odoo_role : "odoo");
+        _cleanup_free_ char *q_odoo = pg_quote_identifier(admin, c->odoo_role);
         _cleanup_free_ char *sql = NULL, *grant = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         int r;

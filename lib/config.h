@@ -41,6 +41,8 @@ typedef struct Config {
         int pg_port;                /* 1..65535; 0: libpq's default */
         char *pg_user;              /* NULL: libpq's default */
         char *pg_password_file;     /* NULL: none; relative names are looked up in $CREDENTIALS_DIRECTORY */
+        /* These three are never NULL in a Config from config_load() (an empty value keeps the
+         * default): code reads them without fallbacks. */
         char *pg_maintenance_db;    /* default "postgres": where the control database is created from */
         char *control_db;           /* default "vumaerp" */
         char *odoo_role;            /* the role that owns tenant databases; default "odoo" */

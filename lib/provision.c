@@ -40,10 +40,6 @@ typedef struct Order {
         char whmcs_service_id[24];    /* decimal, "" when not given */
 } Order;
 
-static const char *odoo_role(const Config *c) {
-        return c->odoo_role ? c->odoo_role : "odoo";
-}
-
 static int64_t now_ms(void) {
         struct timespec ts;
 
@@ -426,7 +422,7 @@ static int look_up(TenantSession *s, const char *template_db, Existing *e, json_
                 "  LEFT JOIN public.tenants t ON t.db_name = x.name"
                 "  LEFT JOIN pg_catalog.pg_database d ON d.datname = x.name"
                 "  LEFT JOIN pg_catalog.pg_roles r ON r.oid = d.datdba";
-        const char *params[3] = { s->db_name, template_db, odoo_role(s->config) };
+        const char *params[3] = { s->db_name, template_db, s->config->odoo_role };
         _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 3, params);
 
         *e = (Existing) {};

@@ -121,7 +121,7 @@ static int create_control_db(const Config *c, char **ret_error) {
         char state[6] = "";
         int r;
 
-        r = pg_connect(c, c->pg_maintenance_db ? c->pg_maintenance_db : "postgres", &conn, ret_error);
+        r = pg_connect(c, c->pg_maintenance_db, &conn, ret_error);
         if (r < 0)
                 return r;
 
@@ -252,7 +252,7 @@ static int schema_version_probe(PGconn *conn) {
 
 int registry_open(const Config *c, PGconn **ret, char **ret_error) {
         _cleanup_pgconn_ PGconn *conn = NULL;
-        const char *name = c->control_db ? c->control_db : "vumaerp";
+        const char *name = c->control_db;
         Config copy;
         int r;
 

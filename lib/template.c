@@ -161,8 +161,8 @@ static int request_country(const Config *c, json_t *request, const Country **ret
 /* Names that can never become a template: PostgreSQL's own, vumaerp's, another country's. */
 static bool name_is_reserved(const Config *c, const Country *co, const char *name) {
         if (streq(name, "postgres") || streq(name, "template0") || streq(name, "template1") ||
-            streq(name, c->control_db ? c->control_db : "vumaerp") ||
-            streq(name, c->pg_maintenance_db ? c->pg_maintenance_db : "postgres"))
+            streq(name, c->control_db) ||
+            streq(name, c->pg_maintenance_db))
                 return true;
         for (size_t i = 0; i < c->n_countries; i++)
                 if (&c->countries[i] != co && streq_ptr(c->countries[i].template_db, name))
@@ -327,7 +327,7 @@ typedef struct CatalogEntry {
 
 static int catalog_lookup(const Config *c, PGconn *ctl, const char *name, CatalogEntry *ret_entry, json_t **ret) {
         _cleanup_pgresult_ PGresult *res = NULL;
-        const char *params[2] = { name, c->odoo_role ? c->odoo_role : "odoo" };
+        const char *params[2] = { name, c->odoo_role };
 
         res = pg_exec(ctl, NULL,
                       "SELECT " ACCESS_OWNER_SQL("$2") ", d.datistemplate, d.datallowconn, " ACCESS_STATE_SQL("$2")
@@ -395,7 +395,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_database", "there is no database \"%s\"", db);
         if (!entry.odoo_owned)
                 return result_fail(ret, EXIT_BAD_INPUT, "not_owned_by_odoo",
-                                   "database %s is not owned by the Odoo role %s", db, c->odoo_role ? c->odoo_role : "odoo");
+                                   "database %s is not owned by the Odoo role %s", db, c->odoo_role);
         {
                 _cleanup_pgresult_ PGresult *res = NULL;
                 const char *params[1] = { db };

@@ -8,7 +8,7 @@
 
 PgLogin tenant_db_login(const Config *c) {
         return (PgLogin) {
-                .user = c->odoo_role ? c->odoo_role : "odoo",
+                .user = c->odoo_role,
                 .password_file = c->odoo_password_file,
                 .options = TENANT_DB_OPTIONS,
         };

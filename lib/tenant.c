@@ -92,8 +92,8 @@ char *tenant_excluded_names(const Config *c) {
         if (json_array_append_new(a, json_string("postgres")) < 0 ||
             json_array_append_new(a, json_string("template0")) < 0 ||
             json_array_append_new(a, json_string("template1")) < 0 ||
-            json_array_append_new(a, json_string(c->control_db ? c->control_db : "vumaerp")) < 0 ||
-            json_array_append_new(a, json_string(c->pg_maintenance_db ? c->pg_maintenance_db : "postgres")) < 0)
+            json_array_append_new(a, json_string(c->control_db)) < 0 ||
+            json_array_append_new(a, json_string(c->pg_maintenance_db)) < 0)
                 return NULL;
         for (size_t i = 0; i < c->n_countries; i++)
                 if (c->countries[i].template_db &&
@@ -185,7 +185,7 @@ static int query_tenants(const Config *c, const char *name, int size_max_age, PG
         excluded = tenant_excluded_names(c);
         if (!excluded)
                 return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
-        params[0] = c->odoo_role ? c->odoo_role : "odoo";
+        params[0] = c->odoo_role;
         params[1] = excluded;
         params[2] = name;
         (void) snprintf(max_age, sizeof max_age, "%d", size_max_age);
