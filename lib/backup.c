@@ -83,15 +83,10 @@ char *backup_filestore_tar_path(const char *dump_path) {
         return s;
 }
 
-static const char *base_name(const char *path) {
-        const char *s = strrchr(path, '/');
-        return s ? s + 1 : path;
-}
-
 char *backup_sha256_line(const char *hex, const char *path) {
         char *s;
 
-        if (asprintf(&s, "%s  %s\n", hex, base_name(path)) < 0)
+        if (asprintf(&s, "%s  %s\n", hex, basename(path)) < 0)
                 return NULL;
         return s;
 }
@@ -104,7 +99,7 @@ static bool is_hex64(const char *s) {
 }
 
 int backup_sha256_parse(const char *text, const char *path, char ret_hex[static 65]) {
-        const char *want = base_name(path), *found = NULL, *only = NULL;
+        const char *want = basename(path), *found = NULL, *only = NULL;
         size_t valid = 0;
 
         /* Each line: 64 hex digits, a space, a space or '*' (binary mode), the file name. */
