@@ -461,13 +461,21 @@ int filestore_present(const char *data_dir, const char *name, char **ret_error) 
 }
 
 
-/* tar, and a tool directory for it without a password file: tar has no business with
- * PostgreSQL. */
-static int tar_ready(char **ret_tar, BackupToolDir *t, char **ret_error) {
+/* What both tar runs need: a name that is one path component, tar, a tool directory for it
+ * without a password file (tar has no business with PostgreSQL), and the path
+ * <data_dir>/filestore. */
+static int tar_ready(const char *data_dir, const char *name, char **ret_tar, BackupToolDir *t, char **ret_root,
+                     char **ret_error) {
+        if (!data_dir || !name_ok(name))
+                return -EINVAL;
         *ret_tar = backup_tool_find_tar();
         if (!*ret_tar) {
                 error_set(ret_error, "tar not found (looked for /usr/bin/tar and in $PATH)");
                 return -ENOENT;
+        }
+        if (asprintf(ret_root, "%s/filestore", data_dir) < 0) {
+                *ret_root = NULL;
+                return -ENOMEM;
         }
         return backup_tool_dir_make(NULL, t, ret_error);
 }
@@ -479,13 +487,9 @@ int filestore_archive(const char *data_dir, const char *name, const char *partia
         _cleanup_close_ int fd = -1;
         int r;
 
-        if (!data_dir || !name_ok(name))
-                return -EINVAL;
-        r = tar_ready(&tar, &bare, ret_error);
+        r = tar_ready(data_dir, name, &tar, &bare, &root, ret_error);
         if (r < 0)
                 return r;
-        if (asprintf(&root, "%s/filestore", data_dir) < 0)
-                return -ENOMEM;
         fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
                 r = negative_errno();
@@ -588,13 +592,9 @@ int filestore_extract(const char *data_dir, const char *tar_path, const char *ta
         const char *tmp_name;
         int r;
 
-        if (!data_dir || !name_ok(target))
-                return -EINVAL;
-        r = tar_ready(&tar, &bare, ret_error);
+        r = tar_ready(data_dir, target, &tar, &bare, &root_path, ret_error);
         if (r < 0)
                 return r;
-        if (asprintf(&root_path, "%s/filestore", data_dir) < 0)
-                return -ENOMEM;
         root = open_filestore_root(data_dir, O_CREAT);
         if (root < 0) {
                 error_set(ret_error, "cannot open %s: %s", root_path, strerror(-root));
