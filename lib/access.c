@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "access.h"
-#include "log.h"
 #include "pg.h"
 #include "result.h"
 
@@ -97,20 +96,20 @@ int access_set(PGconn *admin, const Config *c, const char *db, AccessState state
 
         if (!q_db || !q_odoo)
                 return -ENOMEM;
-        /* DDL takes no parameters: the names are quoted. One simple-query string, one transaction:
-         * no moment has an owner without its grants, or connections without the owner.
+        /* DDL takes no parameters: the names are quoted. One simple-query string, which PostgreSQL
+         * runs as one implicit transaction (rolled back whole if any statement fails, leaving the
+         * server's message on the connection for the caller's answer): no moment has an owner
+         * without its grants, or connections without the owner.
          * The owner moves first: ALTER … OWNER hands the old owner's entries in the ACL to the
          * new owner, so the REVOKEs after it leave no right behind for Odoo's role. */
         switch (state) {
         case ACCESS_OPEN:
                 r = asprintf(&sql,
-                             "BEGIN;"
                              "ALTER DATABASE %1$s OWNER TO %2$s;"
                              "REVOKE ALL ON DATABASE %1$s FROM PUBLIC;"
                              /* CONNECT, CREATE, TEMPORARY: what an owner has by default. */
                              "GRANT ALL ON DATABASE %1$s TO %2$s;"
-                             "ALTER DATABASE %1$s ALLOW_CONNECTIONS true CONNECTION LIMIT -1;"
-                             "COMMIT",
+                             "ALTER DATABASE %1$s ALLOW_CONNECTIONS true CONNECTION LIMIT -1",
                              q_db, q_odoo);
                 break;
         case ACCESS_HELD:
@@ -120,14 +119,12 @@ int access_set(PGconn *admin, const Config *c, const char *db, AccessState state
                         return -ENOMEM;
                 }
                 r = asprintf(&sql,
-                             "BEGIN;"
                              "ALTER DATABASE %1$s OWNER TO " ACCESS_HOLDER_ROLE ";"
                              "REVOKE ALL ON DATABASE %1$s FROM PUBLIC;"
                              "REVOKE ALL ON DATABASE %1$s FROM %2$s;"
                              "REVOKE ALL ON DATABASE %1$s FROM " ACCESS_HOLDER_ROLE ";"
                              "%3$s"
-                             "ALTER DATABASE %1$s ALLOW_CONNECTIONS %4$s CONNECTION LIMIT -1;"
-                             "COMMIT",
+                             "ALTER DATABASE %1$s ALLOW_CONNECTIONS %4$s CONNECTION LIMIT -1",
                              q_db, q_odoo, strempty(grant), state == ACCESS_ADMITTED ? "true" : "false");
                 break;
         default:
@@ -138,16 +135,7 @@ int access_set(PGconn *admin, const Config *c, const char *db, AccessState state
                 return -ENOMEM;
         }
         res = PQexec(admin, sql);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(admin);
-
-                log_error("postgres: setting %s to %s: %.*s", db, access_state_to_string(state),
-                          (int) strcspn(msg, "\n"), msg);
-                PQclear(res);
-                res = PQexec(admin, "ROLLBACK");
-                return -EIO;
-        }
-        return 0;
+        return PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -EIO;
 }
 
 int access_reset_settings(PGconn *admin, const char *db) {

@@ -82,7 +82,7 @@ int access_holder_ready(PGconn *admin, json_t **ret);
 
 /* Puts db into the state (one transaction, on an admin connection; the caller holds the tenant's
  * lock). Holding or admitting does not end sessions already open: tenant_end_sessions() does.
- * Returns 0, -ENOMEM, -EIO (logged by pg_exec). */
+ * Returns 0, -ENOMEM, -EIO (the server's message on admin, for pg_failure()). */
 int access_set(PGconn *admin, const Config *c, const char *db, AccessState state);
 
 /* Removes every per-database setting of db (ALTER DATABASE … RESET ALL, and ALTER ROLE … IN

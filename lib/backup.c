@@ -659,7 +659,7 @@ static int backup_locked(TenantSession *s, void *userdata, json_t **ret) {
         if (!out ||
             json_object_set_new(out, "db_name", json_string(s->db_name)) < 0 ||
             json_object_set_new(out, "backup", backup_info_json(&b)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
 }
@@ -688,15 +688,14 @@ static int prune(const Config *c, json_t **ret) {
                 return registry_open_failure(r, error, ret);
         res = pg_exec(conn, NULL, list_sql, 0, NULL);
         if (!res)
-                return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   "database_error", "listing the backups failed");
+                return pg_failure(conn, "listing the backups", ret);
         n = (size_t) PQntuples(res);
         records = calloc(n + 1, sizeof *records);
         del = calloc(n + 1, sizeof *del);
         deleted = json_array();
         failed = json_array();
         if (!records || !del || !deleted || !failed)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         now = n > 0 ? (time_t) strtoll(PQgetvalue(res, 0, 6), NULL, 10) : time(NULL);
         for (size_t i = 0; i < n; i++)
                 records[i] = (BackupRecord) {
@@ -735,7 +734,7 @@ static int prune(const Config *c, json_t **ret) {
                                   "filestore_path", PQgetisnull(res, (int) i, 8) ? json_null() : json_string(PQgetvalue(res, (int) i, 8)),
                                   "created_at", PQgetvalue(res, (int) i, 7));
                 if (!entry || json_array_append_new(deleted, entry) < 0)
-                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        return result_oom(ret);
                 log_info("%s: pruned backup %s", records[i].db_name, path);
         }
 
@@ -745,7 +744,7 @@ static int prune(const Config *c, json_t **ret) {
             json_object_set_new(out, "count", json_integer((json_int_t) json_array_size(deleted))) < 0 ||
             json_object_set_new(out, "kept", json_integer((json_int_t) (n - json_array_size(deleted)))) < 0 ||
             json_object_set_new(out, "deleted", TAKE_PTR(deleted)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         if (json_array_size(failed) > 0) {
                 json_decref(out);
                 out = NULL;

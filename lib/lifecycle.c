@@ -27,7 +27,7 @@ static int answer(json_t **ret, const char *db_name, const char *status, bool ch
             json_object_set_new(out, "db_name", json_string(db_name)) < 0 ||
             json_object_set_new(out, "status", json_string(status)) < 0 ||
             json_object_set_new(out, "changed", json_boolean(changed)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
 }
@@ -95,13 +95,13 @@ static int set_suspended_locked(TenantSession *s, void *userdata, json_t **ret) 
          * transaction and the retry of a suspend must close what the first one may not have. */
         changed = suspend ? db.access == ACCESS_OPEN : db.access != ACCESS_OPEN;
         if (access_set(s->conn, s->config, s->db_name, suspend ? ACCESS_HELD : ACCESS_OPEN) < 0)
-                return tenant_session_db_error(s, suspend ? "refusing connections" : "allowing connections", ret);
+                return pg_failure(s->conn, suspend ? "refusing connections" : "allowing connections", ret);
         if (suspend) {
                 /* Always, not only on a change: a session older than the suspension must not
                  * outlive it. */
                 r = tenant_end_sessions(s->conn, s->db_name);
                 if (r < 0)
-                        return tenant_session_db_error(s, "ending the open sessions", ret);
+                        return pg_failure(s->conn, "ending the open sessions", ret);
                 if (r > 0)
                         log_warning("%s: %d session(s) did not end within 5 s", s->db_name, r);
         }
@@ -116,7 +116,7 @@ static int set_suspended_locked(TenantSession *s, void *userdata, json_t **ret) 
                 res = pg_exec(s->conn, NULL, unsuspend_sql, 2, params);
         }
         if (!res)
-                return tenant_session_db_error(s, "recording the state in the registry", ret);
+                return pg_failure(s->conn, "recording the state in the registry", ret);
 
         /* The page follows the database, never leads it: the suspension holds without it, and a
          * retry finishes what failed here. The route too, for a tenant made before
@@ -173,7 +173,7 @@ static int terminate_answer(json_t **ret, const char *db_name, bool changed, con
         if (json_object_set_new(*ret, "backup", backup_info_json(b)) < 0) {
                 json_decref(*ret);
                 *ret = NULL;
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         }
         return EXIT_OK;
 }
@@ -190,7 +190,7 @@ static int mark_registry(TenantSession *s, const char *state, json_t **ret) {
         _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
 
         if (!res)
-                return tenant_session_db_error(s, "recording the state in the registry", ret);
+                return pg_failure(s->conn, "recording the state in the registry", ret);
         return EXIT_OK;
 }
 
@@ -230,7 +230,7 @@ static int terminate_gone(TenantSession *s, json_t **ret) {
         int status;
 
         if (!res)
-                return tenant_session_db_error(s, "looking up the registry", ret);
+                return pg_failure(s->conn, "looking up the registry", ret);
         state = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
         if (!streq(state, "terminated") && !streq(state, "terminating"))
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
@@ -315,7 +315,7 @@ static int terminate_locked(TenantSession *s, void *userdata, json_t **ret) {
         if (pg_drop_database(s->conn, s->db_name, false) < 0) {
                 _cleanup_json_ json_t *ignored = NULL;
 
-                status = tenant_session_db_error(s, "dropping the database", ret);
+                status = pg_failure(s->conn, "dropping the database", ret);
                 (void) tenant_window_close(s, &window);
                 (void) mark_registry(s, db.access == ACCESS_OPEN ? "active" : "suspended", &ignored);
                 return status;

@@ -3,7 +3,7 @@
  * pg.c: owns how vumaerp talks to PostgreSQL through libpq: the connection parameters (keyword
  * arrays, never a concatenated conninfo string, the password read from a credential file and
  * wiped), what a connection failure means (missing database, unreachable, refused credentials),
- * parameterised statements with their SQLSTATE.
+ * parameterised statements with their SQLSTATE, and the answer for a statement that failed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "pg.h"
+#include "result.h"
 
 /* A password longer than this is not a password but a wrong file. */
 #define PG_PASSWORD_MAX 1024
@@ -109,8 +110,8 @@ static int classify_connect_error(PGconn *conn, const char *dbname) {
         return -ECONNREFUSED;
 }
 
-/* libpq's multi-line message ("failed: ...\n\tIs the server running...") as one line, for JSON
- * answers and log lines: runs of whitespace become one space. */
+/* libpq's multi-line message ("failed: ...\n\tIs the server running...", "ERROR:  …\nDETAIL:  …")
+ * as one line, for JSON answers and log lines: runs of whitespace become one space. */
 static char *one_line(const char *msg) {
         char *out = malloc(strlen(msg) + 1), *p = out;
 
@@ -204,18 +205,8 @@ char *pg_quote_identifier(PGconn *conn, const char *name) {
         return copy;
 }
 
-char *pg_error_line(PGconn *conn) {
-        char *s = strdup(PQerrorMessage(conn));
-        size_t n;
-
-        if (!s)
-                return NULL;
-        for (n = 0; s[n]; n++)
-                if (s[n] == '\n' || s[n] == '\t' || s[n] == '\r')
-                        s[n] = ' ';
-        while (n > 0 && s[n - 1] == ' ')
-                s[--n] = '\0';
-        return s;
+char *pg_error_message(PGconn *conn) {
+        return one_line(PQerrorMessage(conn));
 }
 
 PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_params, const char *const *params) {
@@ -228,26 +219,37 @@ PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_par
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
                 return TAKE_PTR(res);
 
-        if (res)
-                state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        /* A lost connection leaves no SQLSTATE: report connection_failure so callers can tell
-         * "try again later" from a real error. */
-        if (!state)
-                state = PQstatus(conn) == CONNECTION_BAD ? "08006" : "XX000";
+        /* No log line: the caller decides whether this is an error (a failure it answers with,
+         * which tool.c journals once) or an answer (a taken name, a busy template). The message
+         * stays on the connection for pg_error_message() until the next statement. */
         if (ret_sqlstate) {
+                if (res)
+                        state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+                /* A lost connection leaves no SQLSTATE: report connection_failure so callers can
+                 * tell "try again later" from a real error. */
+                if (!state)
+                        state = PQstatus(conn) == CONNECTION_BAD ? "08006" : "XX000";
                 memcpy(ret_sqlstate, state, 5);
                 ret_sqlstate[5] = '\0';
         }
-
-        {
-                const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
-                size_t l = strlen(msg);
-
-                while (l > 0 && msg[l - 1] == '\n')
-                        l--;
-                log_error("postgres: %.*s (SQLSTATE %s)", (int) l, msg, state);
-        }
         return NULL;
+}
+
+int pg_failure(PGconn *conn, const char *what, json_t **ret) {
+        _cleanup_free_ char *msg = pg_error_message(conn);
+
+        if (PQstatus(conn) == CONNECTION_BAD)
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
+                                   "PostgreSQL is unavailable (%s): %s", what, strempty(msg));
+        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(msg));
+}
+
+int pg_connect_failure(int r, const char *what, const char *error, json_t **ret) {
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r == -ECONNREFUSED)
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable", "cannot connect to %s: %s", what, strempty(error));
+        return result_fail(ret, EXIT_SOFTWARE, "database_error", "cannot connect to %s: %s", what, strempty(error));
 }
 
 int pg_drop_database(PGconn *conn, const char *name, bool if_exists) {

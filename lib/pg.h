@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 
@@ -45,15 +46,27 @@ int pg_password_read(const char *name, char **ret, size_t *ret_size, char **ret_
 /* A quoted identifier (PQescapeIdentifier), malloc'd; NULL on error. */
 char *pg_quote_identifier(PGconn *conn, const char *name);
 
-/* The connection's last error as one line (newlines and tabs as spaces, no trailing blanks), for
- * an answer; malloc'd, NULL on OOM. */
-char *pg_error_line(PGconn *conn);
+/* The connection's last error (what the last failed statement or connection attempt said) as one
+ * line: runs of whitespace as one space, no trailing blanks. For an answer; malloc'd, NULL on OOM.
+ * libpq clears it when the next statement starts: read it before running anything else. */
+char *pg_error_message(PGconn *conn);
 
 /* Runs a parameterised statement (text params). Returns the result when its status is
- * PGRES_COMMAND_OK or PGRES_TUPLES_OK, else NULL with the error logged and, when ret_sqlstate is
- * non-NULL, the SQLSTATE copied into it (6 bytes). */
+ * PGRES_COMMAND_OK or PGRES_TUPLES_OK, else NULL and, when ret_sqlstate is non-NULL, the SQLSTATE
+ * copied into it (6 bytes; "08006" when the connection is gone). It does not log: a failure is the
+ * caller's to answer (pg_failure()) or to expect (a unique violation that means "taken"). */
 PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_params, const char *const *params);
 
+/* The answer for a statement that failed on conn, saying what was being done: 69
+ * database_unavailable when the connection is gone, else 70 database_error "<what> failed: <the
+ * server's message>". Call it before anything else runs on conn (pg_error_message()). */
+int pg_failure(PGconn *conn, const char *what, json_t **ret);
+
+/* The answer for a pg_connect()/pg_connect_as() to what that failed with r and error: 69
+ * database_unavailable when the server is out of reach (-ECONNREFUSED), -ENOMEM out_of_memory,
+ * else 70 database_error; "cannot connect to <what>: <error>". */
+int pg_connect_failure(int r, const char *what, const char *error, json_t **ret);
+
 /* DROP DATABASE <quoted name> WITH (FORCE) — IF EXISTS when if_exists — ending its sessions.
- * Returns 0 or -EIO (logged by pg_exec), -ENOMEM. */
+ * Returns 0 or -EIO (the message on conn), -ENOMEM. */
 int pg_drop_database(PGconn *conn, const char *name, bool if_exists);

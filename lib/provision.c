@@ -311,22 +311,13 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
         int r;
 
         if (!url)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = tenant_db_connect(c, o->db_name, &conn, &error);
         if (r < 0)
-                return result_fail(ret, r == -ECONNREFUSED ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   r == -ECONNREFUSED ? "database_unavailable" : "database_error",
-                                   "cannot connect to the new database: %s", strempty(error));
+                return pg_connect_failure(r, "the new database", error, ret);
         res = pg_exec(conn, NULL, fixup_sql, 5, params);
-        if (!res) {
-                _cleanup_free_ char *msg = pg_error_line(conn);
-
-                if (PQstatus(conn) == CONNECTION_BAD)
-                        return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                           "PostgreSQL is unavailable: %s", strempty(msg));
-                return result_fail(ret, EXIT_SOFTWARE, "database_error",
-                                   "setting up the new database failed: %s", strempty(msg));
-        }
+        if (!res)
+                return pg_failure(conn, "setting up the new database", ret);
         for (int i = 0; i < 5; i++)
                 if (atoi(PQgetvalue(res, 0, i)) != want[i])
                         return result_fail(ret, EXIT_SOFTWARE, "template_invalid",
@@ -334,13 +325,8 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
                                            "its admin user or their partners", o->country->template_db);
 
         /* The hosting policy (odoo-hosting.h): no Odoo.com login, no update notification. */
-        if (odoo_hosting_apply(conn, c->odoo_update_notification) < 0) {
-                _cleanup_free_ char *msg = pg_error_line(conn);
-
-                return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   PQstatus(conn) == CONNECTION_BAD ? "database_unavailable" : "database_error",
-                                   "applying the hosting policy to the new database failed: %s", strempty(msg));
-        }
+        if (odoo_hosting_apply(conn, c->odoo_update_notification) < 0)
+                return pg_failure(conn, "applying the hosting policy to the new database", ret);
         return EXIT_OK;
 }
 
@@ -361,8 +347,12 @@ static int undo_provision(TenantSession *s, bool drop_db) {
         }
         if (drop_db) {
                 k = pg_drop_database(s->conn, s->db_name, true);
-                if (k < 0)
+                if (k < 0) {
+                        _cleanup_free_ char *msg = pg_error_message(s->conn);
+
+                        log_error("%s: cannot drop the half-made database: %s", s->db_name, strempty(msg));
                         r = k;
+                }
         }
         k = web_tenant_remove(s->config, s->db_name);
         if (k < 0) {
@@ -380,8 +370,12 @@ static int undo_provision(TenantSession *s, bool drop_db) {
          * to clean up. */
         if (r == 0) {
                 res = pg_exec(s->conn, NULL, sql, 1, params);
-                if (!res)
+                if (!res) {
+                        _cleanup_free_ char *msg = pg_error_message(s->conn);
+
+                        log_error("%s: cannot remove its registry row: %s", s->db_name, strempty(msg));
                         r = -EIO;
+                }
         }
         return r;
 }
@@ -427,7 +421,7 @@ static int look_up(TenantSession *s, const char *template_db, Existing *e, json_
 
         *e = (Existing) {};
         if (!res)
-                return tenant_session_db_error(s, "looking up the tenant", ret);
+                return pg_failure(s->conn, "looking up the tenant", ret);
         e->has_row = streq(PQgetvalue(res, 0, 0), "t");
         e->state = column_dup(res, 1);
         e->country = column_dup(res, 2);
@@ -451,17 +445,13 @@ static int apply_password(const Config *c, const char *db_name, const char *hash
         if (r == -ENOENT)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", db_name);
         if (r < 0)
-                return result_fail(ret, r == -ECONNREFUSED ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   r == -ECONNREFUSED ? "database_unavailable" : "database_error",
-                                   "cannot connect to %s: %s", db_name, strempty(error));
+                return pg_connect_failure(r, db_name, error, ret);
         r = set_admin_password(conn, hash);
         if (r == -ENOENT)
                 return result_fail(ret, EXIT_SOFTWARE, "no_admin_user",
                                    "%s has no admin user (base.user_admin): is it an Odoo database?", db_name);
         if (r < 0)
-                return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   PQstatus(conn) == CONNECTION_BAD ? "database_unavailable" : "database_error",
-                                   "setting the admin password of %s failed", db_name);
+                return pg_failure(conn, "setting the admin password", ret);
         return EXIT_OK;
 }
 
@@ -495,7 +485,7 @@ static int answer(const Config *c, json_t **ret, const char *db_name, const Coun
 
         if (!out || !url) {
                 json_decref(verified);
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         }
         r |= json_object_set_new(out, "db_name", json_string(db_name));
         r |= json_object_set_new(out, "url", json_string(url));
@@ -509,7 +499,7 @@ static int answer(const Config *c, json_t **ret, const char *db_name, const Coun
         r |= json_object_set_new(out, "existed", json_boolean(existed));
         r |= json_object_set_new(out, "login_verified", verified ? verified : json_null());
         if (r != 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
 }
@@ -523,8 +513,8 @@ static int provision_existed(TenantSession *s, const Order *o, const Existing *e
          * web.state_dir was set gets its route here). */
         r = web_route_add(s->config, o->db_name);
         if (r < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
-                                   "cannot route %s's host to it in %s: %s", o->db_name, s->config->web_state_dir, strerror(-r));
+                return result_from_errno(ret, r, "web_state_failed",
+                                   "cannot route %s's host to it in %s", o->db_name, s->config->web_state_dir);
 
         if (pw) {
                 _cleanup_(hash_done) HashJob job = {};
@@ -558,7 +548,7 @@ static int create_database(TenantSession *s, const char *template_db, json_t **r
         char state[6] = "";
 
         if (!q_name || !q_tpl)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         /* WAL_LOG (PostgreSQL 15's default, said here so no server setting changes it): measured
          * on the 39 MB Kenya template with fsync on, 1.2-1.7 s against FILE_COPY's 1.7-4.7 s on a
          * busy 2-core machine (the fixture notes: 0.31 s against 1.06 s on a quiet one), and
@@ -567,7 +557,7 @@ static int create_database(TenantSession *s, const char *template_db, json_t **r
          * ALLOW_CONNECTIONS false until access_set() below has taken CONNECT from PUBLIC. */
         if (asprintf(&sql, "CREATE DATABASE %s TEMPLATE %s OWNER " ACCESS_HOLDER_ROLE " STRATEGY WAL_LOG ALLOW_CONNECTIONS false",
                      q_name, q_tpl) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         res = pg_exec(s->conn, state, sql, 0, NULL);
         if (!res) {
                 if (streq(state, "55006"))
@@ -575,7 +565,7 @@ static int create_database(TenantSession *s, const char *template_db, json_t **r
                                            "template %s has open connections; try again later", template_db);
                 if (streq(state, "42P04"))
                         return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", s->db_name);
-                return tenant_session_db_error(s, "CREATE DATABASE", ret);
+                return pg_failure(s->conn, "CREATE DATABASE", ret);
         }
         return EXIT_OK;
 }
@@ -616,7 +606,7 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
         if (!password) {
                 r = password_generate(&generated);
                 if (r < 0)
-                        return result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot generate a password: %s", strerror(-r));
+                        return result_from_errno(ret, r, "password_error", "cannot generate a password");
                 password = generated;
         }
 
@@ -625,20 +615,20 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
         if (c->odoo_data_dir) {
                 r = filestore_remove(c->odoo_data_dir, o->db_name);
                 if (r < 0)
-                        return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
-                                           "cannot remove a stale filestore of %s: %s", o->db_name, strerror(-r));
+                        return result_from_errno(ret, r, "filestore_error",
+                                           "cannot remove a stale filestore of %s", o->db_name);
         }
         /* Likewise a route or a suspension page: a new tenant of this name starts with none. */
         r = web_tenant_remove(c, o->db_name);
         if (r < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
-                                   "cannot remove the stale web state of %s in %s: %s", o->db_name, c->web_state_dir, strerror(-r));
+                return result_from_errno(ret, r, "web_state_failed",
+                                   "cannot remove the stale web state of %s in %s", o->db_name, c->web_state_dir);
 
         /* The row first, committed: if we die from here on, it tells the next provision of this
          * name that what it finds is a leftover to remove. */
         res = pg_exec(s->conn, NULL, reserve_sql, 6, params);
         if (!res) {
-                status = tenant_session_db_error(s, "recording the tenant in the registry", ret);
+                status = pg_failure(s->conn, "recording the tenant in the registry", ret);
                 goto wipe;
         }
         if (PQntuples(res) != 1) {
@@ -656,11 +646,11 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 goto undo;
         created = true;
         if (access_set(s->conn, c, o->db_name, ACCESS_ADMITTED) < 0) {
-                status = tenant_session_db_error(s, "letting the set-up into the new database", ret);
+                status = pg_failure(s->conn, "letting the set-up into the new database", ret);
                 goto undo;
         }
         if (r < 0) {
-                status = result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot hash the password: %s", strerror(-r));
+                status = result_from_errno(ret, r, "password_error", "cannot hash the password");
                 goto undo;
         }
 
@@ -672,8 +662,8 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
         if (c->odoo_data_dir) {
                 r = filestore_copy(c->odoo_data_dir, template_db, o->db_name);
                 if (r < 0) {
-                        status = result_fail(ret, EXIT_SOFTWARE, "filestore_error",
-                                             "cannot copy the filestore of %s: %s", template_db, strerror(-r));
+                        status = result_from_errno(ret, r, "filestore_error",
+                                             "cannot copy the filestore of %s", template_db);
                         goto undo;
                 }
         }
@@ -681,20 +671,20 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
         /* The route before Odoo may serve it: the URL answered works from the first request. */
         r = web_route_add(c, o->db_name);
         if (r < 0) {
-                status = result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
-                                     "cannot route %s's host to it in %s: %s", o->db_name, c->web_state_dir, strerror(-r));
+                status = result_from_errno(ret, r, "web_state_failed",
+                                     "cannot route %s's host to it in %s", o->db_name, c->web_state_dir);
                 goto undo;
         }
 
         /* Complete: Odoo may serve it. */
         if (access_set(s->conn, c, o->db_name, ACCESS_OPEN) < 0) {
-                status = tenant_session_db_error(s, "opening the new database to Odoo", ret);
+                status = pg_failure(s->conn, "opening the new database to Odoo", ret);
                 goto undo;
         }
         PQclear(res);
         res = pg_exec(s->conn, NULL, activate_sql, 1, params);
         if (!res || PQntuples(res) != 1) {
-                status = tenant_session_db_error(s, "recording the tenant as active", ret);
+                status = pg_failure(s->conn, "recording the tenant as active", ret);
                 goto undo;
         }
         log_info("%s: provisioned from %s in %lld ms (clone %lld ms, password hash done %lld ms after the clone, fixups %lld ms)",
@@ -734,7 +724,7 @@ static int provision_locked(TenantSession *s, void *userdata, json_t **ret) {
         if (e.has_row && streq_ptr(e.state, "provisioning")) {
                 log_warning("%s: removing what an interrupted provision left behind", o->db_name);
                 if (undo_provision(s, true) < 0)
-                        return tenant_session_db_error(s, "removing an interrupted provision", ret);
+                        return pg_failure(s->conn, "removing an interrupted provision", ret);
                 existing_done(&e);
                 status = look_up(s, o->country->template_db, &e, ret);
                 if (status != EXIT_OK)
@@ -792,7 +782,7 @@ static int password_locked(TenantSession *s, void *userdata, json_t **ret) {
         params[1] = c->odoo_role;
         res = pg_exec(s->conn, NULL, sql, 2, params);
         if (!res)
-                return tenant_session_db_error(s, "looking up the tenant", ret);
+                return pg_failure(s->conn, "looking up the tenant", ret);
         if (PQntuples(res) != 1)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", db_name);
         /* A suspended tenant is held (access.h): opening it for a moment would let its users
@@ -803,19 +793,19 @@ static int password_locked(TenantSession *s, void *userdata, json_t **ret) {
         if (!PQgetisnull(res, 0, 1)) {
                 login = strdup(PQgetvalue(res, 0, 1));
                 if (!login)
-                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        return result_oom(ret);
         }
 
         if (!password) {
                 r = password_generate(&generated);
                 if (r < 0)
-                        return result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot generate a password: %s", strerror(-r));
+                        return result_from_errno(ret, r, "password_error", "cannot generate a password");
                 password = generated;
         }
         hash_start(&job, password);
         r = hash_finish(&job);
         if (r < 0)
-                status = result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot hash the password: %s", strerror(-r));
+                status = result_from_errno(ret, r, "password_error", "cannot hash the password");
         else
                 status = apply_password(c, db_name, job.hash, ret);
 
@@ -825,7 +815,7 @@ static int password_locked(TenantSession *s, void *userdata, json_t **ret) {
                     json_object_set_new(out, "db_name", json_string(db_name)) < 0 ||
                     json_object_set_new(out, "admin_login", login ? json_string(login) : json_null()) < 0 ||
                     (generated && json_object_set_new(out, "admin_password", json_string(generated)) < 0))
-                        status = result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        status = result_oom(ret);
                 else
                         *ret = TAKE_PTR(out);
         }

@@ -54,14 +54,14 @@ static int repair_locked(TenantSession *s, void *userdata, json_t **ret) {
 
         res = drift_rows(c, s->conn, q->excluded, name);
         if (!res)
-                return tenant_session_db_error(s, "looking at the tenant", ret);
+                return pg_failure(s->conn, "looking at the tenant", ret);
         if (PQntuples(res) != 1)
                 return EXIT_OK;   /* gone meanwhile */
         drift = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
         now = access_state_from_string(PQgetvalue(res, 0, 2));
         registry = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
         if (!json_is_array(drift))
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         if (json_array_size(drift) == 0 || streq_ptr(registry, "provisioning") || streq_ptr(registry, "terminating"))
                 return EXIT_OK;
 
@@ -72,11 +72,11 @@ static int repair_locked(TenantSession *s, void *userdata, json_t **ret) {
         else
                 want = now == ACCESS_OPEN ? ACCESS_OPEN : ACCESS_HELD;
         if (access_set(s->conn, c, name, want) < 0 || access_reset_settings(s->conn, name) < 0)
-                return tenant_session_db_error(s, "putting the database back", ret);
+                return pg_failure(s->conn, "putting the database back", ret);
         if (want == ACCESS_HELD) {
                 r = tenant_end_sessions(s->conn, name);
                 if (r < 0)
-                        return tenant_session_db_error(s, "ending the open sessions", ret);
+                        return pg_failure(s->conn, "ending the open sessions", ret);
         }
         {
                 _cleanup_free_ char *text = json_dumps(drift, JSON_COMPACT);
@@ -112,15 +112,13 @@ int tenant_reconcile(const Config *c, json_t *request, json_t **ret) {
         int r, status = EXIT_OK;
 
         if (!excluded || !repaired)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = registry_open(c, &conn, &error);
         if (r < 0)
                 return registry_open_failure(r, error, ret);
         res = drift_rows(c, conn, excluded, NULL);
         if (!res)
-                return result_fail(ret, PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   PQstatus(conn) == CONNECTION_BAD ? "database_unavailable" : "database_error",
-                                   "listing tenant databases failed: %s", PQerrorMessage(conn));
+                return pg_failure(conn, "listing tenant databases", ret);
         /* The locks are taken by each repair on its own connection: this one only looked. */
         PQfinish(TAKE_PTR(conn));
 
@@ -144,7 +142,7 @@ int tenant_reconcile(const Config *c, json_t *request, json_t **ret) {
                         continue;
                 entry = json_pack("{s:s, s:O}", "db_name", name, "drift", drift);
                 if (!entry || json_array_append_new(repaired, entry) < 0)
-                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        return result_oom(ret);
         }
 
         if (status != EXIT_OK)
@@ -154,7 +152,7 @@ int tenant_reconcile(const Config *c, json_t *request, json_t **ret) {
         if (!out ||
             json_object_set_new(out, "count", json_integer((json_int_t) json_array_size(repaired))) < 0 ||
             json_object_set_new(out, "repaired", TAKE_PTR(repaired)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
 }

@@ -144,7 +144,6 @@ static int create_control_db(const Config *c, char **ret_error) {
                 (void) snprintf(state, sizeof state, "%s", PQresultErrorField(res, PG_DIAG_SQLSTATE));
         if (streq(state, "42P04") || streq(state, "23505"))
                 return 0;
-        log_error("cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
         error_set(ret_error, "cannot create the control database %s: %.*s", c->control_db, CONN_ERROR(conn));
         return -EIO;
 }
@@ -154,7 +153,6 @@ static int exec_simple(PGconn *conn, const char *sql, char **ret_error) {
         _cleanup_pgresult_ PGresult *res = PQexec(conn, sql);
 
         if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-                log_error("control database %s: %.*s", PQdb(conn), CONN_ERROR(conn));
                 error_set(ret_error, "control database: %.*s", CONN_ERROR(conn));
                 return -EIO;
         }
@@ -319,7 +317,7 @@ int registry_lock_tenant(PGconn *conn, const char *name, int timeout_ms) {
         _cleanup_pgresult_ PGresult *res = NULL, *lock = NULL;
         _cleanup_free_ char *key = NULL;
         const char *key_param[1];
-        const char *state;
+        char state[6] = "";
         int r = 0;
 
         (void) snprintf(timeout, sizeof timeout, "%dms", timeout_ms > 0 ? timeout_ms : 1);
@@ -331,14 +329,12 @@ int registry_lock_tenant(PGconn *conn, const char *name, int timeout_ms) {
                 return -ENOMEM;
         key_param[0] = key;
 
-        /* Not through pg_exec(): running into lock_timeout is an answer here (503 tenant_busy),
-         * not an error worth a log line. */
-        lock = PQexecParams(conn, "SELECT pg_catalog.pg_advisory_lock($1::bigint)", 1, NULL, key_param, NULL, NULL, 0);
-        if (PQresultStatus(lock) != PGRES_TUPLES_OK) {
-                state = lock ? PQresultErrorField(lock, PG_DIAG_SQLSTATE) : NULL;
-                r = streq_ptr(state, "55P03") ? -EBUSY : -EIO;
-                if (r == -EIO)
-                        log_error("postgres: taking the lock on %s: %s", name, PQerrorMessage(conn));
+        /* Running into lock_timeout (55P03) is an answer (503 tenant_busy), not an error. */
+        lock = pg_exec(conn, state, "SELECT pg_catalog.pg_advisory_lock($1::bigint)", 1, key_param);
+        if (!lock) {
+                if (!streq(state, "55P03"))
+                        return -EIO;   /* the server's message stays on conn for the caller */
+                r = -EBUSY;
         }
         PQclear(res);
         res = pg_exec(conn, NULL, "SELECT pg_catalog.set_config('lock_timeout', '0', false)", 0, NULL);

@@ -34,6 +34,7 @@ int registry_open_failure(int r, const char *error, json_t **ret);
  * connection). Each name gets its own bigint key from the registry (tenant_locks), so two names
  * never share a lock, and nobody but vumaerp can connect there to take one. Session-level:
  * released by registry_unlock_tenant() or when the connection ends. Waits at most timeout_ms
- * (PostgreSQL's lock_timeout): -EBUSY past it; -EIO on a failed statement (logged). */
+ * (PostgreSQL's lock_timeout): -EBUSY past it; -EIO on a failed statement (its message on conn,
+ * for pg_failure()). */
 int registry_lock_tenant(PGconn *conn, const char *name, int timeout_ms);
 int registry_unlock_tenant(PGconn *conn, const char *name);

@@ -47,7 +47,7 @@ static int check_file(const char *path, const char *registry_hex, char ret_hex[s
                                            "%s does not match the sha256 the registry recorded for it: refusing to restore it", path);
         }
         if (asprintf(&sha_path, "%s.sha256", path) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = read_file_bounded(sha_path, 64 * 1024, false, &text, &n);
         if (r >= 0) {
                 if (backup_sha256_parse(text, path, from_file) < 0)
@@ -75,14 +75,14 @@ static int check_backup(TenantSession *s, const char *path, BackupInfo *b, json_
         int status;
 
         if (!res)
-                return tenant_session_db_error(s, "looking up the backup", ret);
+                return pg_failure(s->conn, "looking up the backup", ret);
         row = PQntuples(res) == 1;
         status = check_file(path, row && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL, b->sha256, &b->size_bytes, ret);
         if (status != EXIT_OK)
                 return status;
         b->path = strdup(path);
         if (!b->path)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
 
         recorded = row && !PQgetisnull(res, 0, 1);
         if (recorded)
@@ -93,7 +93,7 @@ static int check_backup(TenantSession *s, const char *path, BackupInfo *b, json_
                         return EXIT_OK;   /* not named *.dump: no tar can be told by its name */
         }
         if (!b->filestore_path)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         if (access(b->filestore_path, F_OK) < 0) {
                 if (recorded)
                         return result_fail(ret, EXIT_NO_TENANT, "no_such_backup",
@@ -132,22 +132,24 @@ static int create_database(PGconn *conn, const char *db_name) {
 
 /* Gives the new database's public schema to Odoo's role, which then restores into it as itself
  * (tenant-db.h), and admits it. Nothing of the tenant's is inside yet (a copy of template0), so
- * this one superuser session inside is safe. */
-static int prepare_database(TenantSession *s, const char *role) {
+ * this one superuser session inside is safe. Returns an exit status, *ret set on failure. */
+static int prepare_database(TenantSession *s, const char *role, json_t **ret) {
         _cleanup_free_ char *qr = pg_quote_identifier(s->conn, role), *sql = NULL, *error = NULL;
         _cleanup_pgconn_ PGconn *fresh = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
+        int r;
 
         if (!qr || asprintf(&sql, "ALTER SCHEMA public OWNER TO %s", qr) < 0)
-                return -ENOMEM;
-        if (pg_connect(s->config, s->db_name, &fresh, &error) < 0) {
-                log_error("%s: cannot connect to the new database: %s", s->db_name, strempty(error));
-                return -EIO;
-        }
+                return result_oom(ret);
+        r = pg_connect(s->config, s->db_name, &fresh, &error);
+        if (r < 0)
+                return pg_connect_failure(r, "the new database", error, ret);
         res = pg_exec(fresh, NULL, sql, 0, NULL);
         if (!res)
-                return -EIO;
-        return access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED);
+                return pg_failure(fresh, "preparing the database for pg_restore", ret);
+        if (access_set(s->conn, s->config, s->db_name, ACCESS_ADMITTED) < 0)
+                return pg_failure(s->conn, "admitting the database for pg_restore", ret);
+        return EXIT_OK;
 }
 
 /* As Odoo's role: sets the restored database's Odoo signalling sequences past anything a running
@@ -221,7 +223,7 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                                    "%s comes with the tenant's filestore (%s), but odoo.data_dir is not configured: "
                                    "refusing to restore the database without its files", path, b.filestore_path);
         if (database_exists(s, &exists) < 0)
-                return tenant_session_db_error(s, "looking up the database", ret);
+                return pg_failure(s->conn, "looking up the database", ret);
         if (exists)
                 return result_fail(ret, EXIT_EXISTS, "db_exists", "database \"%s\" already exists", s->db_name);
         if (b.filestore_path) {
@@ -229,7 +231,7 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 struct stat st;
 
                 if (!fs)
-                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        return result_oom(ret);
                 if (lstat(fs, &st) >= 0 || errno != ENOENT)
                         return result_fail(ret, EXIT_EXISTS, "filestore_exists",
                                            "the filestore %s already exists: refusing to mix another tenant's files into it", fs);
@@ -245,15 +247,15 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
         /* If we are killed from here on, the next action on this name drops the half-made
          * database (session.c, repair_interrupted), knowing it by its oid. */
         if (create_database(s->conn, s->db_name) < 0)
-                return tenant_session_db_error(s, "creating the database", ret);
+                return pg_failure(s->conn, "creating the database", ret);
         {
                 TenantDb db;
 
                 status = tenant_session_inspect(s, &db, ret);
                 if (status == EXIT_OK && (!db.exists || tenant_session_mark_half_made(s, db.oid) < 0))
-                        status = tenant_session_db_error(s, "recording the operation", ret);
-                if (status == EXIT_OK && prepare_database(s, role) < 0)
-                        status = tenant_session_db_error(s, "preparing the database for pg_restore", ret);
+                        status = pg_failure(s->conn, "recording the operation", ret);
+                if (status == EXIT_OK)
+                        status = prepare_database(s, role, ret);
                 if (status != EXIT_OK) {
                         (void) pg_drop_database(s->conn, s->db_name, true);
                         return status;
@@ -293,17 +295,26 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 free(error);
                 error = strdup("cannot write its route in web.state_dir");
         }
-        if (r == 0 && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0)
+        if (r == 0 && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0) {
                 r = -EIO;
+                free(error);
+                error = pg_error_message(s->conn);
+        }
         if (r != 0) {
+                bool gone = PQstatus(s->conn) == CONNECTION_BAD;
+
+                if (!error)
+                        error = pg_error_message(s->conn);
                 (void) web_tenant_remove(c, s->db_name);
-                if (pg_drop_database(s->conn, s->db_name, true) < 0)
-                        log_error("%s: could not drop the half-restored database", s->db_name);
+                if (pg_drop_database(s->conn, s->db_name, true) < 0) {
+                        _cleanup_free_ char *msg = pg_error_message(s->conn);
+
+                        log_error("%s: could not drop the half-restored database: %s", s->db_name, strempty(msg));
+                }
                 if (extracted && filestore_remove(c->odoo_data_dir, s->db_name) < 0)
                         log_error("%s: could not remove the restored filestore", s->db_name);
-                return result_fail(ret, PQstatus(s->conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   "restore_failed", "restoring %s failed, nothing was kept: %s", path,
-                                   error ? error : PQerrorMessage(s->conn));
+                return result_fail(ret, gone ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
+                                   "restore_failed", "restoring %s failed, nothing was kept: %s", path, strempty(error));
         }
         {
                 const char *params[2];
@@ -315,7 +326,7 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 params[1] = source_db;
                 reg = pg_exec(s->conn, NULL, registry_sql, 2, params);
                 if (!reg)
-                        return tenant_session_db_error(s, "recording the tenant in the registry", ret);
+                        return pg_failure(s->conn, "recording the tenant in the registry", ret);
         }
 
         out = result_ok();
@@ -323,7 +334,7 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
             json_object_set_new(out, "db_name", json_string(s->db_name)) < 0 ||
             json_object_set_new(out, "status", json_string("active")) < 0 ||
             json_object_set_new(out, "backup", backup_info_json(&b)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* result.c: the JSON shape of every action's answer, and the exit status → HTTP status map. */
+#include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 #include <strings.h>
 
 #include "result.h"
@@ -42,6 +44,41 @@ int result_fail(json_t **ret, int status, const char *code, const char *format, 
         *ret = result_error_va(code, format, ap);
         va_end(ap);
         return status;
+}
+
+int result_oom(json_t **ret) {
+        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+}
+
+int result_from_errno(json_t **ret, int r, const char *code, const char *format, ...) {
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+        int status;
+
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        switch (r) {
+        case -ECONNREFUSED:
+        case -ETIMEDOUT:
+        case -ECONNRESET:
+        case -EHOSTUNREACH:
+        case -ENETUNREACH:
+                status = EXIT_UNAVAILABLE;
+                break;
+        case -EBUSY:
+        case -EAGAIN:
+                status = EXIT_TEMPFAIL;
+                break;
+        default:
+                status = EXIT_SOFTWARE;
+        }
+        va_start(ap, format);
+        if (vasprintf(&what, format, ap) < 0)
+                what = NULL;
+        va_end(ap);
+        if (!what)
+                return result_oom(ret);
+        return result_fail(ret, status, code, "%s: %s", what, strerror(-r));
 }
 
 int http_status_for_exit(int status) {

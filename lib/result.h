@@ -24,6 +24,17 @@ json_t *result_error(const char *code, const char *format, ...) _printf_(2, 3);
 /* Sets *ret to result_error(...) and returns status: "return result_fail(ret, EXIT_NO_TENANT, …)". */
 int result_fail(json_t **ret, int status, const char *code, const char *format, ...) _printf_(4, 5);
 
+/* The answer for running out of memory: 70 out_of_memory. "return result_oom(ret);" */
+int result_oom(json_t **ret);
+
+/* The answer for a failure known only by its negative errno r, with the exit status that errno
+ * means wherever vumaerp meets it: -ENOMEM is result_oom(); -ECONNREFUSED, -ETIMEDOUT,
+ * -ECONNRESET, -EHOSTUNREACH and -ENETUNREACH 69 (unavailable: try later); -EBUSY and -EAGAIN 75
+ * (busy: try again); anything else 70. code and the message are the caller's; the message gets
+ * ": <strerror>" appended. Callers with a more precise mapping (registry_open_failure(),
+ * pg_failure()) keep theirs. */
+int result_from_errno(json_t **ret, int r, const char *code, const char *format, ...) _printf_(4, 5);
+
 /* The HTTP status vumaerp-api answers with for an action's exit status (ARCHITECTURE.md):
  * 0→200, 64/65→400, 66→404, 73→409, 69/75→503, anything else→500. */
 int http_status_for_exit(int status);

@@ -13,31 +13,6 @@
 #include "result.h"
 #include "session.h"
 
-/* libpq's message as one line for a JSON answer. */
-static char *one_line(const char *msg) {
-        char *s = strdup(strempty(msg));
-        size_t n;
-
-        if (!s)
-                return NULL;
-        for (char *p = s; *p; p++)
-                if (*p == '\n' || *p == '\t' || *p == '\r')
-                        *p = ' ';
-        n = strlen(s);
-        while (n > 0 && s[n - 1] == ' ')
-                s[--n] = '\0';
-        return s;
-}
-
-int tenant_session_db_error(TenantSession *s, const char *what, json_t **ret) {
-        _cleanup_free_ char *msg = one_line(PQerrorMessage(s->conn));
-
-        if (PQstatus(s->conn) == CONNECTION_BAD)
-                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                   "PostgreSQL is unavailable: %s", strempty(msg));
-        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(msg));
-}
-
 int tenant_end_sessions(PGconn *conn, const char *db_name) {
         /* The two-argument form waits for each backend to be gone (PostgreSQL ≥ 14), so a session
          * ended here cannot still be writing when the caller goes on. */
@@ -123,7 +98,7 @@ int tenant_session_begin(const Config *c, const char *db_name, const char *actio
         *s = (TenantSession) { .config = c };
         s->db_name = strdup(db_name);
         if (!s->db_name)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
 
         r = registry_open(c, &s->conn, &error);
         if (r < 0)
@@ -137,20 +112,20 @@ int tenant_session_begin(const Config *c, const char *db_name, const char *actio
                 return result_fail(ret, EXIT_TEMPFAIL, "tenant_busy",
                                    "another action on \"%s\" is still running; try again later", db_name);
         if (r < 0)
-                return tenant_session_db_error(s, "taking the tenant lock", ret);
+                return pg_failure(s->conn, "taking the tenant lock", ret);
 
         if (repair_interrupted(s) < 0)
-                return tenant_session_db_error(s, "repairing an interrupted operation", ret);
+                return pg_failure(s->conn, "repairing an interrupted operation", ret);
 
         params[0] = db_name;
         params[1] = action;
         params[2] = getenv("VUMAERP_REQUEST_ID");
         res = pg_exec(s->conn, NULL, insert_op, 3, params);
         if (!res)
-                return tenant_session_db_error(s, "recording the operation", ret);
+                return pg_failure(s->conn, "recording the operation", ret);
         s->operation_id = strdup(PQgetvalue(res, 0, 0));
         if (!s->operation_id)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         return EXIT_OK;
 }
 
@@ -195,7 +170,7 @@ int tenant_session_inspect(TenantSession *s, TenantDb *ret_db, json_t **ret) {
         _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
 
         if (!res)
-                return tenant_session_db_error(s, "looking up the tenant", ret);
+                return pg_failure(s->conn, "looking up the tenant", ret);
         *ret_db = (TenantDb) {};
         if (PQntuples(res) == 1) {
                 ret_db->exists = true;
@@ -285,26 +260,32 @@ int tenant_window_open(TenantSession *s, const TenantDb *db, TenantWindow *w, ch
 }
 
 int tenant_window_close(TenantSession *s, TenantWindow *w) {
+        _cleanup_free_ char *error = NULL;
         int r;
 
         if (!w->open)
                 return 0;
         r = access_set(s->conn, s->config, s->db_name, w->before);
+        if (r < 0)
+                error = pg_error_message(s->conn);
         if (r < 0 && PQstatus(s->conn) == CONNECTION_BAD) {
                 /* The connection is gone (and our lock with it): one more try on a new one. Until
                  * then Odoo neither lists nor serves the database. */
-                PGconn *fresh = NULL;
-                _cleanup_free_ char *error = NULL;
+                _cleanup_pgconn_ PGconn *fresh = NULL;
 
-                if (pg_connect(s->config, s->config->pg_maintenance_db,
-                               &fresh, &error) >= 0) {
+                free(error);
+                error = NULL;
+                r = pg_connect(s->config, s->config->pg_maintenance_db, &fresh, &error);
+                if (r >= 0) {
                         r = access_set(fresh, s->config, s->db_name, w->before);
-                        PQfinish(fresh);
+                        if (r < 0)
+                                error = pg_error_message(fresh);
                 }
         }
         if (r < 0) {
-                log_error("%s: could not put back its access after a backup (%s); Odoo does not serve it until the next action on it",
-                          s->db_name, access_state_to_string(w->before));
+                /* Nobody answers for this failure (the backup itself is done): it is logged here. */
+                log_error("%s: could not put back its access after a backup (%s): %s; Odoo does not serve it until the next action on it",
+                          s->db_name, access_state_to_string(w->before), strempty(error));
                 return r;
         }
         if (w->before == ACCESS_HELD) {

@@ -59,10 +59,6 @@ void tenant_session_done(TenantSession *s);
 /* The catalog's view of the session's tenant. Returns an exit status (*ret set on failure). */
 int tenant_session_inspect(TenantSession *s, TenantDb *ret_db, json_t **ret);
 
-/* The answer for a failed statement on the session's connection: 503 database_unavailable when
- * the connection is gone, else 500 database_error. */
-int tenant_session_db_error(TenantSession *s, const char *what, json_t **ret);
-
 /* Ends every other session on the database (waiting up to 5 s for each). Returns how many would
  * not end, or a negative errno. */
 int tenant_end_sessions(PGconn *conn, const char *db_name);

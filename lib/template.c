@@ -61,15 +61,6 @@ static char *column_dup(PGresult *res, int row, int col) {
         return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
 }
 
-static int db_failure(PGconn *conn, const char *what, json_t **ret) {
-        _cleanup_free_ char *error = pg_error_line(conn);
-
-        if (PQstatus(conn) == CONNECTION_BAD)
-                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                   "PostgreSQL is unavailable (%s): %s", what, strempty(error));
-        return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(error));
-}
-
 /* "ALTER DATABASE <name> <clause>" — clause is one of our constants, the name quoted. */
 static int alter_database(PGconn *conn, const char *name, const char *clause) {
         _cleanup_free_ char *q = pg_quote_identifier(conn, name), *sql = NULL;
@@ -208,7 +199,7 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
         int r;
 
         if (!wanted)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = tenant_db_connect(c, db, &conn, &error);
         if (r == -ECONNREFUSED || r == -EACCES || r == -ENOKEY || r == -EPERM)
                 return result_fail(ret, r == -ECONNREFUSED ? EXIT_UNAVAILABLE : EXIT_CONFIG, "database_unavailable",
@@ -221,7 +212,7 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
                       "   AND to_regclass('public.res_currency') IS NOT NULL",
                       0, NULL);
         if (!res)
-                return db_failure(conn, "reading the database's tables", ret);
+                return pg_failure(conn, "reading the database's tables", ret);
         if (!streq(PQgetvalue(res, 0, 0), "t"))
                 return result_fail(ret, EXIT_BAD_INPUT, "not_odoo",
                                    "database %s is not an Odoo database (no ir_module_module, res_company, res_currency)", db);
@@ -229,7 +220,7 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
 
         res = pg_exec(conn, NULL, sql, 1, params);
         if (!res)
-                return db_failure(conn, "reading the Odoo version and modules", ret);
+                return pg_failure(conn, "reading the Odoo version and modules", ret);
         *ret_ins = (Inspection) {
                 .odoo_version = column_dup(res, 0, 0),
                 .modules = column_dup(res, 0, 1),
@@ -240,14 +231,14 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
                 .fiscal_country = column_dup(res, 0, 6),
         };
         if (!ret_ins->modules)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
 
         ret_ins->files = pg_exec(conn, NULL,
                                  "SELECT DISTINCT store_fname FROM public.ir_attachment"
                                  " WHERE store_fname IS NOT NULL AND store_fname <> ''",
                                  0, NULL);
         if (!ret_ins->files)
-                return db_failure(conn, "reading the attachments", ret);
+                return pg_failure(conn, "reading the attachments", ret);
         return EXIT_OK;
 }
 
@@ -297,8 +288,8 @@ static int check_filestore(const Config *c, const char *db, const Inspection *in
                         int r = fd < 0 ? 0 : filestore_has_file(fd, PQgetvalue(ins->files, i, 0));
 
                         if (r < 0)
-                                return result_fail(ret, EXIT_SOFTWARE, "filestore_error",
-                                                   "cannot check the filestore of %s: %s", db, strerror(-r));
+                                return result_from_errno(ret, r, "filestore_error",
+                                                   "cannot check the filestore of %s", db);
                         if (r == 0 && missing++ == 0)
                                 first = i;
                 }
@@ -313,7 +304,7 @@ static int check_filestore(const Config *c, const char *db, const Inspection *in
         }
         if (json_object_set_new(out, "attachment_files", json_integer(n)) < 0 ||
             json_object_set_new(out, "missing_files", missing < 0 ? json_null() : json_integer(missing)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         return EXIT_OK;
 }
 
@@ -335,7 +326,7 @@ static int catalog_lookup(const Config *c, PGconn *ctl, const char *name, Catalo
                       "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba WHERE d.datname = $1",
                       2, params);
         if (!res)
-                return db_failure(ctl, "reading pg_database", ret);
+                return pg_failure(ctl, "reading pg_database", ret);
         *ret_entry = (CatalogEntry) {};
         if (PQntuples(res) == 1)
                 *ret_entry = (CatalogEntry) {
@@ -361,7 +352,7 @@ static int template_row(PGconn *ctl, const Country *co, json_t *out, json_t **re
                       "  FROM public.templates WHERE country = $1",
                       1, params);
         if (!res)
-                return db_failure(ctl, "reading the templates table", ret);
+                return pg_failure(ctl, "reading the templates table", ret);
         if (PQntuples(res) != 1)
                 return result_fail(ret, EXIT_SOFTWARE, "registry_error", "the template of %s is not in the registry", co->name);
         modules = json_loads(PQgetvalue(res, 0, 4), 0, &jerr);
@@ -373,7 +364,7 @@ static int template_row(PGconn *ctl, const Country *co, json_t *out, json_t **re
             json_object_set_new(out, "modules", modules) < 0 ||
             json_object_set_new(out, "currency", PQgetisnull(res, 0, 5) ? json_null() : json_string(PQgetvalue(res, 0, 5))) < 0 ||
             json_object_set_new(out, "sealed_at", json_string(PQgetvalue(res, 0, 6))) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         return EXIT_OK;
 }
 
@@ -402,7 +393,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
 
                 res = pg_exec(ctl, NULL, "SELECT 1 FROM public.tenants WHERE db_name = $1 AND state <> 'terminated'", 1, params);
                 if (!res)
-                        return db_failure(ctl, "reading the tenants table", ret);
+                        return pg_failure(ctl, "reading the tenants table", ret);
                 if (PQntuples(res) > 0)
                         return result_fail(ret, EXIT_EXISTS, "is_tenant",
                                            "database %s is a tenant: a tenant is never made a template", db);
@@ -424,16 +415,16 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
 
                 res = pg_exec(ctl, NULL, "SELECT 1 FROM public.templates WHERE country = $1 AND db_name = $2", 2, params);
                 if (!res)
-                        return db_failure(ctl, "reading the templates table", ret);
+                        return pg_failure(ctl, "reading the templates table", ret);
                 if (PQntuples(res) == 1) {
                         out = result_ok();
                         if (!out)
-                                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                                return result_oom(ret);
                         status = template_row(ctl, co, out, ret);
                         if (status != EXIT_OK)
                                 return status;
                         if (json_object_set_new(out, "changed", json_false()) < 0)
-                                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                                return result_oom(ret);
                         *ret = TAKE_PTR(out);
                         return EXIT_OK;
                 }
@@ -443,12 +434,12 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
          * admitted to read it: Odoo's role may connect, but no longer owns it. */
         if (entry.access != ACCESS_OPEN && entry.access != ACCESS_ADMITTED) {
                 if (access_set(ctl, c, db, ACCESS_ADMITTED) < 0)
-                        return db_failure(ctl, "opening the database to read it", ret);
+                        return pg_failure(ctl, "opening the database to read it", ret);
                 entry.access = ACCESS_HELD;   /* what it goes back to */
         }
 
         status = files ? inspect(c, co, db, &ins, ret) :
-                result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                result_oom(ret);
         if (status == EXIT_OK)
                 status = check_fit(co, db, &ins, ret);
         if (status == EXIT_OK)
@@ -460,21 +451,21 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
          * the holder, no connections, no CONNECT), so the ended sessions cannot be replaced by
          * new ones, nor the seal undone, before the rename and IS_TEMPLATE. */
         if (access_set(ctl, c, db, ACCESS_HELD) < 0) {
-                status = db_failure(ctl, "refusing connections", ret);
+                status = pg_failure(ctl, "refusing connections", ret);
                 goto restore;
         }
         r = end_sessions(ctl, db);
         if (r < 0) {
                 status = r == -EBUSY ?
                         result_fail(ret, EXIT_TEMPFAIL, "database_busy", "sessions on %s would not end", db) :
-                        db_failure(ctl, "ending the sessions", ret);
+                        pg_failure(ctl, "ending the sessions", ret);
                 goto restore;
         }
 
         q_db = pg_quote_identifier(ctl, db);
         q_tpl = pg_quote_identifier(ctl, co->template_db);
         if (!q_db || !q_tpl || asprintf(&rename_sql, "ALTER DATABASE %s RENAME TO %s", q_db, q_tpl) < 0) {
-                status = result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                status = result_oom(ret);
                 goto restore;
         }
 
@@ -502,7 +493,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                                     "    currency = excluded.currency, sealed_at = excluded.sealed_at",
                                     7, params)) ||
                     exec_plain(ctl, "COMMIT") < 0) {
-                        status = db_failure(ctl, "sealing the template", ret);
+                        status = pg_failure(ctl, "sealing the template", ret);
                         (void) exec_plain(ctl, "ROLLBACK");
                         goto restore;
                 }
@@ -510,12 +501,12 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
 
         out = result_ok();
         if (!out)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         status = template_row(ctl, co, out, ret);
         if (status != EXIT_OK)
                 return status;
         if (json_object_set_new(out, "changed", json_true()) < 0 || json_object_update(out, files) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         if (rename) {
                 r = c->odoo_data_dir ? filestore_rename(c->odoo_data_dir, db, co->template_db) : 0;
                 if (r < 0) {
@@ -561,7 +552,7 @@ static int open_locked(const Config *c, const char *a, const char *b, PGconn **r
         if (r == -EBUSY)
                 return result_fail(ret, EXIT_TEMPFAIL, "template_busy", "another action is working on %s", a);
         if (r < 0)
-                return db_failure(ctl, "taking the template's lock", ret);
+                return pg_failure(ctl, "taking the template's lock", ret);
         *ret_conn = TAKE_PTR(ctl);
         return EXIT_OK;
 }
@@ -617,15 +608,15 @@ int template_list(const Config *c, json_t *request, json_t **ret) {
         int r, n;
 
         if (!countries || !out || !list)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         for (size_t i = 0; i < c->n_countries; i++)
                 if (json_array_append_new(countries, json_pack("{s:i, s:s, s:s, s:s}", "n", (int) i, "code", c->countries[i].code,
                                                                "name", c->countries[i].name,
                                                                "template_db", c->countries[i].template_db)) < 0)
-                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        return result_oom(ret);
         text = json_dumps(countries, JSON_COMPACT);
         if (!text)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
 
         r = registry_open(c, &ctl, &error);
         if (r < 0)
@@ -633,7 +624,7 @@ int template_list(const Config *c, json_t *request, json_t **ret) {
         params[0] = text;
         res = pg_exec(ctl, NULL, sql, 1, params);
         if (!res)
-                return db_failure(ctl, "listing the templates", ret);
+                return pg_failure(ctl, "listing the templates", ret);
 
         n = PQntuples(res);
         for (int i = 0; i < n; i++) {
@@ -652,11 +643,11 @@ int template_list(const Config *c, json_t *request, json_t **ret) {
                         "sealed_at", PQgetisnull(res, i, 11) ? json_null() : json_string(PQgetvalue(res, i, 11)));
 
                 if (!t || json_array_append_new(list, t) < 0)
-                        return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                        return result_oom(ret);
         }
         if (json_object_set_new(out, "count", json_integer(n)) < 0 ||
             json_object_set_new(out, "templates", TAKE_PTR(list)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
 }
@@ -690,13 +681,13 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
 
         r = password_generate(&password);
         if (r < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "password_error", "cannot generate a password: %s", strerror(-r));
+                return result_from_errno(ret, r, "password_error", "cannot generate a password");
 
         /* db.create_database(master, name, demo, lang, password, login, country_code, phone) */
         args = json_pack("[s, s, b, s, s, s, s, s]", master, build_db, 0, co->language, password, "admin",
                          co->iso_code, "");
         if (!args)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = odoo_call_timeout(c, "db", "create_database", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error);
         json_decref(TAKE_PTR(args));
         if (r == -EACCES)
@@ -715,12 +706,12 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
         args = json_pack("[s, i, s, s, s, [[[s, s, o]]]]", build_db, uid, password, "ir.module.module", "search",
                          "name", "in", json_array());
         if (!args)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         {
                 json_t *names = json_array_get(json_array_get(json_array_get(json_array_get(args, 5), 0), 0), 2);
                 for (char **m = co->modules; m && *m; m++)
                         if (json_array_append_new(names, json_string(*m)) < 0)
-                                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                                return result_oom(ret);
         }
         r = odoo_call(c, "object", "execute_kw", args, &ids, &error);
         json_decref(TAKE_PTR(args));
@@ -734,7 +725,7 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
         args = json_pack("[s, i, s, s, s, [O]]", build_db, uid, password, "ir.module.module",
                          "button_immediate_install", ids);
         if (!args)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = odoo_call_timeout(c, "object", "execute_kw", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error);
         if (r < 0)
                 return odoo_failure(r, error, ret);
@@ -787,11 +778,11 @@ static int fix_company(const Config *c, const Country *co, const char *db, char 
         if (r < 0)
                 return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable", "cannot connect to %s: %s", db, strempty(error));
         if (exec_plain(conn, "BEGIN") < 0)
-                return db_failure(conn, "starting the company's fixes", ret);
+                return pg_failure(conn, "starting the company's fixes", ret);
 
         res = pg_exec(conn, NULL, currency_sql, 1, currency);
         if (!res)
-                return db_failure(conn, "setting the company currency", ret);
+                return pg_failure(conn, "setting the company currency", ret);
         if (!streq(PQgetvalue(res, 0, 1), "t"))
                 return result_fail(ret, EXIT_SOFTWARE, "currency_unknown", "Odoo has no currency %s", co->currency);
         *ret_currency_from = streq(PQgetvalue(res, 0, 2), "t") ? column_dup(res, 0, 0) : NULL;
@@ -799,20 +790,20 @@ static int fix_company(const Config *c, const Country *co, const char *db, char 
 
         res = pg_exec(conn, NULL, has_fiscal_sql, 0, NULL);
         if (!res)
-                return db_failure(conn, "reading the company's columns", ret);
+                return pg_failure(conn, "reading the company's columns", ret);
         if (!streq(PQgetvalue(res, 0, 0), "0")) {
                 PQclear(res);
                 res = pg_exec(conn, NULL, fiscal_sql, 1, country);
                 if (!res)
-                        return db_failure(conn, "setting the company's fiscal country", ret);
+                        return pg_failure(conn, "setting the company's fiscal country", ret);
                 if (!streq(PQgetvalue(res, 0, 1), "t"))
                         return result_fail(ret, EXIT_SOFTWARE, "country_unknown", "Odoo has no country %s", co->iso_code);
                 *ret_fiscal_from = streq(PQgetvalue(res, 0, 2), "t") ? column_dup(res, 0, 0) : NULL;
         }
         if (odoo_hosting_apply(conn, c->odoo_update_notification) < 0)
-                return db_failure(conn, "applying the hosting policy", ret);
+                return pg_failure(conn, "applying the hosting policy", ret);
         if (exec_plain(conn, "COMMIT") < 0)
-                return db_failure(conn, "committing the company's fixes", ret);
+                return pg_failure(conn, "committing the company's fixes", ret);
         return EXIT_OK;
 }
 
@@ -828,8 +819,11 @@ static void build_discard(const Config *c, PGconn *ctl, const char *master, cons
         if (r < 0 || !json_is_true(result))
                 log_warning("template build: Odoo did not drop %s (%s): dropping it without Odoo", name,
                             r < 0 ? strempty(error) : "it does not list it");
-        if (pg_drop_database(ctl, name, true) < 0)
-                log_error("template build: the database %s could not be dropped", name);
+        if (pg_drop_database(ctl, name, true) < 0) {
+                _cleanup_free_ char *msg = pg_error_message(ctl);
+
+                log_error("template build: the database %s could not be dropped: %s", name, strempty(msg));
+        }
         if (c->odoo_data_dir) {
                 r = filestore_remove(c->odoo_data_dir, name);
                 if (r < 0)
@@ -845,7 +839,7 @@ static int build_rename(const Config *c, const char *master, const char *from, c
         int r;
 
         if (!args)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = odoo_call_timeout(c, "db", "rename", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error);
         if (r < 0)
                 return odoo_failure(r, error, ret);
@@ -932,7 +926,7 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
         }
         if (json_object_set_new(*ret, "currency_fixed_from", currency_from ? json_string(currency_from) : json_null()) < 0 ||
             json_object_set_new(*ret, "fiscal_country_fixed_from", fiscal_from ? json_string(fiscal_from) : json_null()) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         return EXIT_OK;
 }
 
@@ -951,7 +945,7 @@ int template_build(const Config *c, json_t *request, json_t **ret) {
         if (status != EXIT_OK)
                 return status;
         if (asprintf(&build_db, "%s" TEMPLATE_BUILD_SUFFIX, co->template_db) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         if (!db_name_is_valid(build_db))
                 return result_fail(ret, EXIT_CONFIG, "config_error",
                                    "%s's template name %s is too long to build (%s)", co->name, co->template_db, build_db);

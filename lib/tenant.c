@@ -184,7 +184,7 @@ static int query_tenants(const Config *c, const char *name, int size_max_age, PG
 
         excluded = tenant_excluded_names(c);
         if (!excluded)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         params[0] = c->odoo_role;
         params[1] = excluded;
         params[2] = name;
@@ -192,13 +192,8 @@ static int query_tenants(const Config *c, const char *name, int size_max_age, PG
         params[3] = max_age;
 
         res = pg_exec(conn, NULL, tenant_query, 4, params);
-        if (!res) {
-                if (PQstatus(conn) == CONNECTION_BAD)
-                        return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
-                                           "PostgreSQL is unavailable: %s", PQerrorMessage(conn));
-                return result_fail(ret, EXIT_SOFTWARE, "database_error",
-                                   "listing tenant databases failed: %s", PQerrorMessage(conn));
-        }
+        if (!res)
+                return pg_failure(conn, "listing tenant databases", ret);
         *ret_conn = TAKE_PTR(conn);
         *ret_res = res;
         return EXIT_OK;
@@ -221,7 +216,7 @@ int tenant_list(const Config *c, json_t *request, json_t **ret) {
         tenants = json_array();
         out = result_ok();
         if (!tenants || !out)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         for (int i = 0; i < n; i++) {
                 json_t *t = json_object();
 
@@ -231,7 +226,7 @@ int tenant_list(const Config *c, json_t *request, json_t **ret) {
         }
         if (json_object_set_new(out, "count", json_integer(n)) < 0 ||
             json_object_set_new(out, "tenants", TAKE_PTR(tenants)) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
 
         *ret = TAKE_PTR(out);
         return EXIT_OK;
@@ -332,18 +327,18 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
 
         out = result_ok();
         if (!out || tenant_fill(c, res, 0, out) < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         r = last_backup(conn, name, out);
         if (r == -EIO)
-                return result_fail(ret, EXIT_SOFTWARE, "database_error", "reading the backups failed: %s", PQerrorMessage(conn));
+                return pg_failure(conn, "reading the backups", ret);
         if (r < 0)
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         /* A suspended tenant refuses connections, and must not be let in to be counted. */
         if (streq(PQgetvalue(res, 0, COL_ALLOWCONN), "t") ? odoo_activity(c, name, out) < 0 :
             (json_object_set_new(out, "users", json_null()) < 0 ||
              json_object_set_new(out, "last_login", json_null()) < 0 ||
              json_object_set_new(out, "installed_modules", json_null()) < 0))
-                return result_fail(ret, EXIT_SOFTWARE, "out_of_memory", "out of memory");
+                return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
 }
