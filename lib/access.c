@@ -80,10 +80,10 @@ int access_holder_ready(PGconn *admin, json_t **ret) {
 
         if (r == -EPERM)
                 return result_fail(ret, EXIT_CONFIG, "config_error", "%s", strempty(error));
+        if (r < 0 && pg_connection_lost(admin))
+                return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable", "%s", strempty(error));
         if (r < 0)
-                return result_fail(ret, PQstatus(admin) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
-                                   PQstatus(admin) == CONNECTION_BAD ? "database_unavailable" : "database_error",
-                                   "%s", strempty(error));
+                return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s", strempty(error));
         return EXIT_OK;
 }
 

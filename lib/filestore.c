@@ -17,7 +17,6 @@
 #include "backup-tool.h"
 #include "fileio.h"
 #include "filestore.h"
-#include "log.h"
 #include "macro.h"
 #include "names.h"
 #include "result.h"
@@ -88,7 +87,7 @@ static int copy_bytes(int src_dir, const char *name, int dst_dir, mode_t mode) {
 }
 
 /* Copies the entries of directory src into the (new, empty) directory dst. */
-static int copy_tree(int src, int dst, int depth) {
+static int copy_tree(int src, int dst, int depth, char **ret_error) {
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         int fd;
@@ -124,7 +123,7 @@ static int copy_tree(int src, int dst, int depth) {
                         t = openat(dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (t < 0)
                                 return negative_errno();
-                        r = copy_tree(s, t, depth + 1);
+                        r = copy_tree(s, t, depth + 1, ret_error);
                         if (r < 0)
                                 return r;
                 } else if (S_ISREG(st.st_mode)) {
@@ -140,7 +139,7 @@ static int copy_tree(int src, int dst, int depth) {
                                 return r;
                 } else {
                         /* Symlinks, devices, FIFOs, sockets: never part of an Odoo filestore. */
-                        log_error("filestore: refusing to copy %s: not a regular file or directory", de->d_name);
+                        error_set(ret_error, "refusing to copy %s: not a regular file or directory", de->d_name);
                         return -ELOOP;
                 }
         }
@@ -269,7 +268,7 @@ static bool name_ok(const char *name) {
         return db_name_is_valid(name);
 }
 
-int filestore_copy(const char *data_dir, const char *from, const char *to) {
+int filestore_copy(const char *data_dir, const char *from, const char *to, char **ret_error) {
         _cleanup_close_ int root = -1, src = -1, dst = -1;
         struct stat st;
         int r;
@@ -294,13 +293,18 @@ int filestore_copy(const char *data_dir, const char *from, const char *to) {
         if (dst < 0)
                 r = negative_errno();
         else
-                r = copy_tree(src, dst, 0);
+                r = copy_tree(src, dst, 0, ret_error);
         if (r < 0) {
                 int k = remove_at(root, to);
 
-                if (k < 0)
-                        log_error("filestore: cannot remove the partial copy %s/filestore/%s: %s",
-                                  data_dir, to, strerror(-k));
+                if (ret_error && !*ret_error)
+                        error_set(ret_error, "%s", strerror(-r));
+                if (k < 0 && ret_error && *ret_error) {
+                        _cleanup_free_ char *first = TAKE_PTR(*ret_error);
+
+                        error_set(ret_error, "%s (and the partial copy %s/filestore/%s could not be removed: %s)",
+                                  first, data_dir, to, strerror(-k));
+                }
                 return r;
         }
         return 0;
@@ -650,8 +654,11 @@ fail:
         {
                 int k = remove_at(root, tmp_name);
 
-                if (k < 0)
-                        log_error("%s: cannot remove %s: %s", target, tmp, strerror(-k));
+                if (k < 0 && ret_error) {
+                        _cleanup_free_ char *first = TAKE_PTR(*ret_error);
+
+                        error_set(ret_error, "%s (and %s could not be removed: %s)", strempty(first), tmp, strerror(-k));
+                }
         }
         return r;
 }

@@ -11,8 +11,10 @@
 
 /* Copies <data_dir>/filestore/<from> to <data_dir>/filestore/<to> as a tree of hard links
  * (falling back to a byte copy across file systems). A missing source is not an error: there is
- * nothing to copy. The target must not exist (-EEXIST). On failure the partial target is removed. */
-int filestore_copy(const char *data_dir, const char *from, const char *to);
+ * nothing to copy. The target must not exist (-EEXIST). On failure the partial target is removed;
+ * a failure while copying sets *ret_error (when non-NULL) to what failed, e.g. a symlink refused
+ * (-ELOOP). */
+int filestore_copy(const char *data_dir, const char *from, const char *to, char **ret_error);
 
 /* Removes <data_dir>/filestore/<name> and everything under it; missing: 0. */
 int filestore_remove(const char *data_dir, const char *name);

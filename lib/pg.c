@@ -235,10 +235,18 @@ PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_par
         return NULL;
 }
 
+bool pg_connection_lost(PGconn *conn) {
+        /* A server that is going away (crashed, shut down) can fail a statement with its FATAL
+         * message before libpq has seen the connection end: one empty round trip settles it. */
+        if (PQstatus(conn) == CONNECTION_OK)
+                PQclear(PQexec(conn, ""));
+        return PQstatus(conn) == CONNECTION_BAD;
+}
+
 int pg_failure(PGconn *conn, const char *what, json_t **ret) {
         _cleanup_free_ char *msg = pg_error_message(conn);
 
-        if (PQstatus(conn) == CONNECTION_BAD)
+        if (pg_connection_lost(conn))
                 return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable",
                                    "PostgreSQL is unavailable (%s): %s", what, strempty(msg));
         return result_fail(ret, EXIT_SOFTWARE, "database_error", "%s failed: %s", what, strempty(msg));

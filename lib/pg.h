@@ -57,6 +57,11 @@ char *pg_error_message(PGconn *conn);
  * caller's to answer (pg_failure()) or to expect (a unique violation that means "taken"). */
 PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_params, const char *const *params);
 
+/* After a failed statement: whether the server is gone (so the answer is "try again later", 503,
+ * not a bug). Costs one empty round trip, which clears the connection's error message: read it
+ * (pg_error_message()) first. */
+bool pg_connection_lost(PGconn *conn);
+
 /* The answer for a statement that failed on conn, saying what was being done: 69
  * database_unavailable when the connection is gone, else 70 database_error "<what> failed: <the
  * server's message>". Call it before anything else runs on conn (pg_error_message()). */

@@ -660,10 +660,14 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 goto undo;
 
         if (c->odoo_data_dir) {
-                r = filestore_copy(c->odoo_data_dir, template_db, o->db_name);
+                _cleanup_free_ char *error = NULL;
+
+                r = filestore_copy(c->odoo_data_dir, template_db, o->db_name, &error);
                 if (r < 0) {
-                        status = result_from_errno(ret, r, "filestore_error",
-                                             "cannot copy the filestore of %s", template_db);
+                        status = error ? result_fail(ret, EXIT_SOFTWARE, "filestore_error",
+                                                     "cannot copy the filestore of %s: %s", template_db, error) :
+                                         result_from_errno(ret, r, "filestore_error",
+                                                           "cannot copy the filestore of %s", template_db);
                         goto undo;
                 }
         }

@@ -301,10 +301,11 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 error = pg_error_message(s->conn);
         }
         if (r != 0) {
-                bool gone = PQstatus(s->conn) == CONNECTION_BAD;
+                bool gone;
 
                 if (!error)
                         error = pg_error_message(s->conn);
+                gone = pg_connection_lost(s->conn);
                 (void) web_tenant_remove(c, s->db_name);
                 if (pg_drop_database(s->conn, s->db_name, true) < 0) {
                         _cleanup_free_ char *msg = pg_error_message(s->conn);

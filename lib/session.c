@@ -268,7 +268,7 @@ int tenant_window_close(TenantSession *s, TenantWindow *w) {
         r = access_set(s->conn, s->config, s->db_name, w->before);
         if (r < 0)
                 error = pg_error_message(s->conn);
-        if (r < 0 && PQstatus(s->conn) == CONNECTION_BAD) {
+        if (r < 0 && pg_connection_lost(s->conn)) {
                 /* The connection is gone (and our lock with it): one more try on a new one. Until
                  * then Odoo neither lists nor serves the database. */
                 _cleanup_pgconn_ PGconn *fresh = NULL;

@@ -56,7 +56,7 @@ static void test_copy(void) {
         put("filestore/tpl_ke/ab/abcdef0123", "one");
         put("filestore/tpl_ke/cd/cdef4567", "two");
 
-        CHECK_INT(filestore_copy(dir, "tpl_ke", "acme_ltd"), 0);
+        CHECK_INT(filestore_copy(dir, "tpl_ke", "acme_ltd", NULL), 0);
         CHECK(inode("filestore/acme_ltd/ab/abcdef0123") != 0);
         CHECK_INT(inode("filestore/acme_ltd/ab/abcdef0123"), inode("filestore/tpl_ke/ab/abcdef0123"));
         CHECK_INT(inode("filestore/acme_ltd/cd/cdef4567"), inode("filestore/tpl_ke/cd/cdef4567"));
@@ -64,17 +64,17 @@ static void test_copy(void) {
         CHECK(inode("filestore/acme_ltd/ab") != inode("filestore/tpl_ke/ab"));
 
         /* The target exists: refused, and what is there is left alone. */
-        CHECK_INT(filestore_copy(dir, "tpl_ke", "acme_ltd"), -EEXIST);
+        CHECK_INT(filestore_copy(dir, "tpl_ke", "acme_ltd", NULL), -EEXIST);
         CHECK(exists("filestore/acme_ltd/ab/abcdef0123"));
 
         /* No source: nothing to copy, nothing made. */
-        CHECK_INT(filestore_copy(dir, "tpl_ng", "beta_co"), 0);
+        CHECK_INT(filestore_copy(dir, "tpl_ng", "beta_co", NULL), 0);
         CHECK(!exists("filestore/beta_co"));
 
         /* Names that are not one db_name-shaped component. */
-        CHECK_INT(filestore_copy(dir, "tpl_ke", "../escape"), -EINVAL);
-        CHECK_INT(filestore_copy(dir, "../tpl", "x_co"), -EINVAL);
-        CHECK_INT(filestore_copy(dir, "tpl_ke", "tpl_ke"), -EINVAL);
+        CHECK_INT(filestore_copy(dir, "tpl_ke", "../escape", NULL), -EINVAL);
+        CHECK_INT(filestore_copy(dir, "../tpl", "x_co", NULL), -EINVAL);
+        CHECK_INT(filestore_copy(dir, "tpl_ke", "tpl_ke", NULL), -EINVAL);
         CHECK_INT(filestore_remove(dir, "a/b"), -EINVAL);
         CHECK(!exists("escape"));
 
@@ -93,12 +93,20 @@ static void test_symlinks(void) {
         CHECK_INT(mkdir(p("filestore/tpl_bad/aa"), 0750), 0);
         put("filestore/tpl_bad/aa/file", "x");
         CHECK_INT(symlink(p("outside"), p("filestore/tpl_bad/zz")), 0);
-        CHECK_INT(filestore_copy(dir, "tpl_bad", "gamma_co"), -ELOOP);
+        CHECK_INT(filestore_copy(dir, "tpl_bad", "gamma_co", NULL), -ELOOP);
         CHECK(!exists("filestore/gamma_co"));
+        {
+                /* The answer names what was refused (the library does not log it). */
+                _cleanup_free_ char *error = NULL;
+
+                CHECK_INT(filestore_copy(dir, "tpl_bad", "gamma_co", &error), -ELOOP);
+                CHECK(error && strstr(error, "refusing to copy zz"));
+                CHECK(!exists("filestore/gamma_co"));
+        }
 
         /* The template directory itself a symlink: refused. */
         CHECK_INT(symlink(p("outside"), p("filestore/tpl_link")), 0);
-        CHECK(filestore_copy(dir, "tpl_link", "delta_co") < 0);
+        CHECK(filestore_copy(dir, "tpl_link", "delta_co", NULL) < 0);
         CHECK(!exists("filestore/delta_co"));
 
         /* Removing a tree with a symlink in it removes the link, not its target's contents. */
@@ -151,8 +159,8 @@ static void test_no_root(void) {
         CHECK(mkdtemp(other) != NULL);
         /* No filestore/ at all: removal is a no-op, a copy from nothing is too. */
         CHECK_INT(filestore_remove(other, "acme_ltd"), 0);
-        CHECK_INT(filestore_copy(other, "tpl_ke", "acme_ltd"), 0);
-        CHECK_INT(filestore_copy("/nonexistent/dir", "tpl_ke", "acme_ltd"), -ENOENT);
+        CHECK_INT(filestore_copy(other, "tpl_ke", "acme_ltd", NULL), 0);
+        CHECK_INT(filestore_copy("/nonexistent/dir", "tpl_ke", "acme_ltd", NULL), -ENOENT);
         {
                 char fs[600];
                 snprintf(fs, sizeof fs, "%s/filestore", other);
