@@ -265,7 +265,7 @@ jq -e '.success == false and .code == "database_error"' >/dev/null <<<"$OUT" || 
 
 echo "# PostgreSQL stopped in the middle of a provision, then started"
 restart_pg() {
-        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 60 start >/dev/null
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 300 start >/dev/null
 }
 # fault_during MODE: starts a provision and stops PostgreSQL (immediate: a crash) once the
 # registry row written just before CREATE DATABASE is there ("clone"), or once the new database

@@ -80,7 +80,7 @@ full_page_writes = ${PG_FSYNC:-off}
 synchronous_commit = ${PG_FSYNC:-off}
 logging_collector = off
 CONF
-        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 60 start >/dev/null \
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 300 start >/dev/null \
                 || { cat "$PG_TMP/run/postgres.log" >&2; return 1; }
         export PGHOST="$PG_TMP/run" PGPORT PGUSER=postgres PGDATABASE=postgres
         export PG_TMP PG_DATA PG_BIN
@@ -90,7 +90,7 @@ CONF
 # flush) and starts it again; what was acknowledged must still be there.
 pg_crash_restart() {
         as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null
-        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 60 start >/dev/null
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/run/postgres.log" -w -t 300 start >/dev/null
 }
 
 pg_psql() {
