@@ -473,6 +473,7 @@ int api_main(int argc, char *argv[]) {
         int opt, n;
 
         clock_gettime(CLOCK_MONOTONIC, &x.start);
+        opterr = 0; /* the usage errors below say it as every vumaerp program does (tool.c) */
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
@@ -485,11 +486,13 @@ int api_main(int argc, char *argv[]) {
                         config_path = optarg;
                         break;
                 default:
-                        fprintf(stderr, "Try 'vumaerp-api --help'.\n");
+                        fprintf(stderr, "vumaerp-api: unknown or incomplete option '%.*s'\n"
+                                "Try 'vumaerp-api --help'.\n",
+                                (int) strcspn(argv[optind - 1], "="), argv[optind - 1]);
                         return EXIT_USAGE;
                 }
         if (optind < argc) {
-                fprintf(stderr, "vumaerp-api: unexpected argument '%s'\n", argv[optind]);
+                fprintf(stderr, "vumaerp-api: unexpected argument '%s'\nTry 'vumaerp-api --help'.\n", argv[optind]);
                 return EXIT_USAGE;
         }
 

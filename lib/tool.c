@@ -63,6 +63,20 @@ _printf_(2, 3) static int usage_error(const ToolSpec *spec, const char *format, 
         return EXIT_USAGE;
 }
 
+/* An option getopt did not take. Only its name is repeated ("--admin-password=…" must not
+ * echo the password); an option that names a password gets the way passwords are given instead. */
+static int unknown_option(const ToolSpec *spec, const char *arg) {
+        int n = (int) strcspn(arg, "=");
+
+        if (strncmp(arg, "--", 2) == 0 && memmem(arg, (size_t) n, "pass", strlen("pass")))
+                return usage_error(spec, "unknown or incomplete option '%.*s': a password is never taken on the "
+                                   "command line, where every user of the machine can read it; give it as "
+                                   "\"admin_password\" in a --json request on stdin, or leave it out to have "
+                                   "one generated",
+                                   n, arg);
+        return usage_error(spec, "unknown or incomplete option '%.*s'", n, arg);
+}
+
 static int read_json_request(FILE *f, json_t **ret, json_t **ret_error) {
         _cleanup_free_ char *buf = malloc(TOOL_MAX_REQUEST + 1);
         json_error_t err;
@@ -151,7 +165,7 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                         json_input = true;
                         break;
                 case '?':
-                        return usage_error(spec, "unknown or incomplete option '%s'", argv[optind - 1]);
+                        return unknown_option(spec, argv[optind - 1]);
                 default: {
                         const ToolOption *o = &spec->options[c - OPT_SPEC_BASE];
                         json_t *v = o->is_flag ? json_true() : json_string(optarg);
