@@ -651,6 +651,7 @@ static int parse_country_field(Parser *p, Config *c, Country *co, size_t field, 
         char **targets[] = { &co->name, &co->iso_code, &co->currency, &co->language, &co->timezone,
                              &co->template_db };
         const char *name = country_keys[field];
+        const Country *other;
         const char *s;
         int r;
 
@@ -678,11 +679,11 @@ static int parse_country_field(Parser *p, Config *c, Country *co, size_t field, 
                 if (!db_name_is_valid(s))
                         return fail(p, v->start_mark, -EINVAL,
                                     "'template' must match ^[a-z][a-z0-9_]{1,62}$, not '%s'", quote(s));
-                for (size_t i = 0; i < c->n_countries; i++)
-                        if (streq_ptr(c->countries[i].template_db, s))
-                                return fail(p, v->start_mark, -EINVAL,
-                                            "template '%s' is already used by country '%s'", s, c->countries[i].code);
                 /* c->n_countries does not count this country yet: only the others are compared. */
+                other = config_find_template(c, s);
+                if (other)
+                        return fail(p, v->start_mark, -EINVAL,
+                                    "template '%s' is already used by country '%s'", s, other->code);
                 if (db_name_check(c, s) == -EPERM)
                         return fail(p, v->start_mark, -EINVAL, "template '%s' is a reserved database name", s);
         }
@@ -876,6 +877,13 @@ const Country *config_find_country(const Config *c, const char *code) {
                 return NULL;
         for (size_t i = 0; i < c->n_countries; i++)
                 if (c->countries[i].code && strcasecmp(c->countries[i].code, code) == 0)
+                        return &c->countries[i];
+        return NULL;
+}
+
+const Country *config_find_template(const Config *c, const char *db) {
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (streq_ptr(c->countries[i].template_db, db))
                         return &c->countries[i];
         return NULL;
 }

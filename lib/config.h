@@ -96,5 +96,8 @@ Config *config_free(Config *c);
 /* NULL when the code is unknown. Codes are matched case-insensitively ("KE" finds ke). */
 const Country *config_find_country(const Config *c, const char *code);
 
+/* The country whose template database is db; NULL when none is. */
+const Country *config_find_template(const Config *c, const char *db);
+
 /* The path config_load() would read when given NULL. */
 const char *config_default_path(void);

@@ -33,24 +33,39 @@ bool db_name_is_valid(const char *name) {
         return true;
 }
 
-int db_name_check(const Config *c, const char *name) {
-        static const char *const reserved[] = { "postgres", "template0", "template1", "vumaerp" };
+const char *db_name_reserved(const Config *c, size_t i) {
+        static const char *const postgres[] = { "postgres", "template0", "template1" };
 
+        if (i < ELEMENTSOF(postgres))
+                return postgres[i];
+        switch (i - ELEMENTSOF(postgres)) {
+        case 0:
+                return c->control_db;
+        case 1:
+                return c->pg_maintenance_db;
+        default:
+                return NULL;
+        }
+}
+
+bool db_name_is_reserved(const Config *c, const char *name) {
+        const char *r;
+
+        for (size_t i = 0; (r = db_name_reserved(c, i)); i++)
+                if (streq(name, r))
+                        return true;
+        return false;
+}
+
+int db_name_check(const Config *c, const char *name) {
         if (!db_name_is_valid(name))
                 return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                if (streq(name, reserved[i]))
-                        return -EPERM;
-        /* PostgreSQL's own prefix (pg_catalog, pg_toast, roles pg_*), and vumaerp's. */
-        if (strncmp(name, "pg_", 3) == 0 || strncmp(name, "vumaerp_", 8) == 0)
+        if (db_name_is_reserved(c, name) || config_find_template(c, name))
                 return -EPERM;
-        if (c) {
-                if (streq_ptr(name, c->control_db) || streq_ptr(name, c->pg_maintenance_db))
-                        return -EPERM;
-                for (size_t i = 0; i < c->n_countries; i++)
-                        if (streq_ptr(name, c->countries[i].template_db))
-                                return -EPERM;
-        }
+        /* PostgreSQL's own prefix (pg_catalog, pg_toast, roles pg_*), and vumaerp's names (the
+         * default control database, the holder role) whatever the configuration says. */
+        if (streq(name, "vumaerp") || strncmp(name, "pg_", 3) == 0 || strncmp(name, "vumaerp_", 8) == 0)
+                return -EPERM;
         return 0;
 }
 

@@ -13,8 +13,16 @@
  * label cannot end in '-', and "xn--" is an IDNA label). */
 bool db_name_is_valid(const char *name);
 
-/* Valid, and not reserved: postgres, template0, template1, the maintenance and control databases,
- * any country's template database, names beginning pg_ or vumaerp_. Returns 0, -EINVAL (invalid form) or -EPERM (reserved). */
+/* The one list of databases that are never a tenant nor a template: PostgreSQL's own (postgres,
+ * template0, template1) and the configured maintenance and control databases. The i-th of them,
+ * NULL past the last (to list them: tenant.c leaves them out of what the Odoo role owns). */
+const char *db_name_reserved(const Config *c, size_t i);
+
+/* Whether name is on that list. */
+bool db_name_is_reserved(const Config *c, const char *name);
+
+/* A tenant's name: valid, not reserved, not any country's template database, not "vumaerp" and not
+ * beginning pg_ or vumaerp_. Returns 0, -EINVAL (invalid form) or -EPERM (reserved). */
 int db_name_check(const Config *c, const char *name);
 
 /* The tenant's URL: the template with {subdomain} replaced by the name with '_' as '-', and

@@ -149,16 +149,12 @@ static int request_country(const Config *c, json_t *request, const Country **ret
         return EXIT_OK;
 }
 
-/* Names that can never become a template: PostgreSQL's own, vumaerp's, another country's. */
+/* Names that can never become co's template: the reserved databases (names.h), another
+ * country's template. */
 static bool name_is_reserved(const Config *c, const Country *co, const char *name) {
-        if (streq(name, "postgres") || streq(name, "template0") || streq(name, "template1") ||
-            streq(name, c->control_db) ||
-            streq(name, c->pg_maintenance_db))
-                return true;
-        for (size_t i = 0; i < c->n_countries; i++)
-                if (&c->countries[i] != co && streq_ptr(c->countries[i].template_db, name))
-                        return true;
-        return false;
+        const Country *owner = config_find_template(c, name);
+
+        return db_name_is_reserved(c, name) || (owner && owner != co);
 }
 
 static char *modules_json(const Country *co) {

@@ -86,15 +86,13 @@ enum {
 /* The names that are never tenants even when the Odoo role owns them, as a JSON array text. */
 char *tenant_excluded_names(const Config *c) {
         _cleanup_json_ json_t *a = json_array();
+        const char *name;
 
         if (!a)
                 return NULL;
-        if (json_array_append_new(a, json_string("postgres")) < 0 ||
-            json_array_append_new(a, json_string("template0")) < 0 ||
-            json_array_append_new(a, json_string("template1")) < 0 ||
-            json_array_append_new(a, json_string(c->control_db)) < 0 ||
-            json_array_append_new(a, json_string(c->pg_maintenance_db)) < 0)
-                return NULL;
+        for (size_t i = 0; (name = db_name_reserved(c, i)); i++)
+                if (json_array_append_new(a, json_string(name)) < 0)
+                        return NULL;
         for (size_t i = 0; i < c->n_countries; i++)
                 if (c->countries[i].template_db &&
                     json_array_append_new(a, json_string(c->countries[i].template_db)) < 0)

@@ -19,9 +19,8 @@ int tenant_list(const Config *c, json_t *request, json_t **ret);
  * no_such_tenant. {"success":true,"db_name":…,"state":"active"|"suspended","size_bytes":…,…} */
 int tenant_status(const Config *c, json_t *request, json_t **ret);
 
-/* The names that are never tenants even when Odoo's role owns them (postgres, template0/1, the
- * maintenance and control databases, every country's template), as a JSON array text; NULL on
- * OOM. */
+/* The names that are never tenants even when Odoo's role owns them (the reserved databases of
+ * names.h, every country's template), as a JSON array text; NULL on OOM. */
 char *tenant_excluded_names(const Config *c);
 
 /* Puts back what was changed on any tenant database since vumaerp set it (access.h,

@@ -50,7 +50,26 @@ static void test_reserved(void) {
         CHECK_INT(db_name_check(&c, "vumaerp_holder"), -EPERM);
         CHECK_INT(db_name_check(&c, "pgadmin"), 0);
         CHECK_INT(db_name_check(&c, "Bad"), -EINVAL);
-        CHECK_INT(db_name_check(NULL, "acme"), 0);
+
+        /* The one list: PostgreSQL's databases and the configured control and maintenance ones;
+         * not the tenant-only rules (vumaerp, the prefixes) nor the templates. */
+        CHECK_STR(db_name_reserved(&c, 0), "postgres");
+        CHECK_STR(db_name_reserved(&c, 1), "template0");
+        CHECK_STR(db_name_reserved(&c, 2), "template1");
+        CHECK_STR(db_name_reserved(&c, 3), "control");
+        CHECK_STR(db_name_reserved(&c, 4), "maint");
+        CHECK(!db_name_reserved(&c, 5));
+        CHECK(db_name_is_reserved(&c, "postgres"));
+        CHECK(db_name_is_reserved(&c, "template1"));
+        CHECK(db_name_is_reserved(&c, "control"));
+        CHECK(db_name_is_reserved(&c, "maint"));
+        CHECK(!db_name_is_reserved(&c, "vumaerp"));
+        CHECK(!db_name_is_reserved(&c, "tpl_ke"));
+        CHECK(!db_name_is_reserved(&c, "pg_x"));
+        CHECK(!db_name_is_reserved(&c, "acme_ltd"));
+
+        CHECK(config_find_template(&c, "tpl_ke") == &countries[0]);
+        CHECK(!config_find_template(&c, "ke"));
 }
 
 static void test_url(void) {
@@ -85,11 +104,13 @@ static void test_request_db_name(void) {
                 { "{\"db_name\":\"Robert'; DROP\"}", 65, "invalid_db_name" },
         };
 
+        Config c = { .control_db = (char *) "vumaerp", .pg_maintenance_db = (char *) "postgres" };
+
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_json_ json_t *req = json_loads(cases[i].json, 0, NULL), *ans = NULL;
                 const char *name = NULL;
 
-                CHECK_INT(request_db_name(NULL, req, &name, &ans), cases[i].status);
+                CHECK_INT(request_db_name(&c, req, &name, &ans), cases[i].status);
                 if (cases[i].code)
                         CHECK_STR(json_string_value(json_object_get(ans, "code")), cases[i].code);
                 else
