@@ -492,17 +492,23 @@ static int parse_section(Parser *p, Config *c, const char *section, const yaml_n
         return check_required(p, section, seen, key_node->start_mark);
 }
 
-static int config_defaults(Config *c) {
+/* The one place the defaults are written (config.h: which fields are never NULL). */
+Config *config_new_default(void) {
+        _cleanup_(config_freep) Config *c = calloc(1, sizeof(Config));
+
+        if (!c)
+                return NULL;
         c->pg_maintenance_db = strdup("postgres");
         c->control_db = strdup("vumaerp");
         c->odoo_role = strdup("odoo");
         c->tenant_url_template = strdup("https://{subdomain}.vumacloud.com");
+        c->web_brand = strdup("VumaERP");
         c->backup_retention_days = 30;
         c->api_deadline_sec = 300;
         c->api_receive_timeout_sec = 10;
-        if (!c->pg_maintenance_db || !c->control_db || !c->odoo_role || !c->tenant_url_template)
-                return -ENOMEM;
-        return 0;
+        if (!c->pg_maintenance_db || !c->control_db || !c->odoo_role || !c->tenant_url_template || !c->web_brand)
+                return NULL;
+        return TAKE_PTR(c);
 }
 
 /* countries: relative to the directory of the vumaerp.yaml that names it. */
@@ -773,8 +779,6 @@ const char *config_default_path(void) {
         return isempty(e) ? VUMAERP_DEFAULT_CONFIG : e;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
-
 int config_load(const char *path, Config **ret, char **ret_error) {
         _cleanup_(config_freep) Config *c = NULL;
         Parser p = {};
@@ -785,15 +789,12 @@ int config_load(const char *path, Config **ret, char **ret_error) {
         if (!path)
                 path = config_default_path();
 
-        c = calloc(1, sizeof(Config));
+        c = config_new_default();
         if (!c)
                 return -ENOMEM;
         c->path = strdup(path);
         if (!c->path)
                 return -ENOMEM;
-        r = config_defaults(c);
-        if (r < 0)
-                return r;
 
         p.file = c->path;
         r = parse_main(&p, c, &countries_mark);

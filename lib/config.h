@@ -15,11 +15,18 @@
  * countries.yaml: code (2 lowercase letters) → every field below required; iso_code 2 uppercase
  * letters, currency 3, template a valid db_name that no other country uses and that is not
  * reserved (names.h), modules a non-empty list of ^[a-z][a-z0-9_]*$.
+ *
+ * The contract: a field with a default (marked "default" below) is never NULL in a Config from
+ * config_load() or config_new_default(), whatever the file says (an empty value keeps the
+ * default), so code reads it without a fallback; the defaults are written once, in
+ * config_new_default(). A field marked "NULL:" is optional and NULL says what it means.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "macro.h"
 
 typedef struct Country {
         char *code;          /* the key in countries.yaml: "ke" */
@@ -41,8 +48,6 @@ typedef struct Config {
         int pg_port;                /* 1..65535; 0: libpq's default */
         char *pg_user;              /* NULL: libpq's default */
         char *pg_password_file;     /* NULL: none; relative names are looked up in $CREDENTIALS_DIRECTORY */
-        /* These three are never NULL in a Config from config_load() (an empty value keeps the
-         * default): code reads them without fallbacks. */
         char *pg_maintenance_db;    /* default "postgres": where the control database is created from */
         char *control_db;           /* default "vumaerp" */
         char *odoo_role;            /* the role that owns tenant databases; default "odoo" */
@@ -66,7 +71,7 @@ typedef struct Config {
         /* web: (web.h) */
         char *web_state_dir;        /* what nginx reads per request; NULL: no web state kept */
         char *web_pay_url;          /* the suspension page's "pay" link (http/https); NULL: none */
-        char *web_brand;            /* the name the suspension page gives the service; NULL: "VumaERP" */
+        char *web_brand;            /* the name the suspension page gives the service; default "VumaERP" */
 
         /* backups: */
         char *backup_dir;           /* required, absolute */
@@ -92,6 +97,11 @@ typedef struct Config {
 int config_load(const char *path, Config **ret, char **ret_error);
 
 Config *config_free(Config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+
+/* A Config holding every default and nothing else (no path, no backups.dir, no countries): what
+ * config_load() starts from, and what a test fills in. NULL on OOM. */
+Config *config_new_default(void);
 
 /* NULL when the code is unknown. Codes are matched case-insensitively ("KE" finds ke). */
 const Country *config_find_country(const Config *c, const char *code);

@@ -70,7 +70,7 @@ int db_name_check(const Config *c, const char *name) {
 }
 
 char *tenant_url(const Config *c, const char *name) {
-        const char *tpl = c && c->tenant_url_template ? c->tenant_url_template : "https://{subdomain}.vumacloud.com";
+        const char *tpl = c->tenant_url_template;
         _cleanup_free_ char *subdomain = strdup(name);
         char *out, *p;
         size_t size = 1;

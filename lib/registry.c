@@ -250,26 +250,20 @@ static int schema_version_probe(PGconn *conn) {
 
 int registry_open(const Config *c, PGconn **ret, char **ret_error) {
         _cleanup_pgconn_ PGconn *conn = NULL;
-        const char *name = c->control_db;
-        Config copy;
         int r;
 
         if (ret_error)
                 *ret_error = NULL;
-        /* The creation path reads c->control_db: make sure it sees the default too. */
-        copy = *c;
-        copy.control_db = (char *) name;
-
-        r = pg_connect(&copy, name, &conn, ret_error);
+        r = pg_connect(c, c->control_db, &conn, ret_error);
         if (r == -ENOENT) {
                 if (ret_error) {
                         free(*ret_error);
                         *ret_error = NULL;
                 }
-                r = create_control_db(&copy, ret_error);
+                r = create_control_db(c, ret_error);
                 if (r < 0)
                         return r;
-                r = pg_connect(&copy, name, &conn, ret_error);
+                r = pg_connect(c, c->control_db, &conn, ret_error);
         }
         if (r < 0)
                 return r;

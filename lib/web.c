@@ -59,7 +59,7 @@ static const PageText page_texts[] = {
 };
 
 char *web_suspended_page(const Config *c, const char *reason) {
-        const char *brand = c->web_brand ? c->web_brand : "VumaERP";
+        const char *brand = c->web_brand;
         char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);

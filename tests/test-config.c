@@ -81,6 +81,32 @@ static void check_country(const Config *c, const char *code, const char *name, c
         CHECK(!co->modules[i]);
 }
 
+/* Every field but the paths, backups.dir and the countries, as a file that says nothing leaves it. */
+static void check_defaults(const Config *c) {
+        CHECK(!c->pg_host);
+        CHECK_INT(c->pg_port, 0);
+        CHECK(!c->pg_user);
+        CHECK(!c->pg_password_file);
+        CHECK_STR(c->pg_maintenance_db, "postgres");
+        CHECK_STR(c->control_db, "vumaerp");
+        CHECK_STR(c->odoo_role, "odoo");
+        CHECK(!c->odoo_password_file);
+        CHECK(!c->odoo_url);
+        CHECK(!c->odoo_data_dir);
+        CHECK(!c->odoo_master_password_file);
+        CHECK(!c->odoo_update_notification);
+        CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
+        CHECK(!c->web_state_dir);
+        CHECK(!c->web_pay_url);
+        CHECK_STR(c->web_brand, "VumaERP");
+        CHECK_INT(c->backup_retention_days, 30);
+        CHECK_INT(c->api_deadline_sec, 300);
+        CHECK_INT(c->api_receive_timeout_sec, 10);
+        CHECK(!c->api_token_file);
+        CHECK(!c->api_allowed_clients);
+        CHECK(!c->action_dir);
+}
+
 static void test_shipped_config(void) {
         Config *c = NULL;
         _cleanup_free_ char *error = NULL;
@@ -107,7 +133,7 @@ static void test_shipped_config(void) {
         CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
         CHECK_STR(c->web_state_dir, "/var/lib/vumaerp-web");
         CHECK(!c->web_pay_url);
-        CHECK(!c->web_brand);
+        CHECK_STR(c->web_brand, "VumaERP");
         CHECK_STR(c->backup_dir, "/var/lib/vumaerp/backups");
         CHECK_INT(c->backup_retention_days, 30);
         CHECK_INT(c->api_deadline_sec, 300);
@@ -162,25 +188,8 @@ static void test_defaults(void) {
                 return;
         }
         CHECK_STR(c->countries_path, countries);
-        CHECK(!c->pg_host);
-        CHECK_INT(c->pg_port, 0);
-        CHECK(!c->pg_user);
-        CHECK(!c->pg_password_file);
-        CHECK_STR(c->pg_maintenance_db, "postgres");
-        CHECK_STR(c->control_db, "vumaerp");
-        CHECK_STR(c->odoo_role, "odoo");
-        CHECK(!c->odoo_url);
-        CHECK(!c->odoo_data_dir);
-        CHECK(!c->odoo_master_password_file);
-        CHECK(!c->odoo_update_notification);
-        CHECK_STR(c->tenant_url_template, "https://{subdomain}.vumacloud.com");
+        check_defaults(c);
         CHECK_STR(c->backup_dir, "/srv/backups");
-        CHECK_INT(c->backup_retention_days, 30);
-        CHECK_INT(c->api_deadline_sec, 300);
-        CHECK_INT(c->api_receive_timeout_sec, 10);
-        CHECK(!c->api_token_file);
-        CHECK(!c->api_allowed_clients);
-        CHECK(!c->action_dir);
         CHECK_INT(c->n_countries, 1);
         config_free(c);
         c = NULL;
@@ -198,6 +207,8 @@ static void test_defaults(void) {
                    "  allowed_clients: []\n"
                    "tenants:\n"
                    "  url_template: https://erp.example.com/{db_name}\n"
+                   "web:\n"
+                   "  brand:\n"
                    "backups:\n"
                    "  dir: /srv/backups\n"
                    "  retention_days: 7\n"
@@ -219,7 +230,23 @@ static void test_defaults(void) {
         CHECK_STR(c->tenant_url_template, "https://erp.example.com/{db_name}");
         CHECK_INT(c->backup_retention_days, 7);
         CHECK_STR(c->pg_maintenance_db, "postgres");
+        CHECK_STR(c->web_brand, "VumaERP");
         config_free(c);
+}
+
+/* What config_load() starts from: every default, nothing configured. */
+static void test_new_default(void) {
+        _cleanup_(config_freep) Config *c = config_new_default();
+
+        CHECK(c);
+        if (!c)
+                return;
+        CHECK(!c->path);
+        CHECK(!c->countries_path);
+        check_defaults(c);
+        CHECK(!c->backup_dir);
+        CHECK(!c->countries);
+        CHECK_INT(c->n_countries, 0);
 }
 
 static void test_default_path(void) {
@@ -513,6 +540,7 @@ int main(void) {
 
         test_shipped_config();
         test_defaults();
+        test_new_default();
         test_default_path();
         test_main_errors();
         test_country_errors();

@@ -33,60 +33,65 @@ static void test_valid(void) {
 }
 
 static void test_reserved(void) {
-        Country countries[] = { { .code = (char *) "ke", .template_db = (char *) "tpl_ke" } };
-        Config c = { .control_db = (char *) "control", .pg_maintenance_db = (char *) "maint",
-                     .countries = countries, .n_countries = 1 };
+        _cleanup_(config_freep) Config *c = test_config();
 
-        CHECK_INT(db_name_check(&c, "acme_ltd"), 0);
-        CHECK_INT(db_name_check(&c, "postgres"), -EPERM);
-        CHECK_INT(db_name_check(&c, "template0"), -EPERM);
-        CHECK_INT(db_name_check(&c, "template1"), -EPERM);
-        CHECK_INT(db_name_check(&c, "control"), -EPERM);
-        CHECK_INT(db_name_check(&c, "maint"), -EPERM);
-        CHECK_INT(db_name_check(&c, "tpl_ke"), -EPERM);
-        CHECK_INT(db_name_check(&c, "vumaerp"), -EPERM);
-        CHECK_INT(db_name_check(&c, "pg_catalog"), -EPERM);
-        CHECK_INT(db_name_check(&c, "pg_x"), -EPERM);
-        CHECK_INT(db_name_check(&c, "vumaerp_holder"), -EPERM);
-        CHECK_INT(db_name_check(&c, "pgadmin"), 0);
-        CHECK_INT(db_name_check(&c, "Bad"), -EINVAL);
+        test_set(&c->control_db, "control");
+        test_set(&c->pg_maintenance_db, "maint");
+        c->countries = calloc(1, sizeof(Country));
+        CHECK(c->countries);
+        if (!c->countries)
+                return;
+        c->n_countries = 1;
+        test_set(&c->countries[0].code, "ke");
+        test_set(&c->countries[0].template_db, "tpl_ke");
+
+        CHECK_INT(db_name_check(c, "acme_ltd"), 0);
+        CHECK_INT(db_name_check(c, "postgres"), -EPERM);
+        CHECK_INT(db_name_check(c, "template0"), -EPERM);
+        CHECK_INT(db_name_check(c, "template1"), -EPERM);
+        CHECK_INT(db_name_check(c, "control"), -EPERM);
+        CHECK_INT(db_name_check(c, "maint"), -EPERM);
+        CHECK_INT(db_name_check(c, "tpl_ke"), -EPERM);
+        CHECK_INT(db_name_check(c, "vumaerp"), -EPERM);
+        CHECK_INT(db_name_check(c, "pg_catalog"), -EPERM);
+        CHECK_INT(db_name_check(c, "pg_x"), -EPERM);
+        CHECK_INT(db_name_check(c, "vumaerp_holder"), -EPERM);
+        CHECK_INT(db_name_check(c, "pgadmin"), 0);
+        CHECK_INT(db_name_check(c, "Bad"), -EINVAL);
 
         /* The one list: PostgreSQL's databases and the configured control and maintenance ones;
          * not the tenant-only rules (vumaerp, the prefixes) nor the templates. */
-        CHECK_STR(db_name_reserved(&c, 0), "postgres");
-        CHECK_STR(db_name_reserved(&c, 1), "template0");
-        CHECK_STR(db_name_reserved(&c, 2), "template1");
-        CHECK_STR(db_name_reserved(&c, 3), "control");
-        CHECK_STR(db_name_reserved(&c, 4), "maint");
-        CHECK(!db_name_reserved(&c, 5));
-        CHECK(db_name_is_reserved(&c, "postgres"));
-        CHECK(db_name_is_reserved(&c, "template1"));
-        CHECK(db_name_is_reserved(&c, "control"));
-        CHECK(db_name_is_reserved(&c, "maint"));
-        CHECK(!db_name_is_reserved(&c, "vumaerp"));
-        CHECK(!db_name_is_reserved(&c, "tpl_ke"));
-        CHECK(!db_name_is_reserved(&c, "pg_x"));
-        CHECK(!db_name_is_reserved(&c, "acme_ltd"));
+        CHECK_STR(db_name_reserved(c, 0), "postgres");
+        CHECK_STR(db_name_reserved(c, 1), "template0");
+        CHECK_STR(db_name_reserved(c, 2), "template1");
+        CHECK_STR(db_name_reserved(c, 3), "control");
+        CHECK_STR(db_name_reserved(c, 4), "maint");
+        CHECK(!db_name_reserved(c, 5));
+        CHECK(db_name_is_reserved(c, "postgres"));
+        CHECK(db_name_is_reserved(c, "template1"));
+        CHECK(db_name_is_reserved(c, "control"));
+        CHECK(db_name_is_reserved(c, "maint"));
+        CHECK(!db_name_is_reserved(c, "vumaerp"));
+        CHECK(!db_name_is_reserved(c, "tpl_ke"));
+        CHECK(!db_name_is_reserved(c, "pg_x"));
+        CHECK(!db_name_is_reserved(c, "acme_ltd"));
 
-        CHECK(config_find_template(&c, "tpl_ke") == &countries[0]);
-        CHECK(!config_find_template(&c, "ke"));
+        CHECK(config_find_template(c, "tpl_ke") == &c->countries[0]);
+        CHECK(!config_find_template(c, "ke"));
 }
 
 static void test_url(void) {
-        Config c = { .tenant_url_template = (char *) "https://{subdomain}.vumacloud.com" };
+        _cleanup_(config_freep) Config *c = test_config();
         char *u;
 
-        u = tenant_url(&c, "acme_ltd");
-        CHECK_STR(u, "https://acme-ltd.vumacloud.com");
-        free(u);
-
-        c.tenant_url_template = (char *) "https://erp.example.com/{db_name}/{subdomain}/{other}";
-        u = tenant_url(&c, "a_b_c");
-        CHECK_STR(u, "https://erp.example.com/a_b_c/a-b-c/{other}");
-        free(u);
-
-        u = tenant_url(NULL, "test_company");
+        /* The default. */
+        u = tenant_url(c, "test_company");
         CHECK_STR(u, "https://test-company.vumacloud.com");
+        free(u);
+
+        test_set(&c->tenant_url_template, "https://erp.example.com/{db_name}/{subdomain}/{other}");
+        u = tenant_url(c, "a_b_c");
+        CHECK_STR(u, "https://erp.example.com/a_b_c/a-b-c/{other}");
         free(u);
 }
 
@@ -104,13 +109,13 @@ static void test_request_db_name(void) {
                 { "{\"db_name\":\"Robert'; DROP\"}", 65, "invalid_db_name" },
         };
 
-        Config c = { .control_db = (char *) "vumaerp", .pg_maintenance_db = (char *) "postgres" };
+        _cleanup_(config_freep) Config *c = test_config();
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_json_ json_t *req = json_loads(cases[i].json, 0, NULL), *ans = NULL;
                 const char *name = NULL;
 
-                CHECK_INT(request_db_name(&c, req, &name, &ans), cases[i].status);
+                CHECK_INT(request_db_name(c, req, &name, &ans), cases[i].status);
                 if (cases[i].code)
                         CHECK_STR(json_string_value(json_object_get(ans, "code")), cases[i].code);
                 else

@@ -147,8 +147,10 @@ static int call_mode(int mode, long timeout, json_t **ret_result, char **ret_err
                 serve_one(listener, mode);
         close(listener);
         (void) snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(sa.sin_port));
-        Config c = { .odoo_url = url };
-        r = odoo_call_timeout(&c, "common", "version", args, timeout, ret_result, ret_error);
+        Config *c = test_config();
+        test_set(&c->odoo_url, url);
+        r = odoo_call_timeout(c, "common", "version", args, timeout, ret_result, ret_error);
+        config_free(c);
         if (mode == MODE_SILENT || mode == MODE_HUGE)
                 kill(pid, SIGKILL);
         (void) waitpid(pid, &status, 0);
@@ -207,18 +209,19 @@ static void test_protocol(void) {
 static void test_unreachable(void) {
         json_t *args = json_array(), *result = NULL;
         char *error = NULL;
-        Config none = {}, closed = { .odoo_url = (char *) "http://127.0.0.1:1" },
-               ftp = { .odoo_url = (char *) "ftp://127.0.0.1:21" };
+        _cleanup_(config_freep) Config *none = test_config(), *closed = test_config(), *ftp = test_config();
 
-        CHECK_INT(odoo_call(&none, "common", "version", args, &result, &error), -EDESTADDRREQ);
+        test_set(&closed->odoo_url, "http://127.0.0.1:1");
+        test_set(&ftp->odoo_url, "ftp://127.0.0.1:21");
+        CHECK_INT(odoo_call(none, "common", "version", args, &result, &error), -EDESTADDRREQ);
         CHECK(error && strstr(error, "odoo.url"));
         free(error);
-        CHECK_INT(odoo_call(&closed, "common", "version", args, &result, &error), -ECONNREFUSED);
+        CHECK_INT(odoo_call(closed, "common", "version", args, &result, &error), -ECONNREFUSED);
         free(error);
         /* config.c only lets http(s) through; the client refuses anything else too. */
-        CHECK_INT(odoo_call(&ftp, "common", "version", args, &result, &error), -ECONNREFUSED);
+        CHECK_INT(odoo_call(ftp, "common", "version", args, &result, &error), -ECONNREFUSED);
         free(error);
-        CHECK_INT(odoo_call(&closed, "common", "version", NULL, &result, &error), -EINVAL);
+        CHECK_INT(odoo_call(closed, "common", "version", NULL, &result, &error), -EINVAL);
         free(error);
         CHECK(!result);
         json_decref(args);
@@ -260,11 +263,11 @@ static void test_error_message(void) {
 static void test_master_password(void) {
         char dir[] = "/tmp/test-odoo.XXXXXX", path[64];
         char *pw = NULL, *error = NULL;
-        Config c = {};
+        _cleanup_(config_freep) Config *c = test_config();
         FILE *f;
 
         CHECK(mkdtemp(dir));
-        CHECK_INT(odoo_master_password(&c, &pw, &error), -ENOKEY);
+        CHECK_INT(odoo_master_password(c, &pw, &error), -ENOKEY);
         CHECK(error && strstr(error, "not configured"));
         free(error);
 
@@ -276,31 +279,31 @@ static void test_master_password(void) {
         fputs("s3cret pass\r\n\n", f);
         fclose(f);
 
-        c.odoo_master_password_file = path;
-        CHECK_INT(odoo_master_password(&c, &pw, &error), 0);
+        test_set(&c->odoo_master_password_file, path);
+        CHECK_INT(odoo_master_password(c, &pw, &error), 0);
         CHECK_STR(pw, "s3cret pass");
         odoo_secret_free(pw);
         pw = NULL;
 
-        c.odoo_master_password_file = (char *) "master";
+        test_set(&c->odoo_master_password_file, "master");
         CHECK_INT(unsetenv("CREDENTIALS_DIRECTORY"), 0);
-        CHECK_INT(odoo_master_password(&c, &pw, &error), -ENOKEY);
+        CHECK_INT(odoo_master_password(c, &pw, &error), -ENOKEY);
         CHECK(error && strstr(error, "CREDENTIALS_DIRECTORY"));
         free(error);
         CHECK_INT(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
-        CHECK_INT(odoo_master_password(&c, &pw, &error), 0);
+        CHECK_INT(odoo_master_password(c, &pw, &error), 0);
         CHECK_STR(pw, "s3cret pass");
         odoo_secret_free(pw);
         pw = NULL;
 
-        c.odoo_master_password_file = (char *) "missing";
-        CHECK_INT(odoo_master_password(&c, &pw, &error), -ENOKEY);
+        test_set(&c->odoo_master_password_file, "missing");
+        CHECK_INT(odoo_master_password(c, &pw, &error), -ENOKEY);
         free(error);
         f = fopen(path, "we");
         if (f)
                 fclose(f);
-        c.odoo_master_password_file = path;
-        CHECK_INT(odoo_master_password(&c, &pw, &error), -ENOKEY);
+        test_set(&c->odoo_master_password_file, path);
+        CHECK_INT(odoo_master_password(c, &pw, &error), -ENOKEY);
         CHECK(error && strstr(error, "empty"));
         free(error);
         CHECK(!pw);
@@ -311,13 +314,14 @@ static void test_master_password(void) {
 
 /* Against the stand-in (or a real Odoo) with a restored fixture. */
 static void test_live(const char *url, const char *db, const char *suspended) {
-        Config c = { .odoo_url = (char *) url };
+        _cleanup_(config_freep) Config *c = test_config();
         json_t *args, *result = NULL;
         char *error = NULL;
         int uid = 0, r;
 
+        test_set(&c->odoo_url, url);
         args = json_array();
-        r = odoo_call(&c, "common", "version", args, &result, &error);
+        r = odoo_call(c, "common", "version", args, &result, &error);
         CHECK_INT(r, 0);
         CHECK_STR(json_string_value(json_object_get(result, "server_version")), "17.0");
         CHECK_STR(json_string_value(json_object_get(result, "server_serie")), "17.0");
@@ -330,13 +334,13 @@ static void test_live(const char *url, const char *db, const char *suspended) {
         json_decref(result);
         result = NULL;
 
-        r = odoo_call(&c, "db", "server_version", args, &result, &error);
+        r = odoo_call(c, "db", "server_version", args, &result, &error);
         CHECK_INT(r, 0);
         CHECK_STR(json_string_value(result), "17.0");
         json_decref(result);
         result = NULL;
 
-        r = odoo_call(&c, "db", "list", args, &result, &error);
+        r = odoo_call(c, "db", "list", args, &result, &error);
         CHECK_INT(r, 0);
         {
                 bool found = false, found_suspended = false;
@@ -355,20 +359,20 @@ static void test_live(const char *url, const char *db, const char *suspended) {
         result = NULL;
         json_decref(args);
 
-        r = odoo_authenticate(&c, db, "admin", "adminpw", &uid, &error);
+        r = odoo_authenticate(c, db, "admin", "adminpw", &uid, &error);
         CHECK_INT(r, 0);
         CHECK_INT(uid, 2);
-        r = odoo_authenticate(&c, db, "admin", "adminpw ", &uid, &error);
+        r = odoo_authenticate(c, db, "admin", "adminpw ", &uid, &error);
         CHECK_INT(r, -EACCES);
         CHECK(error && !strstr(error, "adminpw"));
         free(error);
         error = NULL;
-        r = odoo_authenticate(&c, db, "nobody", "adminpw", &uid, &error);
+        r = odoo_authenticate(c, db, "nobody", "adminpw", &uid, &error);
         CHECK_INT(r, -EACCES);
         free(error);
         error = NULL;
 
-        r = odoo_authenticate(&c, suspended, "admin", "adminpw", &uid, &error);
+        r = odoo_authenticate(c, suspended, "admin", "adminpw", &uid, &error);
         CHECK_INT(r, -EREMOTEIO);
         {
                 char *want = NULL;
@@ -383,7 +387,7 @@ static void test_live(const char *url, const char *db, const char *suspended) {
 
         args = json_pack("[s, i, s, s, s, [[[s, s, s]]]]", db, 2, "adminpw", "ir.module.module", "search_read",
                          "name", "=", "l10n_ke");
-        r = odoo_call(&c, "object", "execute_kw", args, &result, &error);
+        r = odoo_call(c, "object", "execute_kw", args, &result, &error);
         CHECK_INT(r, 0);
         CHECK_INT(json_array_size(result), 1);
         CHECK_STR(json_string_value(json_object_get(json_array_get(result, 0), "state")), "installed");
@@ -392,7 +396,7 @@ static void test_live(const char *url, const char *db, const char *suspended) {
         json_decref(args);
 
         args = json_pack("[s, i, s, s, s, [[]]]", db, 2, "wrong", "ir.module.module", "search");
-        r = odoo_call(&c, "object", "execute_kw", args, &result, &error);
+        r = odoo_call(c, "object", "execute_kw", args, &result, &error);
         CHECK_INT(r, -EACCES);
         CHECK(error && strstr(error, "odoo.exceptions.AccessDenied"));
         free(error);
@@ -400,7 +404,7 @@ static void test_live(const char *url, const char *db, const char *suspended) {
         json_decref(args);
 
         args = json_pack("[s, s, b, s, s, s, s, s]", "not-the-master", "never_made", 0, "en_US", "pw", "admin", "KE", "");
-        r = odoo_call(&c, "db", "create_database", args, &result, &error);
+        r = odoo_call(c, "db", "create_database", args, &result, &error);
         CHECK_INT(r, -EACCES);
         free(error);
         json_decref(args);

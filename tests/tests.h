@@ -2,12 +2,16 @@
 /*
  * tests.h: the few assertion macros the unit tests use. A failed check prints where and what and
  * marks the test failed; the test goes on so one run shows every failure. main() returns
- * test_exit_status().
+ * test_exit_status(). A test that needs a Config starts from test_config() (every default, as
+ * config_load() would) and sets what it tests with test_set().
  */
 #pragma once
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "config.h"
 
 static int test_failures;
 static int test_checks;
@@ -46,4 +50,25 @@ static int test_checks;
 static inline int test_exit_status(void) {
         fprintf(stderr, "%d checks, %d failed\n", test_checks, test_failures);
         return test_failures ? 1 : (test_checks ? 0 : 1);
+}
+
+/* config_new_default(), or the test ends: a test without memory has nothing to say. */
+static inline Config *test_config(void) {
+        Config *c = config_new_default();
+
+        if (!c) {
+                fprintf(stderr, "out of memory\n");
+                exit(EXIT_FAILURE);
+        }
+        return c;
+}
+
+/* Replaces a string field of a test's Config with a copy of value (NULL: none). */
+static inline void test_set(char **field, const char *value) {
+        free(*field);
+        *field = value ? strdup(value) : NULL;
+        if (value && !*field) {
+                fprintf(stderr, "out of memory\n");
+                exit(EXIT_FAILURE);
+        }
 }
