@@ -240,7 +240,7 @@ static bool authenticated(const Config *c, const HttpRequest *req, json_t *field
 
         r = token_set_load(c->api_token_file, &tokens);
         if (r < 0) {
-                log_error_errno(r, "Cannot read the API tokens from %s", c->api_token_file ? c->api_token_file : "$CREDENTIALS_DIRECTORY/api-token");
+                log_error_errno(r, "Cannot read the API tokens from %s", c->api_token_file ? c->api_token_file : "$CREDENTIALS_DIRECTORY/" AUTH_TOKEN_CREDENTIAL);
                 answer_error(x, 500, NULL, "no_api_token", "the API has no usable token configured; see the journal");
                 return false;
         }

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 
 #include "auth.h"
-#include "fileio.h"
+#include "credential.h"
 #include "macro.h"
 
 #define TOKEN_FILE_MAX (64 * 1024)
@@ -82,7 +82,6 @@ static int parse_tokens(char *buf, size_t size, TokenSet *t) {
 }
 
 int token_set_load(const char *path, TokenSet **ret) {
-        _cleanup_free_ char *joined = NULL;
         char *buf = NULL;
         size_t size = 0;
         TokenSet *t;
@@ -90,26 +89,22 @@ int token_set_load(const char *path, TokenSet **ret) {
 
         if (!ret)
                 return -EINVAL;
-        if (!path) {
-                const char *dir = getenv("CREDENTIALS_DIRECTORY");
-                if (isempty(dir))
-                        return -ENOKEY;
-                if (asprintf(&joined, "%s/api-token", dir) < 0)
-                        return -ENOMEM;
-                path = joined;
-        }
-
-        r = read_file_bounded(path, TOKEN_FILE_MAX, true, &buf, &size);
+        /* api.token_file is read as written (a relative one from the working directory); without
+         * it, the credential. */
+        if (path)
+                r = credential_read_file(path, TOKEN_FILE_MAX, 0, &buf, &size);
+        else
+                r = credential_read(NULL, AUTH_TOKEN_CREDENTIAL, TOKEN_FILE_MAX, 0, &buf, &size, NULL);
         if (r < 0)
                 return r;
 
         t = calloc(1, sizeof *t);
         if (!t) {
-                wipe_free(buf, size);
+                credential_free(buf, size);
                 return -ENOMEM;
         }
         r = parse_tokens(buf, size, t);
-        wipe_free(buf, size);
+        credential_free(buf, size);
         if (r < 0) {
                 token_set_free(t);
                 return r;

@@ -12,9 +12,11 @@
 typedef struct TokenSet TokenSet;
 
 /* Reads tokens, one per line (blank lines and lines starting with '#' skipped, surrounding
- * whitespace trimmed), from path; path NULL: "$CREDENTIALS_DIRECTORY/api-token".
+ * whitespace trimmed), from path (as given); path NULL: the credential AUTH_TOKEN_CREDENTIAL
+ * (credential.h: $CREDENTIALS_DIRECTORY/api-token; -ENOKEY without $CREDENTIALS_DIRECTORY).
  * A file without any token: -ENOKEY. Tokens shorter than AUTH_MIN_TOKEN_LENGTH: -EKEYREJECTED
  * (a short token is a misconfiguration we refuse to run with). */
+#define AUTH_TOKEN_CREDENTIAL "api-token"
 #define AUTH_MIN_TOKEN_LENGTH 16
 #define AUTH_MAX_TOKEN_LENGTH 512
 int token_set_load(const char *path, TokenSet **ret);

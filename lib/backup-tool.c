@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "backup-tool.h"
+#include "credential.h"
 #include "fileio.h"
 #include "log.h"
 #include "pg.h"
@@ -58,7 +59,7 @@ int backup_tool_dir_make(const char *password_file, BackupToolDir *t, char **ret
         const char *tmp = getenv("TMPDIR");
         _cleanup_close_ int fd = -1;
         char *password = NULL;
-        size_t password_size = 0;
+        size_t password_len = 0;
         int r = 0;
 
         if (isempty(tmp) || tmp[0] != '/')
@@ -83,7 +84,7 @@ int backup_tool_dir_make(const char *password_file, BackupToolDir *t, char **ret
         if (!password_file)
                 return 0;
 
-        r = pg_password_read(password_file, &password, &password_size, ret_error);
+        r = pg_password_read(password_file, &password, &password_len, ret_error);
         if (r < 0)
                 return r;
         if (asprintf(&t->passfile, "%s/pgpass", t->dir) < 0) {
@@ -103,7 +104,7 @@ int backup_tool_dir_make(const char *password_file, BackupToolDir *t, char **ret
                 if (r < 0)
                         error_set(ret_error, "cannot write the password file for pg_dump: %s", strerror(-r));
         }
-        wipe_free(password, password_size);
+        credential_free(password, password_len);
         return r;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fileio.h: reading the small files vumaerp trusts — the config, the API tokens, the PostgreSQL
- * password — whole, bounded, and (for secrets) without leaving copies behind in freed memory; a
- * file's sha256 (OpenSSL EVP); fsync by path.
+ * fileio.h: reading the small files vumaerp trusts — the config, and the secrets (credential.h
+ * reads them through here) — whole, bounded, and (for secrets) without leaving copies behind in
+ * freed memory; a file's sha256 (OpenSSL EVP); fsync by path.
  */
 #pragma once
 

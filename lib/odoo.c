@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "credential.h"
 #include "curl-dlopen.h"
 #include "fileio.h"
 #include "macro.h"
@@ -291,41 +292,18 @@ int odoo_authenticate(const Config *c, const char *db, const char *login, const 
 }
 
 int odoo_master_password(const Config *c, char **ret, char **ret_error) {
-        _cleanup_free_ char *path = NULL;
         const char *name = c->odoo_master_password_file;
-        size_t n = 0;
-        char *buf;
         int r;
 
         if (ret_error)
                 *ret_error = NULL;
         if (isempty(name))
                 return set_error(ret_error, -ENOKEY, "odoo.master_password_file is not configured");
-        if (name[0] == '/')
-                path = strdup(name);
-        else {
-                const char *dir = getenv("CREDENTIALS_DIRECTORY");
-
-                if (isempty(dir))
-                        return set_error(ret_error, -ENOKEY,
-                                         "odoo master password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set", name);
-                if (asprintf(&path, "%s/%s", dir, name) < 0)
-                        path = NULL;
-        }
-        if (!path)
-                return set_error(ret_error, -ENOMEM, "out of memory");
-
-        r = read_file_bounded(path, ODOO_SECRET_MAX, true, &buf, &n);
+        r = credential_read("odoo master password", name, ODOO_SECRET_MAX,
+                            CREDENTIAL_TRIM_NEWLINES | CREDENTIAL_NOT_EMPTY, ret, NULL, ret_error);
+        if (r == -ENOMEM)
+                return set_error(ret_error, r, "out of memory");
         if (r < 0)
-                return set_error(ret_error, r == -ENOMEM ? r : -ENOKEY, "cannot read odoo master password file %s: %s", path,
-                                 r == -EFBIG ? "longer than 1024 bytes" :
-                                 r == -EBADF ? "not a regular file" : strerror(-r));
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-                buf[--n] = '\0';
-        if (n == 0) {
-                odoo_secret_free(buf);
-                return set_error(ret_error, -ENOKEY, "odoo master password file %s is empty", path);
-        }
-        *ret = buf;
+                return -ENOKEY;
         return 0;
 }

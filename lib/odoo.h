@@ -50,9 +50,9 @@ int odoo_authenticate(const Config *c, const char *db, const char *login, const 
  * Control characters become spaces, the length is capped. Exposed for tests. */
 char *odoo_error_message(json_t *error);
 
-/* Reads odoo.master_password_file (relative names in $CREDENTIALS_DIRECTORY; trailing newlines
- * dropped) into *ret: free it with odoo_secret_free(). -ENOKEY (with *ret_error) when it is not
- * configured or cannot be read. */
+/* Reads odoo.master_password_file (credential.h: relative names in $CREDENTIALS_DIRECTORY;
+ * trailing newlines dropped; at most 1 KiB, not empty) into *ret: free it with
+ * odoo_secret_free(). -ENOKEY (with *ret_error) when it is not configured or cannot be read. */
 int odoo_master_password(const Config *c, char **ret, char **ret_error);
 
 /* Wipes and frees a NUL-terminated secret; NULL is fine. */

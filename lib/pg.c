@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fileio.h"
+#include "credential.h"
 #include "log.h"
 #include "pg.h"
 #include "result.h"
@@ -18,54 +18,21 @@
 
 typedef struct Secret {
         char *data;
-        size_t size;
+        size_t len;
 } Secret;
 
 static void secret_wipe(Secret *s) {
-        wipe_free(s->data, s->size);
+        credential_free(s->data, s->len);
         s->data = NULL;
-        s->size = 0;
+        s->len = 0;
 }
 
-int pg_password_read(const char *name, char **ret, size_t *ret_size, char **ret_error) {
-        _cleanup_free_ char *path = NULL;
-        size_t n = 0, size;
-        char *buf;
+int pg_password_read(const char *name, char **ret, size_t *ret_len, char **ret_error) {
         int r;
 
-        if (name[0] == '/')
-                path = strdup(name);
-        else {
-                const char *dir = getenv("CREDENTIALS_DIRECTORY");
-
-                if (isempty(dir)) {
-                        if (ret_error && asprintf(ret_error, "postgres password file \"%s\" is relative, but $CREDENTIALS_DIRECTORY is not set", name) < 0)
-                                *ret_error = NULL;
-                        return -ENOKEY;
-                }
-                if (asprintf(&path, "%s/%s", dir, name) < 0)
-                        path = NULL;
-        }
-        if (!path)
-                return -ENOMEM;
-
-        r = read_file_bounded(path, PG_PASSWORD_MAX, true, &buf, &n);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
-                if (ret_error && asprintf(ret_error, "cannot read postgres password file %s: %s", path,
-                                          r == -EFBIG ? "longer than 1024 bytes" :
-                                          r == -EBADF ? "not a regular file" : strerror(-r)) < 0)
-                        *ret_error = NULL;
-                return -ENOKEY;
-        }
-        size = n + 1;
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-                n--;
-        buf[n] = '\0';
-
-        *ret = buf;
-        *ret_size = size;
+        r = credential_read("postgres password", name, PG_PASSWORD_MAX, CREDENTIAL_TRIM_NEWLINES, ret, ret_len, ret_error);
+        if (r < 0)
+                return r == -ENOMEM ? r : -ENOKEY;
         return 0;
 }
 
@@ -146,7 +113,7 @@ int pg_connect_as(const Config *c, const char *dbname, const PgLogin *login, PGc
                 *ret_error = NULL;
 
         if (login->password_file) {
-                r = pg_password_read(login->password_file, &password.data, &password.size, ret_error);
+                r = pg_password_read(login->password_file, &password.data, &password.len, ret_error);
                 if (r < 0)
                         return r;
         }

@@ -38,10 +38,11 @@ typedef struct PgLogin {
 } PgLogin;
 int pg_connect_as(const Config *c, const char *dbname, const PgLogin *login, PGconn **ret, char **ret_error);
 
-/* Reads a password file (relative names in $CREDENTIALS_DIRECTORY, systemd's LoadCredential=),
- * at most 1 KiB, trailing newlines dropped. *ret is malloc'd, *ret_size its allocation (to wipe
- * it with wipe_free). Returns 0, -ENOKEY (*ret_error says why), -ENOMEM. */
-int pg_password_read(const char *name, char **ret, size_t *ret_size, char **ret_error);
+/* Reads a password file (credential.h: relative names in $CREDENTIALS_DIRECTORY, systemd's
+ * LoadCredential=), at most 1 KiB, trailing newlines dropped. *ret is malloc'd, *ret_len its
+ * length: free it with credential_free(*ret, *ret_len). Returns 0, -ENOKEY (*ret_error says why),
+ * -ENOMEM. */
+int pg_password_read(const char *name, char **ret, size_t *ret_len, char **ret_error);
 
 /* A quoted identifier (PQescapeIdentifier), malloc'd; NULL on error. */
 char *pg_quote_identifier(PGconn *conn, const char *name);
