@@ -10,6 +10,7 @@
 #include "log.h"
 #include "pg.h"
 #include "registry.h"
+#include "registry-operation.h"
 #include "result.h"
 #include "session.h"
 
@@ -33,66 +34,43 @@ int tenant_end_sessions(PGconn *conn, const char *db_name) {
  * in its operation row: put it back, and close that operation as interrupted. We hold the lock,
  * so nothing else is running on this tenant: every unfinished row with such a note is dead. */
 static int repair_interrupted(TenantSession *s) {
-        static const char find[] =
-                /* "was" since access states; older notes said allow/limit. */
-                "SELECT o.id, coalesce(o.detail->'backup_window'->>'was',"
-                "                      CASE WHEN (o.detail->'backup_window'->>'allow')::bool THEN 'open' ELSE 'held' END),"
-                /* The very database the operation worked on, not a later one of the same name. */
-                "       EXISTS (SELECT 1 FROM pg_catalog.pg_database d WHERE d.datname = o.db_name"
-                "                  AND d.oid::text = coalesce(o.detail->'backup_window'->>'oid', o.detail->>'drop_on_interrupt')),"
-                "       o.detail ? 'drop_on_interrupt', o.detail->'backup_window' IS NOT NULL"
-                "       AND pg_catalog.jsonb_typeof(o.detail->'backup_window') = 'object'"
-                "  FROM public.operations o"
-                " WHERE o.db_name = $1 AND o.finished_at IS NULL"
-                "   AND (o.detail ? 'backup_window' OR o.detail ? 'drop_on_interrupt')";
-        static const char close_op[] =
-                "UPDATE public.operations SET finished_at = now(), outcome = 'interrupted',"
-                "       detail = detail - 'backup_window' - 'drop_on_interrupt'"
-                "                || jsonb_build_object('repaired', detail->'backup_window', 'dropped', detail ? 'drop_on_interrupt')"
-                " WHERE id = $1::bigint";
-        const char *params[1] = { s->db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, find, 1, params);
+        _cleanup_(registry_interrupted_list_done) RegistryInterruptedList found = {};
+        int r;
 
-        if (!res)
-                return -EIO;
-        for (int i = 0; i < PQntuples(res); i++) {
-                const char *id = PQgetvalue(res, i, 0);
-                AccessState was = access_state_from_string(PQgetvalue(res, i, 1));
-                bool same_db = streq(PQgetvalue(res, i, 2), "t");
-                const char *p[1] = { id };
-                _cleanup_pgresult_ PGresult *u = NULL;
+        r = registry_operation_find_interrupted(s->conn, s->db_name, &found);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < found.n; i++) {
+                const RegistryInterrupted *o = &found.items[i];
+                AccessState was = access_state_from_string(o->was);
 
-                if (same_db && streq(PQgetvalue(res, i, 3), "t")) {
+                if (o->same_db && o->half_made) {
                         /* A restore that was cut off: the database is half made. */
                         if (pg_drop_database(s->conn, s->db_name, false) < 0)
                                 return -EIO;
                         log_warning("%s: dropped the half-restored database an interrupted restore (operation %s) left",
-                                    s->db_name, id);
+                                    s->db_name, o->id);
                         /* And the files it extracted: restore refuses to start over an
                          * existing filestore, so any there now are that restore's. */
                         if (s->config->odoo_data_dir && filestore_remove(s->config->odoo_data_dir, s->db_name) < 0)
                                 log_error("%s: cannot remove the filestore the interrupted restore left", s->db_name);
-                } else if (same_db && streq(PQgetvalue(res, i, 4), "t")) {
+                } else if (o->same_db && o->window) {
                         if (was != ACCESS_OPEN)
                                 was = ACCESS_HELD;
                         if (access_set(s->conn, s->config, s->db_name, was) < 0)
                                 return -EIO;
                         log_warning("%s: an interrupted backup (operation %s) had left the database open to pg_dump; "
-                                    "access put back to %s", s->db_name, id, access_state_to_string(was));
+                                    "access put back to %s", s->db_name, o->id, access_state_to_string(was));
                 }
-                u = pg_exec(s->conn, NULL, close_op, 1, p);
-                if (!u)
-                        return -EIO;
+                r = registry_operation_close_interrupted(s->conn, o->id);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
 int tenant_session_begin(const Config *c, const char *db_name, const char *action, TenantSession *s, json_t **ret) {
-        static const char insert_op[] =
-                "INSERT INTO public.operations (db_name, action, request_id) VALUES ($1, $2, $3) RETURNING id";
         _cleanup_free_ char *error = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-        const char *params[3];
         int r;
 
         *s = (TenantSession) { .config = c };
@@ -114,18 +92,17 @@ int tenant_session_begin(const Config *c, const char *db_name, const char *actio
         if (r < 0)
                 return pg_failure(s->conn, "taking the tenant lock", ret);
 
-        if (repair_interrupted(s) < 0)
+        r = repair_interrupted(s);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
                 return pg_failure(s->conn, "repairing an interrupted operation", ret);
 
-        params[0] = db_name;
-        params[1] = action;
-        params[2] = getenv("VUMAERP_REQUEST_ID");
-        res = pg_exec(s->conn, NULL, insert_op, 3, params);
-        if (!res)
-                return pg_failure(s->conn, "recording the operation", ret);
-        s->operation_id = strdup(PQgetvalue(res, 0, 0));
-        if (!s->operation_id)
+        r = registry_operation_begin(s->conn, db_name, action, &s->operation_id);
+        if (r == -ENOMEM)
                 return result_oom(ret);
+        if (r < 0)
+                return pg_failure(s->conn, "recording the operation", ret);
         return EXIT_OK;
 }
 
@@ -145,15 +122,9 @@ void tenant_session_done(TenantSession *s) {
 }
 
 int tenant_session_end(TenantSession *s, int status, json_t *result) {
-        static const char sql[] =
-                "UPDATE public.operations SET finished_at = now(), outcome = $2 WHERE id = $1::bigint";
-
-        if (s->conn && s->operation_id && PQstatus(s->conn) == CONNECTION_OK) {
-                const char *code = json_string_value(json_object_get(result, "code"));
-                const char *params[2] = { s->operation_id, status == EXIT_OK ? "ok" : (code ? code : "failed") };
-                _unused_ _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
-                /* A failure here is logged by pg_exec; the action's own answer stands. */
-        }
+        /* A failure to record the outcome is not answered: the action's own answer stands. */
+        if (s->conn && s->operation_id && PQstatus(s->conn) == CONNECTION_OK)
+                (void) registry_operation_end(s->conn, s->operation_id, status, result);
         tenant_session_done(s);
         return status;
 }
@@ -195,27 +166,16 @@ int tenant_session_run(const Config *c, const char *db_name, const char *action,
 
 /* Merges a JSON object text into this operation's detail. */
 static int session_note(TenantSession *s, const char *json_object_text) {
-        static const char sql[] =
-                "UPDATE public.operations SET detail = coalesce(detail, '{}'::jsonb) || $2::jsonb WHERE id = $1::bigint";
-        const char *params[2] = { s->operation_id, json_object_text };
-        _cleanup_pgresult_ PGresult *res = NULL;
-
         if (!s->operation_id)
                 return -ENOENT;
-        res = pg_exec(s->conn, NULL, sql, 2, params);
-        return res ? 0 : -EIO;
+        return registry_operation_note(s->conn, s->operation_id, json_object_text);
 }
 
 /* Removes a key from this operation's detail. */
 static int session_unnote(TenantSession *s, const char *key) {
-        static const char sql[] = "UPDATE public.operations SET detail = detail - $2 WHERE id = $1::bigint";
-        const char *params[2] = { s->operation_id, key };
-        _cleanup_pgresult_ PGresult *res = NULL;
-
         if (!s->operation_id)
                 return 0;
-        res = pg_exec(s->conn, NULL, sql, 2, params);
-        return res ? 0 : -EIO;
+        return registry_operation_unnote(s->conn, s->operation_id, key);
 }
 
 int tenant_session_mark_half_made(TenantSession *s, unsigned oid) {

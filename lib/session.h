@@ -7,7 +7,8 @@
  *
  * It is also the one place that knows the notes an operation leaves in its journal row so that a
  * later one can repair it: the backup window (the database admitted for pg_dump, and the access it
- * had before) and the half-made database of a restore. Both are written and read here only.
+ * had before) and the half-made database of a restore. Both are written and read here only (the
+ * SQL that stores and finds them is the registry's, registry-operation.h).
  *
  * Every locked action has one shape: parse the request, then tenant_session_run() with the
  * action's <verb>_locked function, which sees the session open and whose exit status is recorded.

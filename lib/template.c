@@ -16,6 +16,7 @@
 #include "password.h"
 #include "pg.h"
 #include "registry.h"
+#include "registry-operation.h"
 #include "tenant-db.h"
 #include "access.h"
 #include "filestore.h"
@@ -107,27 +108,17 @@ static int end_sessions(PGconn *conn, const char *name) {
         }
 }
 
-/* The journal of operations (registry table operations): one row per seal/build. Failures to
- * record are logged, never fatal: the action itself matters more than its journal. */
+/* The journal of operations (registry-operation.h): one row per seal/build. A failure to record
+ * is not fatal: the action itself matters more than its journal. */
 static char *operation_start(PGconn *ctl, const char *db, const char *action) {
-        _cleanup_pgresult_ PGresult *res = NULL;
-        const char *params[3] = { db, action, getenv("VUMAERP_REQUEST_ID") };
+        char *id = NULL;
 
-        res = pg_exec(ctl, NULL,
-                      "INSERT INTO public.operations (db_name, action, request_id) VALUES ($1, $2, $3) RETURNING id",
-                      3, params);
-        return res ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+        return registry_operation_begin(ctl, db, action, &id) < 0 ? NULL : id;
 }
 
 static int operation_finish(PGconn *ctl, char *id, int status, json_t *result) {
-        const char *code = json_string_value(json_object_get(result, "code"));
-        const char *params[2] = { id, status == EXIT_OK ? "ok" : code ? code : "failed" };
-
-        if (id) {
-                _unused_ _cleanup_pgresult_ PGresult *res = pg_exec(ctl, NULL,
-                        "UPDATE public.operations SET finished_at = now(), outcome = $2 WHERE id = $1::bigint",
-                        2, params);
-        }
+        if (id)
+                (void) registry_operation_end(ctl, id, status, result);
         free(id);
         return status;
 }
