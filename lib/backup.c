@@ -18,6 +18,7 @@
 #include "names.h"
 #include "pg.h"
 #include "registry.h"
+#include "registry-backup.h"
 #include "result.h"
 #include "session.h"
 
@@ -279,11 +280,6 @@ static bool file_matches_sha256(const char *path) {
  * kind 'recovered' with the time it was made, so it is kept and pruned like any other; without,
  * it was never reported made, and goes. */
 static void sweep_orphans(PGconn *conn, const char *db_name, const char *dir) {
-        static const char known_sql[] = "SELECT 1 FROM public.backups WHERE path = $1";
-        static const char adopt_sql[] =
-                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, created_at,"
-                "                            filestore_path, filestore_sha256, filestore_size_bytes)"
-                "     VALUES ($1, $2, $3::bigint, $4, 'recovered', to_timestamp($5::bigint), $6, $7, $8::bigint)";
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         DIR *d;
         struct dirent *de;
@@ -295,9 +291,7 @@ static void sweep_orphans(PGconn *conn, const char *db_name, const char *dir) {
                 return;
         while ((de = readdir(d))) {
                 _cleanup_free_ char *path = NULL, *tar = NULL;
-                _cleanup_pgresult_ PGresult *res = NULL;
-                char hex[65], tar_hex[65] = "", size_text[32], tar_size_text[32], mtime[32];
-                const char *params[8], *known[1];
+                char hex[65], tar_hex[65] = "";
                 int64_t size = 0, tar_size = 0;
                 bool has_tar, ok;
                 struct stat st;
@@ -306,9 +300,7 @@ static void sweep_orphans(PGconn *conn, const char *db_name, const char *dir) {
                 if (n <= STRLEN(".dump") || !streq(de->d_name + n - STRLEN(".dump"), ".dump") ||
                     asprintf(&path, "%s/%s", dir, de->d_name) < 0)
                         continue;
-                known[0] = path;
-                res = pg_exec(conn, NULL, known_sql, 1, known);
-                if (!res || PQntuples(res) > 0 || lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                if (registry_backup_known(conn, path) != 0 || lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
                         continue;
                 tar = backup_filestore_tar_path(path);
                 has_tar = tar && access(tar, F_OK) == 0;
@@ -320,20 +312,12 @@ static void sweep_orphans(PGconn *conn, const char *db_name, const char *dir) {
                         (void) unlink_backup(path, NULL);
                         continue;
                 }
-                (void) snprintf(size_text, sizeof size_text, "%" PRId64, size);
-                (void) snprintf(tar_size_text, sizeof tar_size_text, "%" PRId64, tar_size);
-                (void) snprintf(mtime, sizeof mtime, "%lld", (long long) st.st_mtime);
-                params[0] = db_name;
-                params[1] = path;
-                params[2] = size_text;
-                params[3] = hex;
-                params[4] = mtime;
-                params[5] = has_tar ? tar : NULL;
-                params[6] = has_tar ? tar_hex : NULL;
-                params[7] = has_tar ? tar_size_text : NULL;
-                PQclear(res);
-                res = pg_exec(conn, NULL, adopt_sql, 8, params);
-                if (res)
+                if (registry_backup_adopt(conn, &(RegistryBackup) {
+                                .db_name = db_name, .path = path, .size_bytes = size, .sha256 = hex,
+                                .created_at = st.st_mtime,
+                                .filestore_path = has_tar ? tar : NULL, .filestore_sha256 = tar_hex,
+                                .filestore_size_bytes = tar_size,
+                    }) >= 0)
                         log_notice("%s: recorded %s, a verified backup that a cut-off run had not recorded", db_name, path);
         }
         closedir(d);
@@ -543,27 +527,17 @@ static int making_publish(BackupMaking *m, char **ret_error) {
 }
 
 static int making_record(BackupMaking *m, const char *kind, char **ret_error) {
-        static const char sql[] =
-                "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
-                "     VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8::bigint)";
-        char size_text[32], tar_size_text[32];
-        const char *params[8];
-        _cleanup_pgresult_ PGresult *res = NULL;
+        int r;
 
-        (void) snprintf(size_text, sizeof size_text, "%" PRId64, m->size);
-        (void) snprintf(tar_size_text, sizeof tar_size_text, "%" PRId64, m->tar_size);
-        params[0] = m->db_name;
-        params[1] = m->final;
-        params[2] = size_text;
-        params[3] = m->hex;
-        params[4] = kind;
-        params[5] = m->tar_final;
-        params[6] = m->tar_final ? m->tar_hex : NULL;
-        params[7] = m->tar_final ? tar_size_text : NULL;
-        res = pg_exec(m->conn, NULL, sql, 8, params);
-        if (!res) {
+        r = registry_backup_record(m->conn, &(RegistryBackup) {
+                        .db_name = m->db_name, .path = m->final, .size_bytes = m->size, .sha256 = m->hex,
+                        .kind = kind,
+                        .filestore_path = m->tar_final, .filestore_sha256 = m->tar_hex,
+                        .filestore_size_bytes = m->tar_size,
+                });
+        if (r < 0) {
                 error_set(ret_error, "cannot record the backup in the registry: %s", PQerrorMessage(m->conn));
-                return -EIO;
+                return r;
         }
         return 0;
 }
@@ -665,16 +639,8 @@ static int backup_locked(TenantSession *s, void *userdata, json_t **ret) {
 }
 
 static int prune(const Config *c, json_t **ret) {
-        static const char list_sql[] =
-                "SELECT b.id, b.db_name, b.path, extract(epoch FROM b.created_at)::bigint,"
-                "       coalesce(t.state = 'terminated', false), coalesce(extract(epoch FROM t.terminated_at)::bigint, 0),"
-                "       extract(epoch FROM now())::bigint,"
-                "       to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), b.filestore_path"
-                "  FROM public.backups b LEFT JOIN public.tenants t ON t.db_name = b.db_name"
-                " ORDER BY b.db_name, b.created_at, b.id";
-        static const char delete_sql[] = "DELETE FROM public.backups WHERE id = $1::bigint";
         _cleanup_pgconn_ PGconn *conn = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_(registry_backup_list_done) RegistryBackupList list = {};
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ BackupRecord *records = NULL;
         _cleanup_free_ bool *del = NULL;
@@ -686,30 +652,32 @@ static int prune(const Config *c, json_t **ret) {
         r = registry_open(c, &conn, &error);
         if (r < 0)
                 return registry_open_failure(r, error, ret);
-        res = pg_exec(conn, NULL, list_sql, 0, NULL);
-        if (!res)
+        r = registry_backup_list(conn, &list);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
                 return pg_failure(conn, "listing the backups", ret);
-        n = (size_t) PQntuples(res);
+        n = list.n;
         records = calloc(n + 1, sizeof *records);
         del = calloc(n + 1, sizeof *del);
         deleted = json_array();
         failed = json_array();
         if (!records || !del || !deleted || !failed)
                 return result_oom(ret);
-        now = n > 0 ? (time_t) strtoll(PQgetvalue(res, 0, 6), NULL, 10) : time(NULL);
+        now = n > 0 ? list.now : time(NULL);
         for (size_t i = 0; i < n; i++)
                 records[i] = (BackupRecord) {
-                        .id = strtoll(PQgetvalue(res, (int) i, 0), NULL, 10),
-                        .db_name = PQgetvalue(res, (int) i, 1),
-                        .created_at = (time_t) strtoll(PQgetvalue(res, (int) i, 3), NULL, 10),
-                        .tenant_terminated = streq(PQgetvalue(res, (int) i, 4), "t"),
-                        .terminated_at = (time_t) strtoll(PQgetvalue(res, (int) i, 5), NULL, 10),
+                        .id = list.entries[i].id,
+                        .db_name = list.entries[i].db_name,
+                        .created_at = list.entries[i].created_at,
+                        .tenant_terminated = list.entries[i].tenant_terminated,
+                        .terminated_at = list.entries[i].terminated_at,
                 };
         (void) backup_prune_select(records, n, now, c->backup_retention_days, del);
 
         for (size_t i = 0; i < n; i++) {
-                const char *id = PQgetvalue(res, (int) i, 0), *path = PQgetvalue(res, (int) i, 2);
-                const char *params[1] = { id };
+                const RegistryBackupEntry *e = &list.entries[i];
+                const char *path = e->path;
                 json_t *entry;
 
                 if (!del[i])
@@ -719,20 +687,17 @@ static int prune(const Config *c, json_t **ret) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", "tenant busy"));
                         continue;
                 }
-                r = unlink_backup(path, PQgetvalue(res, (int) i, 8));
-                if (r >= 0) {
-                        _cleanup_pgresult_ PGresult *d = pg_exec(conn, NULL, delete_sql, 1, params);
-                        if (!d)
-                                r = -EIO;
-                }
+                r = unlink_backup(path, e->filestore_path);
+                if (r >= 0)
+                        r = registry_backup_forget(conn, e->id);
                 (void) registry_unlock_tenant(conn, records[i].db_name);
                 if (r < 0) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", strerror(-r)));
                         continue;
                 }
                 entry = json_pack("{s:s,s:s,s:o,s:s}", "db_name", records[i].db_name, "path", path,
-                                  "filestore_path", PQgetisnull(res, (int) i, 8) ? json_null() : json_string(PQgetvalue(res, (int) i, 8)),
-                                  "created_at", PQgetvalue(res, (int) i, 7));
+                                  "filestore_path", e->filestore_path ? json_string(e->filestore_path) : json_null(),
+                                  "created_at", e->created_at_text);
                 if (!entry || json_array_append_new(deleted, entry) < 0)
                         return result_oom(ret);
                 log_info("%s: pruned backup %s", records[i].db_name, path);

@@ -19,6 +19,7 @@
 #include "odoo-signal.h"
 #include "pg.h"
 #include "registry.h"
+#include "registry-backup.h"
 #include "restore.h"
 #include "result.h"
 #include "session.h"
@@ -67,26 +68,25 @@ static int check_file(const char *path, const char *registry_hex, char ret_hex[s
  * must be there), else the one its name implies if present. b->filestore_path stays NULL when the
  * backup has none. Returns an exit status. */
 static int check_backup(TenantSession *s, const char *path, BackupInfo *b, json_t **ret) {
-        static const char sql[] =
-                "SELECT sha256, filestore_path, filestore_sha256 FROM public.backups WHERE path = $1 ORDER BY id DESC LIMIT 1";
-        const char *params[1] = { path };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
-        bool row, recorded;
-        int status;
+        _cleanup_(registry_backup_sums_done) RegistryBackupSums sums = {};
+        bool recorded;
+        int status, r;
 
-        if (!res)
+        r = registry_backup_sums(s->conn, path, &sums);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
                 return pg_failure(s->conn, "looking up the backup", ret);
-        row = PQntuples(res) == 1;
-        status = check_file(path, row && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL, b->sha256, &b->size_bytes, ret);
+        status = check_file(path, sums.sha256, b->sha256, &b->size_bytes, ret);
         if (status != EXIT_OK)
                 return status;
         b->path = strdup(path);
         if (!b->path)
                 return result_oom(ret);
 
-        recorded = row && !PQgetisnull(res, 0, 1);
+        recorded = sums.filestore_path != NULL;
         if (recorded)
-                b->filestore_path = strdup(PQgetvalue(res, 0, 1));
+                b->filestore_path = TAKE_PTR(sums.filestore_path);
         else {
                 b->filestore_path = backup_filestore_tar_path(path);
                 if (!b->filestore_path && errno == EINVAL)
@@ -103,7 +103,7 @@ static int check_backup(TenantSession *s, const char *path, BackupInfo *b, json_
                 b->filestore_path = NULL;
                 return EXIT_OK;
         }
-        return check_file(b->filestore_path, recorded && !PQgetisnull(res, 0, 2) ? PQgetvalue(res, 0, 2) : NULL,
+        return check_file(b->filestore_path, recorded ? sums.filestore_sha256 : NULL,
                           b->filestore_sha256, &b->filestore_size_bytes, ret);
 }
 

@@ -9,6 +9,7 @@
 #include "names.h"
 #include "pg.h"
 #include "registry.h"
+#include "registry-backup.h"
 #include "result.h"
 #include "tenant.h"
 #include "tenant-db.h"
@@ -233,25 +234,13 @@ int tenant_list(const Config *c, json_t *request, json_t **ret) {
 /* status only: the newest backup the registry knows of, as {"path","created_at","size_bytes"},
  * or null. Any tenant, whatever its state: a terminated one's backup is the point of it. */
 static int last_backup(PGconn *conn, const char *name, json_t *obj) {
-        _cleanup_pgresult_ PGresult *res = NULL;
-        const char *params[1] = { name };
-        json_t *v;
+        json_t *v = NULL;
+        int r;
 
-        res = pg_exec(conn, NULL,
-                      "SELECT path, size_bytes,"
-                      "       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-                      "  FROM public.backups WHERE db_name = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
-                      1, params);
-        if (!res)
-                return -EIO;
-        if (PQntuples(res) == 0)
-                v = json_null();
-        else
-                v = json_pack("{s:o, s:o, s:o}",
-                              "path", column_string(res, 0, 0),
-                              "created_at", column_string(res, 0, 2),
-                              "size_bytes", column_integer(res, 0, 1));
-        if (!v || json_object_set_new(obj, "last_backup", v) < 0)
+        r = registry_backup_last(conn, name, &v);
+        if (r < 0)
+                return r;
+        if (json_object_set_new(obj, "last_backup", v) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # integration-backup.sh: vumaerp-backup against a private PostgreSQL: an on-demand backup of an
 # active and of a suspended tenant (which stays closed to Odoo's role and suspended afterwards),
-# the files (0600, sha256sum format), the registry rows, two backups in one second, the answers for
-# bad input; the repair of a backup window a killed backup left open; the tenant's filestore
+# the files (0600, sha256sum format), the registry rows (and status's last_backup), two backups in
+# one second, the answers for bad input; the repair of a backup window a killed backup left open; the tenant's filestore
 # archived beside the dump (none when it has none; a filestore that cannot be archived fails the
 # backup and leaves nothing); and --prune's rules: older than the retention goes, except a
 # terminated tenant's newest backup until its retention ends; the archive goes with its dump.
@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
-for b in backup suspend terminate; do
+for b in backup suspend terminate status; do
         [ -x "$B/vumaerp-$b" ] || { echo "FAIL: $B/vumaerp-$b is not built" >&2; exit 1; }
 done
 command -v jq >/dev/null || skip "jq is not installed"
@@ -101,6 +101,13 @@ mkdir "$tmp/x" && tar -C "$tmp/x" -xf "$fs_tar" && diff -r "$FS/acme_ltd" "$tmp/
 [ "$(reg "SELECT filestore_path || ':' || filestore_sha256 || ':' || filestore_size_bytes FROM backups WHERE path = '$fs_dump'")" \
   = "$fs_tar:$(jq -r .backup.filestore.sha256 <<<"$OUT"):$(stat -c %s "$fs_tar")" ] || fail "the registry's filestore columns"
 [ -f "$FS/acme_ltd/ab/abcdef0123" ] || fail "a backup touched the filestore"
+
+echo "# status names the newest backup the registry knows of"
+run status acme_ltd
+expect 0 ".last_backup.path == \"$fs_dump\" and .last_backup.size_bytes == $(stat -c %s "$fs_dump")
+          and (.last_backup.created_at | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$\"))" "status's last_backup"
+run status susp_co
+expect 0 '.last_backup == null' "status of a tenant without a backup"
 
 echo "# a symlink at <backups.dir>/<db_name> is refused, never followed"
 pg_psql postgres "CREATE DATABASE sym_co OWNER odoo"
