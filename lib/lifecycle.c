@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lifecycle.c: owns suspend, unsuspend and terminate: the tenants table's state and times, the
- * database's access (access.h), its route and suspension page (web.h), and terminate's backup and
- * drop.
+ * lifecycle.c: owns suspend, unsuspend and terminate: the moves of the tenant's registry state
+ * (registry-tenant.h) they make, the database's access (access.h), its route and suspension page
+ * (web.h), and terminate's backup and drop.
  */
 #include <stdlib.h>
 
@@ -13,6 +13,7 @@
 #include "names.h"
 #include "pg.h"
 #include "registry.h"
+#include "registry-tenant.h"
 #include "result.h"
 #include "session.h"
 #include "web.h"
@@ -57,30 +58,11 @@ typedef struct SuspendRequest {
 } SuspendRequest;
 
 static int set_suspended_locked(TenantSession *s, void *userdata, json_t **ret) {
-        /* Upserts: a tenant made before vumaerp has no registry row yet. The times move only when
-         * the state really changed ($3), so a retry does not rewrite history. */
-        static const char suspend_sql[] =
-                "INSERT INTO public.tenants AS t (db_name, state, suspended_at, suspend_reason)"
-                "     VALUES ($1, 'suspended', now(), $2)"
-                " ON CONFLICT (db_name) DO UPDATE SET"
-                "     state = 'suspended',"
-                "     suspended_at = CASE WHEN $3::bool OR t.suspended_at IS NULL THEN now() ELSE t.suspended_at END,"
-                "     suspend_reason = CASE WHEN $3::bool THEN $2 ELSE coalesce($2, t.suspend_reason) END,"
-                "     updated_at = now()"
-                " RETURNING suspend_reason";
-        static const char unsuspend_sql[] =
-                "INSERT INTO public.tenants AS t (db_name, state, unsuspended_at)"
-                "     VALUES ($1, 'active', now())"
-                " ON CONFLICT (db_name) DO UPDATE SET"
-                "     state = 'active',"
-                "     unsuspended_at = CASE WHEN $2::bool OR t.unsuspended_at IS NULL THEN now() ELSE t.unsuspended_at END,"
-                "     updated_at = now()";
         const SuspendRequest *q = userdata;
         bool suspend = q->suspend;
+        _cleanup_free_ char *reason = NULL;
         TenantDb db;
         bool changed;
-        const char *params[3];
-        _cleanup_pgresult_ PGresult *res = NULL;
         int status, r;
 
         status = tenant_session_inspect(s, &db, ret);
@@ -106,16 +88,13 @@ static int set_suspended_locked(TenantSession *s, void *userdata, json_t **ret) 
                         log_warning("%s: %d session(s) did not end within 5 s", s->db_name, r);
         }
 
-        params[0] = s->db_name;
-        if (suspend) {
-                params[1] = q->reason;
-                params[2] = changed ? "true" : "false";
-                res = pg_exec(s->conn, NULL, suspend_sql, 3, params);
-        } else {
-                params[1] = changed ? "true" : "false";
-                res = pg_exec(s->conn, NULL, unsuspend_sql, 2, params);
-        }
-        if (!res)
+        /* A tenant made before vumaerp gets its registry row here; the times move only when
+         * the state really changed, so a retry does not rewrite history. */
+        r = suspend ? registry_tenant_suspend(s->conn, s->db_name, q->reason, changed, &reason) :
+                      registry_tenant_unsuspend(s->conn, s->db_name, changed);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
                 return pg_failure(s->conn, "recording the state in the registry", ret);
 
         /* The page follows the database, never leads it: the suspension holds without it, and a
@@ -123,7 +102,7 @@ static int set_suspended_locked(TenantSession *s, void *userdata, json_t **ret) 
          * web.state_dir was set: suspended or not, its host must lead to it. */
         r = web_route_add(s->config, s->db_name);
         if (r >= 0)
-                r = suspend ? web_page_write(s->config, s->db_name, PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0))
+                r = suspend ? web_page_write(s->config, s->db_name, reason)
                             : web_page_remove(s->config, s->db_name);
         if (r < 0)
                 return result_fail(ret, EXIT_SOFTWARE, "web_state_failed",
@@ -179,17 +158,7 @@ static int terminate_answer(json_t **ret, const char *db_name, bool changed, con
 }
 
 static int mark_registry(TenantSession *s, const char *state, json_t **ret) {
-        static const char sql[] =
-                "INSERT INTO public.tenants AS t (db_name, state, terminated_at)"
-                "     VALUES ($1, $2, CASE WHEN $2 = 'terminated' THEN now() END)"
-                " ON CONFLICT (db_name) DO UPDATE SET"
-                "     state = $2,"
-                "     terminated_at = CASE WHEN $2 = 'terminated' THEN now() ELSE t.terminated_at END,"
-                "     updated_at = now()";
-        const char *params[2] = { s->db_name, state };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 2, params);
-
-        if (!res)
+        if (registry_tenant_set_state(s->conn, s->db_name, state) < 0)
                 return pg_failure(s->conn, "recording the state in the registry", ret);
         return EXIT_OK;
 }
@@ -215,24 +184,17 @@ static int remove_leftovers(TenantSession *s) {
 /* A tenant already gone: a retry of a termination that finished (or was cut off after the drop)
  * is a success; anything else is 404. */
 static int terminate_gone(TenantSession *s, json_t **ret) {
-        static const char sql[] =
-                "SELECT t.state,"
-                "       (SELECT jsonb_build_object('path', b.path, 'size_bytes', b.size_bytes, 'sha256', b.sha256,"
-                "                                  'filestore_path', b.filestore_path, 'filestore_size_bytes', b.filestore_size_bytes,"
-                "                                  'filestore_sha256', b.filestore_sha256)"
-                "          FROM public.backups b WHERE b.db_name = t.db_name AND b.kind = 'terminate'"
-                "         ORDER BY b.created_at DESC, b.id DESC LIMIT 1)"
-                "  FROM public.tenants t WHERE t.db_name = $1";
-        const char *params[1] = { s->db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(s->conn, NULL, sql, 1, params);
+        _cleanup_free_ char *state = NULL;
+        _cleanup_json_ json_t *j = NULL;
         BackupInfo b = {};
-        const char *state;
-        int status;
+        int status, r;
 
-        if (!res)
+        r = registry_tenant_get_state(s->conn, s->db_name, &state, &j);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
                 return pg_failure(s->conn, "looking up the registry", ret);
-        state = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
-        if (!streq(state, "terminated") && !streq(state, "terminating"))
+        if (!streq_ptr(state, "terminated") && !streq_ptr(state, "terminating"))
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
 
         if (streq(state, "terminating")) {
@@ -248,8 +210,7 @@ static int terminate_gone(TenantSession *s, json_t **ret) {
                  * answer for. */
                 log_warning("%s: cannot remove what is left of its web state in %s", s->db_name, s->config->web_state_dir);
 
-        if (!PQgetisnull(res, 0, 1)) {
-                _cleanup_json_ json_t *j = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+        if (j) {
                 const char *sha = json_string_value(json_object_get(j, "sha256"));
                 const char *fs_sha = json_string_value(json_object_get(j, "filestore_sha256"));
 

@@ -21,6 +21,7 @@
 #include "pg.h"
 #include "provision.h"
 #include "registry.h"
+#include "registry-tenant.h"
 #include "result.h"
 #include "web.h"
 #include "odoo-signal.h"
@@ -334,9 +335,6 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
  * CREATE DATABASE failed, as a database of that name is then someone else's), its filestore, its
  * registry row (only while it says 'provisioning': never a finished tenant's). */
 static int undo_provision(TenantSession *s, bool drop_db) {
-        static const char sql[] = "DELETE FROM public.tenants WHERE db_name = $1 AND state = 'provisioning'";
-        const char *params[1] = { s->db_name };
-        _cleanup_pgresult_ PGresult *res = NULL;
         int r = 0, k;
 
         if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -369,12 +367,11 @@ static int undo_provision(TenantSession *s, bool drop_db) {
         /* The row goes last: while anything else is left, it is what tells the next provision
          * to clean up. */
         if (r == 0) {
-                res = pg_exec(s->conn, NULL, sql, 1, params);
-                if (!res) {
+                r = registry_tenant_forget(s->conn, s->db_name);
+                if (r < 0) {
                         _cleanup_free_ char *msg = pg_error_message(s->conn);
 
                         log_error("%s: cannot remove its registry row: %s", s->db_name, strempty(msg));
-                        r = -EIO;
                 }
         }
         return r;
@@ -572,32 +569,19 @@ static int create_database(TenantSession *s, const char *template_db, json_t **r
 
 /* The name is free: make the tenant. */
 static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
-        static const char reserve_sql[] =
-                "INSERT INTO public.tenants AS t (db_name, country, company_name, admin_email, admin_login,"
-                "                                 whmcs_service_id, state, created_at, updated_at)"
-                "     VALUES ($1, $2, $3, $4, $5, $6::bigint, 'provisioning', now(), now())"
-                " ON CONFLICT (db_name) DO UPDATE SET"
-                "     country = excluded.country, company_name = excluded.company_name,"
-                "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
-                "     whmcs_service_id = excluded.whmcs_service_id, state = 'provisioning',"
-                "     created_at = now(), updated_at = now(), suspended_at = NULL, suspend_reason = NULL,"
-                "     unsuspended_at = NULL, terminated_at = NULL"
-                "   WHERE t.state = 'terminated'"
-                " RETURNING 1";
-        static const char activate_sql[] =
-                "UPDATE public.tenants SET state = 'active', created_at = now(), updated_at = now()"
-                " WHERE db_name = $1 AND state = 'provisioning'"
-                " RETURNING 1";
         const Config *c = s->config;
         const char *template_db = o->country->template_db;
-        const char *params[6] = {
-                o->db_name, o->country->code, o->company_name, o->admin_email, o->admin_login,
-                o->whmcs_service_id[0] ? o->whmcs_service_id : NULL,
+        const RegistryTenant row = {
+                .db_name = o->db_name,
+                .country = o->country->code,
+                .company_name = o->company_name,
+                .admin_email = o->admin_email,
+                .admin_login = o->admin_login,
+                .whmcs_service_id = o->whmcs_service_id[0] ? o->whmcs_service_id : NULL,
         };
         _cleanup_(hash_done) HashJob job = {};
         _cleanup_free_ char *generated = NULL;
         const char *password = o->admin_password;
-        _cleanup_pgresult_ PGresult *res = NULL;
         int64_t t0, t_clone, t_hash, t_fix;
         bool created = false;
         int status, r;
@@ -626,13 +610,13 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
 
         /* The row first, committed: if we die from here on, it tells the next provision of this
          * name that what it finds is a leftover to remove. */
-        res = pg_exec(s->conn, NULL, reserve_sql, 6, params);
-        if (!res) {
-                status = pg_failure(s->conn, "recording the tenant in the registry", ret);
+        r = registry_tenant_reserve(s->conn, &row);
+        if (r == -EEXIST) {
+                status = result_fail(ret, EXIT_EXISTS, "db_exists", "the name \"%s\" is taken", o->db_name);
                 goto wipe;
         }
-        if (PQntuples(res) != 1) {
-                status = result_fail(ret, EXIT_EXISTS, "db_exists", "the name \"%s\" is taken", o->db_name);
+        if (r < 0) {
+                status = pg_failure(s->conn, "recording the tenant in the registry", ret);
                 goto wipe;
         }
 
@@ -685,9 +669,7 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 status = pg_failure(s->conn, "opening the new database to Odoo", ret);
                 goto undo;
         }
-        PQclear(res);
-        res = pg_exec(s->conn, NULL, activate_sql, 1, params);
-        if (!res || PQntuples(res) != 1) {
+        if (registry_tenant_activate(s->conn, o->db_name) < 0) {
                 status = pg_failure(s->conn, "recording the tenant as active", ret);
                 goto undo;
         }

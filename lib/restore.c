@@ -20,6 +20,7 @@
 #include "pg.h"
 #include "registry.h"
 #include "registry-backup.h"
+#include "registry-tenant.h"
 #include "restore.h"
 #include "result.h"
 #include "session.h"
@@ -190,18 +191,6 @@ typedef struct RestoreRequest {
 } RestoreRequest;
 
 static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
-        static const char registry_sql[] =
-                "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
-                "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login"
-                "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
-                /* An old row of the target name (a terminated tenant) describes another company:
-                 * the row says what was restored, from the source's row. */
-                " ON CONFLICT (db_name) DO UPDATE SET"
-                "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
-                "     country = excluded.country, company_name = excluded.company_name,"
-                "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
-                "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
-                "     updated_at = now()";
         const RestoreRequest *q = userdata;
         const char *path = q->path, *source_db = q->source_db;
         const Config *c = s->config;
@@ -317,18 +306,11 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 return result_fail(ret, gone ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
                                    "restore_failed", "restoring %s failed, nothing was kept: %s", path, strempty(error));
         }
-        {
-                const char *params[2];
-                _cleanup_pgresult_ PGresult *reg = NULL;
-
-                (void) tenant_session_unmark_half_made(s);
-
-                params[0] = s->db_name;
-                params[1] = source_db;
-                reg = pg_exec(s->conn, NULL, registry_sql, 2, params);
-                if (!reg)
-                        return pg_failure(s->conn, "recording the tenant in the registry", ret);
-        }
+        (void) tenant_session_unmark_half_made(s);
+        /* An old row of the target name (a terminated tenant) describes another company: the row
+         * says what was restored, from the source's row. */
+        if (registry_tenant_restored(s->conn, s->db_name, source_db) < 0)
+                return pg_failure(s->conn, "recording the tenant in the registry", ret);
 
         out = result_ok();
         if (!out ||

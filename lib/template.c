@@ -17,6 +17,7 @@
 #include "pg.h"
 #include "registry.h"
 #include "registry-operation.h"
+#include "registry-tenant.h"
 #include "tenant-db.h"
 #include "access.h"
 #include "filestore.h"
@@ -374,17 +375,12 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
         if (!entry.odoo_owned)
                 return result_fail(ret, EXIT_BAD_INPUT, "not_owned_by_odoo",
                                    "database %s is not owned by the Odoo role %s", db, c->odoo_role);
-        {
-                _cleanup_pgresult_ PGresult *res = NULL;
-                const char *params[1] = { db };
-
-                res = pg_exec(ctl, NULL, "SELECT 1 FROM public.tenants WHERE db_name = $1 AND state <> 'terminated'", 1, params);
-                if (!res)
-                        return pg_failure(ctl, "reading the tenants table", ret);
-                if (PQntuples(res) > 0)
-                        return result_fail(ret, EXIT_EXISTS, "is_tenant",
-                                           "database %s is a tenant: a tenant is never made a template", db);
-        }
+        r = registry_tenant_is_live(ctl, db);
+        if (r < 0)
+                return pg_failure(ctl, "reading the tenants table", ret);
+        if (r > 0)
+                return result_fail(ret, EXIT_EXISTS, "is_tenant",
+                                   "database %s is a tenant: a tenant is never made a template", db);
         if (rename) {
                 status = catalog_lookup(c, ctl, co->template_db, &target, ret);
                 if (status != EXIT_OK)

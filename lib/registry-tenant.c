@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry-tenant.c: owns the SQL on the registry's tenants table (registry-tenant.h): every move
+ * of a tenant's state, with its times, and what the actions read of a row.
+ */
+#include <stdlib.h>
+
+#include "macro.h"
+#include "pg.h"
+#include "registry-tenant.h"
+
+int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t) {
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, country, company_name, admin_email, admin_login,"
+                "                                 whmcs_service_id, state, created_at, updated_at)"
+                "     VALUES ($1, $2, $3, $4, $5, $6::bigint, 'provisioning', now(), now())"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     country = excluded.country, company_name = excluded.company_name,"
+                "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
+                "     whmcs_service_id = excluded.whmcs_service_id, state = 'provisioning',"
+                "     created_at = now(), updated_at = now(), suspended_at = NULL, suspend_reason = NULL,"
+                "     unsuspended_at = NULL, terminated_at = NULL"
+                "   WHERE t.state = 'terminated'"
+                " RETURNING 1";
+        const char *params[6] = {
+                t->db_name, t->country, t->company_name, t->admin_email, t->admin_login, t->whmcs_service_id,
+        };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 6, params);
+
+        if (!res)
+                return -EIO;
+        return PQntuples(res) == 1 ? 0 : -EEXIST;
+}
+
+int registry_tenant_activate(PGconn *conn, const char *db_name) {
+        static const char sql[] =
+                "UPDATE public.tenants SET state = 'active', created_at = now(), updated_at = now()"
+                " WHERE db_name = $1 AND state = 'provisioning'"
+                " RETURNING 1";
+        const char *params[1] = { db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+
+        if (!res)
+                return -EIO;
+        return PQntuples(res) == 1 ? 0 : -ENOENT;
+}
+
+int registry_tenant_forget(PGconn *conn, const char *db_name) {
+        static const char sql[] = "DELETE FROM public.tenants WHERE db_name = $1 AND state = 'provisioning'";
+        const char *params[1] = { db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+
+        return res ? 0 : -EIO;
+}
+
+int registry_tenant_suspend(PGconn *conn, const char *db_name, const char *reason, bool changed, char **ret_reason) {
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, suspended_at, suspend_reason)"
+                "     VALUES ($1, 'suspended', now(), $2)"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = 'suspended',"
+                "     suspended_at = CASE WHEN $3::bool OR t.suspended_at IS NULL THEN now() ELSE t.suspended_at END,"
+                "     suspend_reason = CASE WHEN $3::bool THEN $2 ELSE coalesce($2, t.suspend_reason) END,"
+                "     updated_at = now()"
+                " RETURNING suspend_reason";
+        const char *params[3] = { db_name, reason, changed ? "true" : "false" };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 3, params);
+
+        *ret_reason = NULL;
+        if (!res)
+                return -EIO;
+        if (PQgetisnull(res, 0, 0))
+                return 0;
+        *ret_reason = strdup(PQgetvalue(res, 0, 0));
+        return *ret_reason ? 0 : -ENOMEM;
+}
+
+int registry_tenant_unsuspend(PGconn *conn, const char *db_name, bool changed) {
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, unsuspended_at)"
+                "     VALUES ($1, 'active', now())"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = 'active',"
+                "     unsuspended_at = CASE WHEN $2::bool OR t.unsuspended_at IS NULL THEN now() ELSE t.unsuspended_at END,"
+                "     updated_at = now()";
+        const char *params[2] = { db_name, changed ? "true" : "false" };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
+
+        return res ? 0 : -EIO;
+}
+
+int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *state) {
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, terminated_at)"
+                "     VALUES ($1, $2, CASE WHEN $2 = 'terminated' THEN now() END)"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = $2,"
+                "     terminated_at = CASE WHEN $2 = 'terminated' THEN now() ELSE t.terminated_at END,"
+                "     updated_at = now()";
+        const char *params[2] = { db_name, state };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
+
+        return res ? 0 : -EIO;
+}
+
+int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db) {
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
+                "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login"
+                "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
+                /* An old row of the target name (a terminated tenant) describes another company:
+                 * the row says what was restored, from the source's row. */
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
+                "     country = excluded.country, company_name = excluded.company_name,"
+                "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
+                "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
+                "     updated_at = now()";
+        const char *params[2] = { db_name, source_db };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
+
+        return res ? 0 : -EIO;
+}
+
+int registry_tenant_is_live(PGconn *conn, const char *db_name) {
+        static const char sql[] = "SELECT 1 FROM public.tenants WHERE db_name = $1 AND state <> 'terminated'";
+        const char *params[1] = { db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+
+        if (!res)
+                return -EIO;
+        return PQntuples(res) > 0;
+}
+
+int registry_tenant_get_state(PGconn *conn, const char *db_name, char **ret_state, json_t **ret_backup) {
+        static const char sql[] =
+                "SELECT t.state,"
+                "       (SELECT jsonb_build_object('path', b.path, 'size_bytes', b.size_bytes, 'sha256', b.sha256,"
+                "                                  'filestore_path', b.filestore_path, 'filestore_size_bytes', b.filestore_size_bytes,"
+                "                                  'filestore_sha256', b.filestore_sha256)"
+                "          FROM public.backups b WHERE b.db_name = t.db_name AND b.kind = 'terminate'"
+                "         ORDER BY b.created_at DESC, b.id DESC LIMIT 1)"
+                "  FROM public.tenants t WHERE t.db_name = $1";
+        const char *params[1] = { db_name };
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_free_ char *state = NULL;
+
+        *ret_state = NULL;
+        *ret_backup = NULL;
+        if (!res)
+                return -EIO;
+        if (PQntuples(res) != 1)
+                return 0;
+        state = strdup(PQgetvalue(res, 0, 0));
+        if (!state)
+                return -ENOMEM;
+        if (!PQgetisnull(res, 0, 1)) {
+                *ret_backup = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+                if (!*ret_backup)
+                        return -ENOMEM;
+        }
+        *ret_state = TAKE_PTR(state);
+        return 0;
+}

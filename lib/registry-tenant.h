@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry-tenant.h: the registry's tenants table (registry.h) — what vumaerp knows of a tenant
+ * beyond PostgreSQL's catalog, and its state machine, every move of which is one function here:
+ *
+ *   (none, terminated) --reserve--> provisioning --activate--> active <--suspend/unsuspend--> suspended
+ *   provisioning --forget--> (none)                         (a provision undone)
+ *   active, suspended --set_state--> terminating --set_state--> terminated
+ *   terminating --set_state--> active, suspended            (the drop failed)
+ *   (none, terminated, any) --restored--> active
+ *
+ * suspend, unsuspend and set_state upsert: a tenant made before vumaerp has no row until its
+ * first action. The catalog stays the truth of whether Odoo may enter a database (access.h); the
+ * row says what vumaerp is doing with it, and the customer's details.
+ *
+ * The writes are all here. Four reads join a row to PostgreSQL's catalog in the one statement of
+ * their view, and stay with it: provision's look-up of a name and the password action's
+ * (provision.c), list and status (tenant.c), and reconcile's drift (reconcile.c).
+ *
+ * Every function runs on a registry_open() connection, under the tenant's lock, and returns 0 (or
+ * what it says) or a negative errno: -EIO on a failed statement (the server's message on conn,
+ * for pg_failure()), -ENOMEM.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* A new tenant's details. The strings are the caller's. */
+typedef struct RegistryTenant {
+        const char *db_name;
+        const char *country;            /* the country's code */
+        const char *company_name;
+        const char *admin_email;
+        const char *admin_login;
+        const char *whmcs_service_id;   /* decimal; NULL: none */
+} RegistryTenant;
+
+/* Records the tenant as 'provisioning', committed before anything is made, so that the next
+ * provision of the name finds what this one leaves if it dies. A row of a terminated tenant is
+ * replaced (its times cleared). -EEXIST: the name has a row in any other state. */
+int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t);
+
+/* provisioning → active, the creation time now. -ENOENT: no row of the name is provisioning. */
+int registry_tenant_activate(PGconn *conn, const char *db_name);
+
+/* Removes the row of a tenant that was being made; a row in any other state stays. */
+int registry_tenant_forget(PGconn *conn, const char *db_name);
+
+/* → suspended with reason (NULL: keep the last one). The time and the reason move only when
+ * changed (the database really was open), so a retry does not rewrite history. *ret_reason: the
+ * reason the row now holds (malloc'd; NULL: none). */
+int registry_tenant_suspend(PGconn *conn, const char *db_name, const char *reason, bool changed, char **ret_reason);
+
+/* → active; the time moves only when changed. */
+int registry_tenant_unsuspend(PGconn *conn, const char *db_name, bool changed);
+
+/* → state ("terminating", "terminated", or back to "active"/"suspended" when a drop failed);
+ * terminated_at is set on "terminated". */
+int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *state);
+
+/* A restore made db_name: active, with source_db's details (the country, company, admin) and,
+ * when it is the same name, its WHMCS service id; a former tenant's row of the name is replaced. */
+int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db);
+
+/* Whether db_name is a tenant to the registry (a row not terminated): 1, 0, or a negative errno. */
+int registry_tenant_is_live(PGconn *conn, const char *db_name);
+
+/* The state of db_name's row (*ret_state malloc'd, NULL: no row) and the newest backup its
+ * termination made (*ret_backup: {"path","size_bytes","sha256","filestore_path",
+ * "filestore_size_bytes","filestore_sha256"}, NULL: none). */
+int registry_tenant_get_state(PGconn *conn, const char *db_name, char **ret_state, json_t **ret_backup);
