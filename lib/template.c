@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,12 +22,11 @@
 #include "filestore.h"
 #include "odoo-hosting.h"
 #include "result.h"
+#include "session.h"
 #include "template.h"
 
 /* How long seal and build wait for another action on the same template. */
 #define TEMPLATE_LOCK_TIMEOUT_MS 10000
-/* How long ended sessions get to go away before a rename is attempted. */
-#define TEMPLATE_END_SESSIONS_MS 5000
 #define TEMPLATE_BUILD_SUFFIX "_build"
 
 typedef struct Inspection {
@@ -63,50 +61,9 @@ static char *column_dup(PGresult *res, int row, int col) {
         return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
 }
 
-/* "ALTER DATABASE <name> <clause>" — clause is one of our constants, the name quoted. */
-static int alter_database(PGconn *conn, const char *name, const char *clause) {
-        _cleanup_free_ char *q = pg_quote_identifier(conn, name), *sql = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
-
-        if (!q || asprintf(&sql, "ALTER DATABASE %s %s", q, clause) < 0)
-                return -ENOMEM;
-        res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
-}
-
 static int exec_plain(PGconn *conn, const char *sql) {
         _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 0, NULL);
         return res ? 0 : -EIO;
-}
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Ends every other session on the database and waits until they are gone: pg_terminate_backend
- * only signals, and a rename fails while any session is still there. Returns 0, -EBUSY when some
- * would not go within TEMPLATE_END_SESSIONS_MS, -EIO on a failed statement. */
-static int end_sessions(PGconn *conn, const char *name) {
-        static const char sql[] =
-                "SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity"
-                " WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()";
-        const char *params[1] = { name };
-        int64_t deadline = now_ms() + TEMPLATE_END_SESSIONS_MS;
-
-        for (;;) {
-                _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
-
-                if (!res)
-                        return -EIO;
-                if (streq(PQgetvalue(res, 0, 0), "0"))
-                        return 0;
-                if (now_ms() >= deadline)
-                        return -EBUSY;
-                (void) nanosleep(&(struct timespec) { .tv_nsec = 20 * 1000000L }, NULL);
-        }
 }
 
 /* The journal of operations (registry-operation.h): one row per seal/build. A failure to record
@@ -362,7 +319,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                        json_t **ret) {
         _cleanup_(inspection_done) Inspection ins = {};
         _cleanup_json_ json_t *out = NULL, *files = json_object();
-        _cleanup_free_ char *q_db = NULL, *q_tpl = NULL, *rename_sql = NULL;
+        _cleanup_free_ char *q_db = NULL, *q_tpl = NULL, *rename_sql = NULL, *template_sql = NULL;
         bool rename = !streq(db, co->template_db);
         CatalogEntry entry, target;
         int status, r;
@@ -437,9 +394,9 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                 status = pg_failure(ctl, "refusing connections", ret);
                 goto restore;
         }
-        r = end_sessions(ctl, db);
-        if (r < 0) {
-                status = r == -EBUSY ?
+        r = tenant_end_sessions(ctl, db);
+        if (r != 0) {
+                status = r > 0 ?
                         result_fail(ret, EXIT_TEMPFAIL, "database_busy", "sessions on %s would not end", db) :
                         pg_failure(ctl, "ending the sessions", ret);
                 goto restore;
@@ -447,7 +404,9 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
 
         q_db = pg_quote_identifier(ctl, db);
         q_tpl = pg_quote_identifier(ctl, co->template_db);
-        if (!q_db || !q_tpl || asprintf(&rename_sql, "ALTER DATABASE %s RENAME TO %s", q_db, q_tpl) < 0) {
+        /* DDL takes no parameters: the names are quoted. */
+        if (!q_db || !q_tpl || asprintf(&rename_sql, "ALTER DATABASE %s RENAME TO %s", q_db, q_tpl) < 0 ||
+            asprintf(&template_sql, "ALTER DATABASE %s IS_TEMPLATE true", q_tpl) < 0) {
                 status = result_oom(ret);
                 goto restore;
         }
@@ -464,7 +423,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                 params[5] = count;
                 if (exec_plain(ctl, "BEGIN") < 0 ||
                     (rename && exec_plain(ctl, rename_sql) < 0) ||
-                    alter_database(ctl, co->template_db, "IS_TEMPLATE true") < 0 ||
+                    exec_plain(ctl, template_sql) < 0 ||
                     !(res = pg_exec(ctl, NULL,
                                     "WITH gone AS (DELETE FROM public.templates WHERE db_name = $2 AND country <> $1)"
                                     "INSERT INTO public.templates AS t"

@@ -87,6 +87,8 @@ tpl seal ke not_odoo
 expect 65 '.code == "not_odoo"' "a database without Odoo's tables"
 tpl seal ke a_tenant
 expect 73 '.code == "is_tenant"' "a tenant"
+[ "$(pg_psql vumaerp "SELECT outcome FROM operations WHERE action = 'template_seal' AND db_name = 'erp_ke' ORDER BY id DESC LIMIT 1")" = is_tenant ] ||
+        fail "the refused seal's code is not its outcome in the operations journal"
 tpl frobnicate
 expect 64 '.code == "unknown_subcommand" and (.error | contains("frobnicate"))' "an unknown subcommand, named"
 [ "$(databases)" = "$before" ] || fail "pg_database changed: $before → $(databases)"
