@@ -9,6 +9,10 @@
  * applied once. A schema newer than this binary knows is refused (-EPROTO) with a clear message.
  * The control database is vumaerp's alone: no CONNECT for PUBLIC (Odoo's role, which every
  * customer can act as, cannot enter it, read it or take its locks).
+ *
+ * The SQL on its tables is written once, each table's in its own file: tenants and their state
+ * machine in registry-tenant.h, backups in registry-backup.h, the journal of operations in
+ * registry-operation.h. The actions call those; none writes to these tables itself.
  */
 #pragma once
 
