@@ -202,6 +202,12 @@ PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_par
         return NULL;
 }
 
+int pg_run(PGconn *conn, const char *sql, int n_params, const char *const *params) {
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, n_params, params);
+
+        return res ? 0 : -EIO;
+}
+
 bool pg_connection_lost(PGconn *conn) {
         /* A server that is going away (crashed, shut down) can fail a statement with its FATAL
          * message before libpq has seen the connection end: one empty round trip settles it. */

@@ -58,6 +58,9 @@ char *pg_error_message(PGconn *conn);
  * caller's to answer (pg_failure()) or to expect (a unique violation that means "taken"). */
 PGresult *pg_exec(PGconn *conn, char ret_sqlstate[6], const char *sql, int n_params, const char *const *params);
 
+/* pg_exec() for a statement whose rows are not read: 0, or -EIO (the message on conn). */
+int pg_run(PGconn *conn, const char *sql, int n_params, const char *const *params);
+
 /* After a failed statement: whether the server is gone (so the answer is "try again later", 503,
  * not a bug). Costs one empty round trip, which clears the connection's error message: read it
  * (pg_error_message()) first. */

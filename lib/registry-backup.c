@@ -35,13 +35,11 @@ int registry_backup_record(PGconn *conn, const RegistryBackup *b) {
         static const char sql[] =
                 "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, filestore_path, filestore_sha256, filestore_size_bytes)"
                 "     VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8::bigint)";
-        _cleanup_pgresult_ PGresult *res = NULL;
         BackupParams p;
 
         backup_params(b, &p);
         p.values[4] = b->kind;
-        res = pg_exec(conn, NULL, sql, 8, p.values);
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 8, p.values);
 }
 
 int registry_backup_adopt(PGconn *conn, const RegistryBackup *b) {
@@ -49,21 +47,18 @@ int registry_backup_adopt(PGconn *conn, const RegistryBackup *b) {
                 "INSERT INTO public.backups (db_name, path, size_bytes, sha256, kind, created_at,"
                 "                            filestore_path, filestore_sha256, filestore_size_bytes)"
                 "     VALUES ($1, $2, $3::bigint, $4, 'recovered', to_timestamp($5::bigint), $6, $7, $8::bigint)";
-        _cleanup_pgresult_ PGresult *res = NULL;
         char created[32];
         BackupParams p;
 
         backup_params(b, &p);
         (void) snprintf(created, sizeof created, "%lld", (long long) b->created_at);
         p.values[4] = created;
-        res = pg_exec(conn, NULL, sql, 8, p.values);
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 8, p.values);
 }
 
 int registry_backup_known(PGconn *conn, const char *path) {
         static const char sql[] = "SELECT 1 FROM public.backups WHERE path = $1";
-        const char *params[1] = { path };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { path });
 
         if (!res)
                 return -EIO;
@@ -88,8 +83,7 @@ static int column_dup(PGresult *res, int col, char **ret) {
 int registry_backup_sums(PGconn *conn, const char *path, RegistryBackupSums *ret) {
         static const char sql[] =
                 "SELECT sha256, filestore_path, filestore_sha256 FROM public.backups WHERE path = $1 ORDER BY id DESC LIMIT 1";
-        const char *params[1] = { path };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { path });
 
         *ret = (RegistryBackupSums) {};
         if (!res)
@@ -110,8 +104,7 @@ int registry_backup_last(PGconn *conn, const char *db_name, json_t **ret) {
                 "SELECT path, size_bytes,"
                 "       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
                 "  FROM public.backups WHERE db_name = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
-        const char *params[1] = { db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
 
         if (!res)
                 return -EIO;
@@ -175,10 +168,7 @@ int registry_backup_list(PGconn *conn, RegistryBackupList *ret) {
 int registry_backup_forget(PGconn *conn, int64_t id) {
         static const char sql[] = "DELETE FROM public.backups WHERE id = $1::bigint";
         char text[32];
-        const char *params[1] = { text };
-        _cleanup_pgresult_ PGresult *res = NULL;
 
         (void) snprintf(text, sizeof text, "%" PRId64, id);
-        res = pg_exec(conn, NULL, sql, 1, params);
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 1, (const char *const[]) { text });
 }

@@ -26,27 +26,21 @@ int registry_operation_end(PGconn *conn, const char *id, int status, json_t *res
         static const char sql[] =
                 "UPDATE public.operations SET finished_at = now(), outcome = $2 WHERE id = $1::bigint";
         const char *code = json_string_value(json_object_get(result, "code"));
-        const char *params[2] = { id, status == EXIT_OK ? "ok" : (code ? code : "failed") };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 2, (const char *const[]) { id, status == EXIT_OK ? "ok" : (code ? code : "failed") });
 }
 
 int registry_operation_note(PGconn *conn, const char *id, const char *json_object_text) {
         static const char sql[] =
                 "UPDATE public.operations SET detail = coalesce(detail, '{}'::jsonb) || $2::jsonb WHERE id = $1::bigint";
-        const char *params[2] = { id, json_object_text };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 2, (const char *const[]) { id, json_object_text });
 }
 
 int registry_operation_unnote(PGconn *conn, const char *id, const char *key) {
         static const char sql[] = "UPDATE public.operations SET detail = detail - $2 WHERE id = $1::bigint";
-        const char *params[2] = { id, key };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 2, (const char *const[]) { id, key });
 }
 
 void registry_interrupted_list_done(RegistryInterruptedList *l) {
@@ -71,8 +65,7 @@ int registry_operation_find_interrupted(PGconn *conn, const char *db_name, Regis
                 "  FROM public.operations o"
                 " WHERE o.db_name = $1 AND o.finished_at IS NULL"
                 "   AND (o.detail ? 'backup_window' OR o.detail ? 'drop_on_interrupt')";
-        const char *params[1] = { db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
         int n;
 
         *ret = (RegistryInterruptedList) {};
@@ -108,8 +101,6 @@ int registry_operation_close_interrupted(PGconn *conn, const char *id) {
                 "       detail = detail - 'backup_window' - 'drop_on_interrupt'"
                 "                || jsonb_build_object('repaired', detail->'backup_window', 'dropped', detail ? 'drop_on_interrupt')"
                 " WHERE id = $1::bigint";
-        const char *params[1] = { id };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 1, (const char *const[]) { id });
 }

@@ -37,8 +37,7 @@ int registry_tenant_activate(PGconn *conn, const char *db_name) {
                 "UPDATE public.tenants SET state = 'active', created_at = now(), updated_at = now()"
                 " WHERE db_name = $1 AND state = 'provisioning'"
                 " RETURNING 1";
-        const char *params[1] = { db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
 
         if (!res)
                 return -EIO;
@@ -47,10 +46,8 @@ int registry_tenant_activate(PGconn *conn, const char *db_name) {
 
 int registry_tenant_forget(PGconn *conn, const char *db_name) {
         static const char sql[] = "DELETE FROM public.tenants WHERE db_name = $1 AND state = 'provisioning'";
-        const char *params[1] = { db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 1, (const char *const[]) { db_name });
 }
 
 int registry_tenant_suspend(PGconn *conn, const char *db_name, const char *reason, bool changed, char **ret_reason) {
@@ -83,10 +80,8 @@ int registry_tenant_unsuspend(PGconn *conn, const char *db_name, bool changed) {
                 "     state = 'active',"
                 "     unsuspended_at = CASE WHEN $2::bool OR t.unsuspended_at IS NULL THEN now() ELSE t.unsuspended_at END,"
                 "     updated_at = now()";
-        const char *params[2] = { db_name, changed ? "true" : "false" };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 2, (const char *const[]) { db_name, changed ? "true" : "false" });
 }
 
 int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *state) {
@@ -97,10 +92,8 @@ int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *sta
                 "     state = $2,"
                 "     terminated_at = CASE WHEN $2 = 'terminated' THEN now() ELSE t.terminated_at END,"
                 "     updated_at = now()";
-        const char *params[2] = { db_name, state };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 2, (const char *const[]) { db_name, state });
 }
 
 int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db) {
@@ -116,16 +109,13 @@ int registry_tenant_restored(PGconn *conn, const char *db_name, const char *sour
                 "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
                 "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
                 "     updated_at = now()";
-        const char *params[2] = { db_name, source_db };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 2, params);
 
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 2, (const char *const[]) { db_name, source_db });
 }
 
 int registry_tenant_is_live(PGconn *conn, const char *db_name) {
         static const char sql[] = "SELECT 1 FROM public.tenants WHERE db_name = $1 AND state <> 'terminated'";
-        const char *params[1] = { db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
 
         if (!res)
                 return -EIO;
@@ -141,8 +131,7 @@ int registry_tenant_get_state(PGconn *conn, const char *db_name, char **ret_stat
                 "          FROM public.backups b WHERE b.db_name = t.db_name AND b.kind = 'terminate'"
                 "         ORDER BY b.created_at DESC, b.id DESC LIMIT 1)"
                 "  FROM public.tenants t WHERE t.db_name = $1";
-        const char *params[1] = { db_name };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, params);
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
         _cleanup_free_ char *state = NULL;
 
         *ret_state = NULL;

@@ -173,10 +173,8 @@ static int migrate(PGconn *conn, char **ret_error) {
                 return r;
 
         (void) snprintf(classid, sizeof classid, "%d", PG_LOCK_CLASS_REGISTRY);
-        res = pg_exec(conn, NULL, "SELECT pg_advisory_xact_lock($1::int4, 0)", 1, params);
-        if (!res)
+        if (pg_run(conn, "SELECT pg_advisory_xact_lock($1::int4, 0)", 1, params) < 0)
                 goto fail;
-        PQclear(res);
 
         /* to_regclass instead of IF NOT EXISTS: no "already exists, skipping" notice on every run. */
         res = pg_exec(conn, NULL, "SELECT to_regclass('public.schema_version') IS NULL", 0, NULL);
@@ -215,11 +213,8 @@ static int migrate(PGconn *conn, char **ret_error) {
                 if (r < 0)
                         goto fail_set;
                 (void) snprintf(version, sizeof version, "%d", v);
-                res = pg_exec(conn, NULL, "INSERT INTO public.schema_version (version) VALUES ($1::int4)", 1, vparams);
-                if (!res)
+                if (pg_run(conn, "INSERT INTO public.schema_version (version) VALUES ($1::int4)", 1, vparams) < 0)
                         goto fail;
-                PQclear(res);
-                res = NULL;
         }
 
         r = exec_simple(conn, "COMMIT", ret_error);

@@ -123,12 +123,10 @@ static int database_exists(TenantSession *s, bool *ret_exists) {
  * it is half made), at first CONNECTION LIMIT 0 so that only a superuser gets in. */
 static int create_database(PGconn *conn, const char *db_name) {
         _cleanup_free_ char *q = pg_quote_identifier(conn, db_name), *sql = NULL;
-        _cleanup_pgresult_ PGresult *res = NULL;
 
         if (!q || asprintf(&sql, "CREATE DATABASE %s OWNER " ACCESS_HOLDER_ROLE " TEMPLATE template0 ENCODING 'UTF8' CONNECTION LIMIT 0", q) < 0)
                 return -ENOMEM;
-        res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
+        return pg_run(conn, sql, 0, NULL);
 }
 
 /* Gives the new database's public schema to Odoo's role, which then restores into it as itself

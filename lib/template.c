@@ -61,11 +61,6 @@ static char *column_dup(PGresult *res, int row, int col) {
         return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
 }
 
-static int exec_plain(PGconn *conn, const char *sql) {
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 0, NULL);
-        return res ? 0 : -EIO;
-}
-
 /* The journal of operations (registry-operation.h): one row per seal/build. A failure to record
  * is not fatal: the action itself matters more than its journal. */
 static char *operation_start(PGconn *ctl, const char *db, const char *action) {
@@ -421,9 +416,9 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
 
                 (void) snprintf(count, sizeof count, "%d", ins.module_count);
                 params[5] = count;
-                if (exec_plain(ctl, "BEGIN") < 0 ||
-                    (rename && exec_plain(ctl, rename_sql) < 0) ||
-                    exec_plain(ctl, template_sql) < 0 ||
+                if (pg_run(ctl, "BEGIN", 0, NULL) < 0 ||
+                    (rename && pg_run(ctl, rename_sql, 0, NULL) < 0) ||
+                    pg_run(ctl, template_sql, 0, NULL) < 0 ||
                     !(res = pg_exec(ctl, NULL,
                                     "WITH gone AS (DELETE FROM public.templates WHERE db_name = $2 AND country <> $1)"
                                     "INSERT INTO public.templates AS t"
@@ -434,9 +429,9 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                                     "    modules = excluded.modules, module_count = excluded.module_count,"
                                     "    currency = excluded.currency, sealed_at = excluded.sealed_at",
                                     7, params)) ||
-                    exec_plain(ctl, "COMMIT") < 0) {
+                    pg_run(ctl, "COMMIT", 0, NULL) < 0) {
                         status = pg_failure(ctl, "sealing the template", ret);
-                        (void) exec_plain(ctl, "ROLLBACK");
+                        (void) pg_run(ctl, "ROLLBACK", 0, NULL);
                         goto restore;
                 }
         }
@@ -719,7 +714,7 @@ static int fix_company(const Config *c, const Country *co, const char *db, char 
         r = tenant_db_connect(c, db, &conn, &error);
         if (r < 0)
                 return result_fail(ret, EXIT_UNAVAILABLE, "database_unavailable", "cannot connect to %s: %s", db, strempty(error));
-        if (exec_plain(conn, "BEGIN") < 0)
+        if (pg_run(conn, "BEGIN", 0, NULL) < 0)
                 return pg_failure(conn, "starting the company's fixes", ret);
 
         res = pg_exec(conn, NULL, currency_sql, 1, currency);
@@ -744,7 +739,7 @@ static int fix_company(const Config *c, const Country *co, const char *db, char 
         }
         if (odoo_hosting_apply(conn, c->odoo_update_notification) < 0)
                 return pg_failure(conn, "applying the hosting policy", ret);
-        if (exec_plain(conn, "COMMIT") < 0)
+        if (pg_run(conn, "COMMIT", 0, NULL) < 0)
                 return pg_failure(conn, "committing the company's fixes", ret);
         return EXIT_OK;
 }
