@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "api-route.h"
 #include "auth.h"
 #include "build-config.h"
 #include "config.h"
@@ -31,34 +32,6 @@
 #include "message-id.h"
 #include "result.h"
 #include "subprocess.h"
-
-enum {
-        METHOD_GET = 1 << 0,
-        METHOD_POST = 1 << 1,
-};
-
-typedef struct Route {
-        const char *path;
-        unsigned methods;
-        const char *action;   /* runs vumaerp-<action>; NULL: answered by vumaerp-api itself */
-        const char *admin_only_field;  /* a field the program takes at a shell but the API refuses */
-} Route;
-
-/* The original API's endpoints (and backup and password, which the WHMCS module needs). GET
- * endpoints also take POST, as the original's did; the ones that change something take only POST. */
-static const Route routes[] = {
-        { "/health",            METHOD_GET,               NULL, NULL },
-        { "/api/v1/list",       METHOD_GET | METHOD_POST, "list", NULL },
-        { "/api/v1/status",     METHOD_GET | METHOD_POST, "status", NULL },
-        { "/api/v1/provision",  METHOD_POST,              "provision", NULL },
-        { "/api/v1/suspend",    METHOD_POST,              "suspend", NULL },
-        { "/api/v1/unsuspend",  METHOD_POST,              "unsuspend", NULL },
-        { "/api/v1/terminate",  METHOD_POST,              "terminate", NULL },
-        /* Pruning deletes every tenant's old backups: an admin's job (and the timer's), never a
-         * billing system's. */
-        { "/api/v1/backup",     METHOD_POST,              "backup",    "prune" },
-        { "/api/v1/password",   METHOD_POST,              "password", NULL },
-};
 
 typedef struct Exchange {
         int in_fd, out_fd;
@@ -72,13 +45,6 @@ typedef struct Exchange {
         bool delivered;       /* the client read the answer: no write error, no reset after it */
         const char *outcome;  /* when not answered: why */
 } Exchange;
-
-static const Route *find_route(const char *path) {
-        for (size_t i = 0; i < ELEMENTSOF(routes); i++)
-                if (streq(routes[i].path, path))
-                        return &routes[i];
-        return NULL;
-}
 
 static void make_request_id(char out[33]) {
         uint8_t b[16];
@@ -254,7 +220,7 @@ static bool authenticated(const Config *c, const HttpRequest *req, json_t *field
         return ok;
 }
 
-static void run_action(const Config *c, const Route *route, json_t *fields, Exchange *x) {
+static void run_action(const Config *c, const ApiRoute *route, json_t *fields, Exchange *x) {
         _cleanup_free_ char *dir = NULL, *path = NULL, *input = NULL, *env_id = NULL, *env_peer = NULL;
         _cleanup_json_ json_t *reply = NULL;
         const char *passthrough[] = { "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "ASAN_OPTIONS",
@@ -335,7 +301,7 @@ static void serve(const Config *c, Exchange *x, const struct sockaddr *peer, soc
         _cleanup_json_ json_t *fields = NULL;
         AllowList *allow = NULL;
         HttpRequest req = {};
-        const Route *route;
+        const ApiRoute *route = NULL;
         const char *bad = NULL, *code = NULL, *message = NULL;
         bool permitted;
         int r, status = 0;
@@ -362,17 +328,14 @@ static void serve(const Config *c, Exchange *x, const struct sockaddr *peer, soc
                 goto finish;
         }
 
-        route = find_route(req.path);
-        if (!route) {
+        r = api_route_find(req.path, req.method, &route);
+        if (r == -ENOENT) {
                 answer_error(x, 404, NULL, "not_found", "no such endpoint");
                 goto finish;
         }
         x->action = route->action;
-        if (!((streq(req.method, "GET") && (route->methods & METHOD_GET)) ||
-              (streq(req.method, "POST") && (route->methods & METHOD_POST)))) {
-                answer_error(x, 405, route->methods & METHOD_POST ?
-                             (route->methods & METHOD_GET ? "Allow: GET, POST\r\n" : "Allow: POST\r\n") : "Allow: GET\r\n",
-                             "method_not_allowed", "this endpoint does not take that method");
+        if (r < 0) {
+                answer_error(x, 405, api_route_allow(route), "method_not_allowed", "this endpoint does not take that method");
                 goto finish;
         }
 

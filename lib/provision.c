@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * provision.c: owns making a tenant (provision.h) — validating the order, cloning the country's
- * template while the admin's password is hashed, the fixups on the clone that make it this
- * customer's Odoo, its filestore, its registry record, and undoing all of it when any step
- * fails — and setting a tenant admin's password.
+ * provision.c: owns making a tenant (provision.h) from its order (provision-order.h) — cloning
+ * the country's template while the admin's password is hashed, the fixups on the clone that make
+ * it this customer's Odoo, its filestore, its registry record, and undoing all of it when any
+ * step fails — and setting a tenant admin's password.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include "odoo-hosting.h"
 #include "pg.h"
 #include "provision.h"
+#include "provision-order.h"
 #include "registry.h"
 #include "registry-tenant.h"
 #include "result.h"
@@ -27,177 +28,11 @@
 #include "odoo-signal.h"
 #include "tenant-db.h"
 
-#define COUNTRY_CODE_MAX 16
-#define WHMCS_SERVICE_ID_MAX_DIGITS 18
-
-/* Everything a provision needs, validated. The strings are borrowed from the request. */
-typedef struct Order {
-        const char *db_name;
-        const Country *country;
-        const char *admin_email;
-        const char *admin_login;
-        const char *company_name;
-        const char *admin_password;   /* NULL: generate one */
-        char whmcs_service_id[24];    /* decimal, "" when not given */
-} Order;
-
 static int64_t now_ms(void) {
         struct timespec ts;
 
         (void) clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Characters, not bytes: jansson has already made sure every string is UTF-8. */
-static size_t utf8_length(const char *s) {
-        size_t n = 0;
-
-        for (; *s; s++)
-                if (((unsigned char) *s & 0xC0) != 0x80)
-                        n++;
-        return n;
-}
-
-/* C0 controls and DEL: never part of a name, a login or an address, and a newline in one would
- * turn into a forged line wherever it is printed. */
-static bool has_control(const char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        return true;
-        return false;
-}
-
-static bool is_ascii_alnum(char ch) {
-        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-/* A sane address rather than all of RFC 5322: local@domain, dot-atom local part (letters, digits,
- * the RFC's atext punctuation, UTF-8 per RFC 6531), a domain of labels with at least one dot. No
- * quoted local parts, comments, spaces or brackets: WHMCS never sends those. */
-static bool email_is_valid(const char *s) {
-        const char *at = strchr(s, '@'), *p;
-        size_t local, domain;
-
-        if (strlen(s) > PROVISION_EMAIL_MAX || !at || strchr(at + 1, '@'))
-                return false;
-        local = (size_t) (at - s);
-        domain = strlen(at + 1);
-        if (local < 1 || local > 64 || domain < 3)
-                return false;
-        for (p = s; p < at; p++) {
-                if (is_ascii_alnum(*p) || (unsigned char) *p >= 0x80 || strchr("!#$%&'*+/=?^_`{|}~-", *p))
-                        continue;
-                if (*p == '.' && p > s && p + 1 < at && p[1] != '.')
-                        continue;
-                return false;
-        }
-        if (!strchr(at + 1, '.'))
-                return false;
-        for (p = at + 1; *p; p++) {
-                bool label_start = p == at + 1 || p[-1] == '.', label_end = !p[1] || p[1] == '.';
-
-                if (is_ascii_alnum(*p) || (unsigned char) *p >= 0x80)
-                        continue;
-                if (*p == '-' && !label_start && !label_end)
-                        continue;
-                if (*p == '.' && !label_start && !label_end)
-                        continue;
-                return false;
-        }
-        return true;
-}
-
-/* A required or optional string field. Returns an exit status with *ret set on failure. */
-static int field_string(json_t *request, const char *key, bool required, const char **ret_value, json_t **ret) {
-        int bad = 0;
-        const char *v = request_string(request, key, &bad);
-
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_request", "%s must be a string", key);
-        if (!v && required)
-                return result_fail(ret, EXIT_USAGE, "missing_field", "%s is required", key);
-        *ret_value = v;
-        return EXIT_OK;
-}
-
-/* whmcs_service_id: a JSON integer, or (from forms and the command line) a string of digits. */
-static int field_service_id(json_t *request, char out[24], json_t **ret) {
-        json_t *v = json_object_get(request, "whmcs_service_id");
-        long long id = -1;
-
-        out[0] = '\0';
-        if (!v || json_is_null(v))
-                return EXIT_OK;
-        if (json_is_integer(v))
-                id = json_integer_value(v);
-        else if (json_is_string(v)) {
-                const char *s = json_string_value(v);
-                size_t n = strlen(s);
-
-                if (n >= 1 && n <= WHMCS_SERVICE_ID_MAX_DIGITS && strspn(s, "0123456789") == n)
-                        id = strtoll(s, NULL, 10);
-        }
-        if (id < 1)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_whmcs_service_id",
-                                   "whmcs_service_id must be a positive integer");
-        (void) snprintf(out, 24, "%lld", id);
-        return EXIT_OK;
-}
-
-static int check_password_field(const char *pw, json_t **ret) {
-        if (!pw)
-                return EXIT_OK;
-        if (!*pw)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_admin_password", "admin_password must not be empty");
-        if (strlen(pw) > PASSWORD_MAX_LENGTH)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_admin_password",
-                                   "admin_password is longer than %d bytes", PASSWORD_MAX_LENGTH);
-        return EXIT_OK;
-}
-
-static int order_parse(const Config *c, json_t *request, Order *o, json_t **ret) {
-        const char *country = NULL;
-        int status;
-
-        *o = (Order) {};
-        status = request_db_name(c, request, &o->db_name, ret);
-        if (status != EXIT_OK)
-                return status;
-
-        if ((status = field_string(request, "country", true, &country, ret)) != EXIT_OK ||
-            (status = field_string(request, "admin_email", true, &o->admin_email, ret)) != EXIT_OK ||
-            (status = field_string(request, "company_name", true, &o->company_name, ret)) != EXIT_OK ||
-            (status = field_string(request, "admin_password", false, &o->admin_password, ret)) != EXIT_OK ||
-            (status = field_string(request, "admin_login", false, &o->admin_login, ret)) != EXIT_OK ||
-            (status = field_service_id(request, o->whmcs_service_id, ret)) != EXIT_OK)
-                return status;
-
-        o->country = strlen(country) <= COUNTRY_CODE_MAX ? config_find_country(c, country) : NULL;
-        if (!o->country)
-                return result_fail(ret, EXIT_BAD_INPUT, "unknown_country",
-                                   "unknown country \"%.16s\": it must be one of the codes in %s",
-                                   country, strempty(c->countries_path));
-
-        if (!email_is_valid(o->admin_email))
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_admin_email",
-                                   "admin_email is not a valid address (at most %d characters, local@domain)",
-                                   PROVISION_EMAIL_MAX);
-
-        if (!*o->company_name || strspn(o->company_name, " ") == strlen(o->company_name) ||
-            utf8_length(o->company_name) > PROVISION_COMPANY_NAME_MAX || has_control(o->company_name))
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_company_name",
-                                   "company_name must be 1 to %d characters without control characters",
-                                   PROVISION_COMPANY_NAME_MAX);
-
-        if (!o->admin_login)
-                o->admin_login = o->admin_email;
-        else if (!*o->admin_login || utf8_length(o->admin_login) > PROVISION_LOGIN_MAX || has_control(o->admin_login) ||
-                 o->admin_login[0] == ' ' || o->admin_login[strlen(o->admin_login) - 1] == ' ')
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_admin_login",
-                                   "admin_login must be 1 to %d characters, without control characters or surrounding spaces",
-                                   PROVISION_LOGIN_MAX);
-
-        return check_password_field(o->admin_password, ret);
 }
 
 /* PBKDF2 at 600,000 rounds costs about as much as the clone: it runs in a thread while
@@ -817,10 +652,10 @@ int tenant_password(const Config *c, json_t *request, json_t **ret) {
         status = request_db_name(c, request, &db_name, ret);
         if (status != EXIT_OK)
                 return status;
-        status = field_string(request, "admin_password", false, &password, ret);
+        status = order_field_string(request, "admin_password", false, &password, ret);
         if (status != EXIT_OK)
                 return status;
-        status = check_password_field(password, ret);
+        status = order_password_check(password, ret);
         if (status != EXIT_OK)
                 return status;
         /* The request's string: const for the session's sake, never written. */

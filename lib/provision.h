@@ -10,14 +10,10 @@
 
 #include "config.h"
 
-/* Limits on the request's fields (characters; the password's in bytes, password.h). */
-#define PROVISION_COMPANY_NAME_MAX 256
-#define PROVISION_EMAIL_MAX 254
-#define PROVISION_LOGIN_MAX 254
-
 /* Request: db_name, country (a code of countries.yaml), admin_email, company_name; optional
  * admin_password (generated when absent), whmcs_service_id (an integer, or a string of digits),
- * admin_login (default: admin_email, as Odoo uses the email as the login).
+ * admin_login (default: admin_email, as Odoo uses the email as the login). The rules and
+ * limits on each field: provision-order.h.
  *
  * Clones the country's template (CREATE DATABASE … TEMPLATE … STRATEGY WAL_LOG) while the
  * password is hashed in a second thread, then in one statement on the clone sets the company

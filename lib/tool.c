@@ -115,22 +115,13 @@ static int64_t elapsed_ms(const struct timespec *start) {
         return (int64_t) (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-int tool_main(int argc, char *argv[], const ToolSpec *spec) {
-        _cleanup_json_ json_t *request = NULL, *result = NULL;
-        _cleanup_free_ char *config_error = NULL, *program = NULL;
+int tool_parse_args(int argc, char *argv[], const ToolSpec *spec, ToolArgs *ret) {
+        _cleanup_json_ json_t *request = NULL;
         _cleanup_free_ struct option *longopts = NULL;
-        const char *config_path = NULL;
-        struct timespec start;
-        Config *config = NULL;
-        bool json_input = false;
         size_t n_spec = 0, i = 0;
-        int c, status;
+        int c;
 
-        clock_gettime(CLOCK_MONOTONIC, &start);
-        if (asprintf(&program, "vumaerp-%s", spec->name) < 0)
-                return EXIT_SOFTWARE;
-        log_setup(program);
-
+        *ret = (ToolArgs) {};
         for (const ToolOption *o = spec->options; o && o->name; o++)
                 n_spec++;
         longopts = calloc(n_spec + 5, sizeof(struct option));
@@ -147,22 +138,24 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                                                   NULL, OPT_SPEC_BASE + (int) k };
 
         opterr = 0;
+        /* 0, not 1: getopt starts afresh (GNU), so a second call parses its own argv. */
+        optind = 0;
         /* GNU order: options may follow the positional arguments ("seal ke db --flag"), as in
          * every util-linux tool; "--" ends them. */
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                 case OPT_HELP:
-                        print_help(spec);
+                        ret->verb = TOOL_HELP;
                         return EXIT_OK;
                 case OPT_VERSION:
-                        printf("vumaerp-%s %s\n", spec->name, VUMAERP_VERSION);
+                        ret->verb = TOOL_VERSION;
                         return EXIT_OK;
                 case OPT_CONFIG:
-                        config_path = optarg;
+                        ret->config_path = optarg;
                         break;
                 case OPT_JSON:
-                        json_input = true;
+                        ret->json_input = true;
                         break;
                 case '?':
                         return unknown_option(spec, argv[optind - 1]);
@@ -193,9 +186,43 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
         if (optind < argc)
                 return usage_error(spec, "unexpected argument '%s'", argv[optind]);
 
+        if (ret->json_input && json_object_size(request) > 0)
+                return usage_error(spec, "%s", "--json takes the whole request from stdin; give no other fields");
+        ret->request = TAKE_PTR(request);
+        return EXIT_OK;
+}
+
+int tool_main(int argc, char *argv[], const ToolSpec *spec) {
+        _cleanup_json_ json_t *request = NULL, *result = NULL;
+        _cleanup_free_ char *config_error = NULL, *program = NULL;
+        const char *config_path = NULL;
+        struct timespec start;
+        Config *config = NULL;
+        bool json_input = false;
+        ToolArgs args;
+        int status;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        if (asprintf(&program, "vumaerp-%s", spec->name) < 0)
+                return EXIT_SOFTWARE;
+        log_setup(program);
+
+        status = tool_parse_args(argc, argv, spec, &args);
+        if (status != EXIT_OK)
+                return status;
+        request = args.request;
+        config_path = args.config_path;
+        json_input = args.json_input;
+        if (args.verb == TOOL_HELP) {
+                print_help(spec);
+                return EXIT_OK;
+        }
+        if (args.verb == TOOL_VERSION) {
+                printf("vumaerp-%s %s\n", spec->name, VUMAERP_VERSION);
+                return EXIT_OK;
+        }
+
         if (json_input) {
-                if (json_object_size(request) > 0)
-                        return usage_error(spec, "%s", "--json takes the whole request from stdin; give no other fields");
                 json_decref(TAKE_PTR(request));
                 if (read_json_request(stdin, &request, &result) < 0) {
                         print_json(result);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "config.h"
 
@@ -29,6 +30,30 @@ typedef struct ToolSpec {
         ActionFunc run;
         const char *message_id;            /* MESSAGE_ID of its success entry; NULL: MESSAGE_ID_ACTION */
 } ToolSpec;
+
+/* What a command line asks for (tool_parse_args()). */
+typedef enum ToolVerb {
+        TOOL_RUN,             /* run the action */
+        TOOL_HELP,            /* -h/--help came first: print the help, exit 0 */
+        TOOL_VERSION,         /* --version came first: print the version, exit 0 */
+} ToolVerb;
+
+typedef struct ToolArgs {
+        ToolVerb verb;
+        const char *config_path;   /* --config, borrowed from argv; NULL: the default */
+        bool json_input;           /* --json: the request comes as JSON on stdin */
+        json_t *request;           /* TOOL_RUN: the fields the options and positional arguments
+                                    * set (empty under --json); the caller frees it */
+} ToolArgs;
+
+/* Maps a command line onto the request the action gets, by spec: each option to its field
+ * (a flag to true, else the value as a string), then spec->positional in order; options may
+ * follow positional arguments, "--" ends them. Returns EXIT_OK with *ret filled, EXIT_USAGE
+ * after saying why on stderr (an unknown option or one without its value, named without what
+ * followed '=', and for one naming a password, how passwords are given; a field given twice, a
+ * value that is not UTF-8, an argument too many, --json with any other field), or EXIT_SOFTWARE
+ * when out of memory. */
+int tool_parse_args(int argc, char *argv[], const ToolSpec *spec, ToolArgs *ret);
 
 /* The whole of an action binary's main(). */
 int tool_main(int argc, char *argv[], const ToolSpec *spec);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api-route.c: owns vumaerp-api's table of endpoints and the lookup of a path and a method in it
+ * (api-route.h).
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include "api-route.h"
+#include "macro.h"
+
+/* The original API's endpoints (and backup and password, which the WHMCS module needs). GET
+ * endpoints also take POST, as the original's did; the ones that change something take only POST. */
+static const ApiRoute routes[] = {
+        { "/health",            API_METHOD_GET,                   NULL, NULL },
+        { "/api/v1/list",       API_METHOD_GET | API_METHOD_POST, "list", NULL },
+        { "/api/v1/status",     API_METHOD_GET | API_METHOD_POST, "status", NULL },
+        { "/api/v1/provision",  API_METHOD_POST,                  "provision", NULL },
+        { "/api/v1/suspend",    API_METHOD_POST,                  "suspend", NULL },
+        { "/api/v1/unsuspend",  API_METHOD_POST,                  "unsuspend", NULL },
+        { "/api/v1/terminate",  API_METHOD_POST,                  "terminate", NULL },
+        /* Pruning deletes every tenant's old backups: an admin's job (and the timer's), never a
+         * billing system's. */
+        { "/api/v1/backup",     API_METHOD_POST,                  "backup",    "prune" },
+        { "/api/v1/password",   API_METHOD_POST,                  "password", NULL },
+};
+
+static const ApiRoute *find_route(const char *path) {
+        for (size_t i = 0; i < ELEMENTSOF(routes); i++)
+                if (streq(routes[i].path, path))
+                        return &routes[i];
+        return NULL;
+}
+
+int api_route_find(const char *path, const char *method, const ApiRoute **ret) {
+        const ApiRoute *route = find_route(path);
+
+        if (!route)
+                return -ENOENT;
+        *ret = route;
+        if (!((streq(method, "GET") && (route->methods & API_METHOD_GET)) ||
+              (streq(method, "POST") && (route->methods & API_METHOD_POST))))
+                return -EOPNOTSUPP;
+        return 0;
+}
+
+const char *api_route_allow(const ApiRoute *route) {
+        return route->methods & API_METHOD_POST ?
+                (route->methods & API_METHOD_GET ? "Allow: GET, POST\r\n" : "Allow: POST\r\n") : "Allow: GET\r\n";
+}
