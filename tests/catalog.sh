@@ -3,12 +3,12 @@
 # catalog: every MESSAGE_ID the code logs has an entry in catalog/vumaerp.catalog and every entry
 # is one the code logs; journalctl accepts the catalog and lists each entry.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 : "${SOURCE_DIR:?}"
 
 ids_h=$(grep -oE '#define MESSAGE_ID_[A-Z_]+ +"[0-9a-f]{32}"' "$SOURCE_DIR/lib/message-id.h")
 catalog=$SOURCE_DIR/catalog/vumaerp.catalog
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+keep_going
 
 while read -r _ name id; do
         id=${id//\"/}

@@ -5,27 +5,23 @@
 # and exactly one line on stderr naming FILE:LINE:COLUMN — whether the file came from --config or
 # from $VUMAERP_CONFIG. vumaerp-api, given a request, exits 78 too.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
 : "${BUILD_DIR:?BUILD_DIR must name the meson build directory}"
 : "${SOURCE_DIR:?SOURCE_DIR must name the source tree}"
 
-skip() { echo "SKIP: $*"; exit 77; }
-
 LIST="$BUILD_DIR/bin/vumaerp-list"
 STATUS="$BUILD_DIR/bin/vumaerp-status"
 API="$BUILD_DIR/bin/vumaerp-api"
-for b in "$LIST" "$STATUS" "$API"; do
-        [[ -x $b ]] || { echo "FAIL: $b is not built" >&2; exit 1; }
-done
+need_built "$LIST" "$STATUS" "$API"
 command -v timeout >/dev/null || skip "timeout(1) is needed to bound each run"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-config-errors.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' >"$work/request"
 
-failures=0
 checks=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+keep_going
 
 # run NAME CMD...: runs CMD with no input, bounded in time, into $work/NAME.{out,err,rc}.
 run() {

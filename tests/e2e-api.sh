@@ -3,18 +3,18 @@
 # e2e-api: the real vumaerp-api, served by systemd-socket-activate in both of systemd's ways
 # (LISTEN_FDS and the socket on stdin/stdout), over a real PostgreSQL, driven with curl: every
 # endpoint so far, and every error case — each checked to change nothing.
+source "$(dirname "$0")/lib/check.sh"
 source "$(dirname "$0")/lib/pg.sh"
 source "$(dirname "$0")/lib/api.sh"
 
-command -v curl >/dev/null || skip "curl is not installed"
-command -v jq >/dev/null || skip "jq is not installed"
+need_command curl
+need_command jq
 
 pg_start
 T=$PG_TMP/e2e
 CONF=$T/conf/vumaerp.yaml
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+keep_going
 check_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
 
 # call METHOD PATH [curl args...]: sets STATUS and BODY (and HEADERS).

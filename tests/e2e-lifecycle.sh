@@ -4,9 +4,10 @@
 # the real Kenya template (sealed by vumaerp-template, as an admin would), status, a retried
 # provision, suspend, unsuspend, password, backup, terminate — with curl against vumaerp-api under
 # systemd-socket-activate; and a client that hangs up mid-request.
+source "$(dirname "$0")/lib/check.sh"
 source "$(dirname "$0")/lib/pg.sh"
 source "$(dirname "$0")/lib/api.sh"
-command -v jq >/dev/null || skip "jq is not installed"
+need_command jq
 
 pg_start
 T=$PG_TMP/e2e
@@ -17,8 +18,7 @@ restore_fixture erp_ke ke "$T/filestore"
 "$BUILD_DIR/bin/vumaerp-template" --config "$CONF" seal ke >/dev/null
 api_start "$CONF" inetd
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+keep_going
 check() { jq -e "$1" >/dev/null <<<"$BODY" || fail "$2: $1 does not hold (HTTP $STATUS): $BODY"; }
 post() { # post PATH JSON
         BODY=$(curl -s -o - -w '\n%{http_code}' --max-time 120 -X POST "$API_URL$1" \

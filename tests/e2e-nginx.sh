@@ -15,27 +15,21 @@
 #   - suspend and unsuspend put back a missing route; a restored tenant is routed;
 #   - run as root, what vumaerp writes belongs to the state directory's owner.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/nginx.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/api.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
-command -v jq >/dev/null || skip "jq is not installed"
+need_command jq
 nginx_bin >/dev/null
-[ -f "$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump" ] || skip "the Odoo 17 fixture $FIXTURES_DIR/odoo17/erp/erp_ke.pgdump is absent (set VUMAERP_FIXTURES)"
-odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+need_fixture "$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
+odoo_need
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-nginx.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
+pg_start_with_config nginx
 # nginx's workers (not root) read the state directory and the pages.
 chmod 0755 "$tmp"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
 WEB="$tmp/web"
 mkdir -m 0755 "$WEB"
 PAY='https://billing.example.test/clientarea.php?action=invoices&ref=web'

@@ -9,25 +9,15 @@
 # action, and after each asserts: Odoo's role is no superuser, no trap ran as anyone but Odoo's
 # role, suspension and seal hold, the control database refuses Odoo's role.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
-command -v jq >/dev/null || skip "jq is not installed"
+need_command jq
 dump="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
-[ -r "$dump" ] || skip "the Odoo 17 fixture $dump is absent (set VUMAERP_FIXTURES)"
+need_fixture "$dump"
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-attacker.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-run() { # run TOOL ARGS...: $RC, $OUT
-        local tool=$1; shift
-        RC=0
-        OUT=$("$B/vumaerp-$tool" --config "$CONF" "$@" 2>"$tmp/stderr") || RC=$?
-}
+pg_start_with_config attacker
 ok() { [ "$RC" = 0 ] || { cat "$tmp/stderr" >&2; fail "$1: exit $RC: $OUT"; }; }
 
 # The traps, as Odoo's role. vumaerp_trap_log is written by every trap; each trap then tries to

@@ -8,29 +8,17 @@
 # backup and leaves nothing); and --prune's rules: older than the retention goes, except a
 # terminated tenant's newest backup until its retention ends; the archive goes with its dump.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
-for b in backup suspend terminate status; do
-        [ -x "$B/vumaerp-$b" ] || { echo "FAIL: $B/vumaerp-$b is not built" >&2; exit 1; }
-done
-command -v jq >/dev/null || skip "jq is not installed"
+need_built "$B"/vumaerp-{backup,suspend,terminate,status}
+need_command jq
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-backup.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config backup
 BACKUPS="$tmp/conf/backups"
 FS="$tmp/conf/filestore/filestore"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-run() {
-        local tool=$1; shift
-        RC=0
-        OUT=$("$B/vumaerp-$tool" --config "$CONF" "$@" 2>"$tmp/stderr") || RC=$?
-}
 access() { pg_psql postgres "SELECT CASE WHEN datallowconn THEN 't' ELSE 'f' END || ':' || datconnlimit FROM pg_database WHERE datname = '$1'"; }
 reg() { pg_psql vumaerp "$1" | tr -d '\n'; }
 check_backup() { # check_backup JSON-OUT DB: the file the answer names is whole, verified and recorded

@@ -10,32 +10,21 @@
 # terminate and brought back byte for byte by restore (also under another name), a tampered or
 # missing archive refused before anything is created.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
-for b in suspend unsuspend terminate restore backup; do
-        [ -x "$B/vumaerp-$b" ] || { echo "FAIL: $B/vumaerp-$b is not built" >&2; exit 1; }
-done
-command -v jq >/dev/null || skip "jq is not installed"
+need_built "$B"/vumaerp-{suspend,unsuspend,terminate,restore,backup}
+need_command jq
 KE_DUMP="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
-[ -r "$KE_DUMP" ] || skip "the Odoo 17 fixtures are not there ($KE_DUMP): they prove terminate and restore on real Odoo data"
+# The Odoo 17 fixtures prove terminate and restore on real Odoo data.
+need_fixture "$KE_DUMP"
 
 # fsync on: this test crashes PostgreSQL and expects what was acknowledged to be there after.
 PG_FSYNC=on
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-lifecycle.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config lifecycle
 BACKUPS="$tmp/conf/backups"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-run() { # run TOOL ARGS...: $RC, $OUT
-        local tool=$1; shift
-        RC=0
-        OUT=$("$B/vumaerp-$tool" --config "${RUN_CONF:-$CONF}" "$@" 2>"$tmp/stderr") || RC=$?
-}
 access() { pg_psql postgres "SELECT CASE WHEN datallowconn THEN 't' ELSE 'f' END || ':' || datconnlimit FROM pg_database WHERE datname = '$1'"; }
 reg() { pg_psql vumaerp "$2" | tr -d '\n'; }
 odoo_connect() { # what Odoo's role gets: "ok" or the server's error

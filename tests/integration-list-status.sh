@@ -6,31 +6,19 @@
 # database restored from the fixtures when they are there.
 #   VUMAERP_LIST_BENCH=N also creates N more tenant databases and times the list (slow: ~7 MB each).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
-LIST="$BUILD_DIR/bin/vumaerp-list"
-STATUS="$BUILD_DIR/bin/vumaerp-status"
-for b in "$LIST" "$STATUS"; do
-        [ -x "$b" ] || { echo "FAIL: $b is not built" >&2; exit 1; }
-done
-command -v jq >/dev/null || skip "jq is not installed"
+B="$BUILD_DIR/bin"
+LIST="$B/vumaerp-list"
+STATUS="$B/vumaerp-status"
+need_built "$LIST" "$STATUS"
+need_command jq
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-list-status.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config list-status
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-run_tool() {
-        RC=0
-        OUT=$("$@" 2>"$tmp/stderr") || RC=$?
-}
-status_json() { # status_json JSON: the request on stdin, as vumaerp-api sends it
-        RC=0
-        OUT=$("$STATUS" --config "$CONF" --json <<<"$1" 2>"$tmp/stderr") || RC=$?
-}
+# status_json JSON: the request on stdin, as vumaerp-api sends it.
+status_json() { run_json status "$1"; }
 databases() { pg_psql postgres "SELECT string_agg(datname || ':' || datdba::regrole || ':' || datallowconn, ',' ORDER BY datname) FROM pg_database"; }
 
 echo "# no tenants yet"

@@ -10,28 +10,19 @@
 # both through the real vumaerp-provision, -terminate and -password on the real Kenya and Nigeria
 # templates.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/lib/action.sh"
 
 B="$BUILD_DIR/bin"
-command -v jq >/dev/null || skip "jq is not installed"
-for cc in ke ng; do
-        for f in erp/erp_$cc.pgdump erp/erp_$cc.filestore.tar; do
-                [ -f "$FIXTURES_DIR/odoo17/$f" ] || skip "the Odoo 17 fixture $FIXTURES_DIR/odoo17/$f is absent (set VUMAERP_FIXTURES)"
-        done
-done
-odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+need_command jq
+need_fixture "$FIXTURES_DIR"/odoo17/erp/erp_{ke,ng}.{pgdump,filestore.tar}
+odoo_need
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-caches.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config caches
 ODOO_DATA_DIR="$tmp/conf/filestore" odoo_start
 sed -i "s|^odoo:\$|odoo:\n  url: $ODOO_URL|" "$CONF"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 provision() { # provision DB CC PASSWORD
         run_json provision "$(jq -cn --arg db "$1" --arg cc "$2" --arg pw "$3" \
                 '{db_name: $db, country: $cc, admin_email: "admin@example.com", company_name: "Upper", admin_password: $pw}')"

@@ -7,25 +7,19 @@
 # itself is held to Odoo's shapes. Then vumaerp-status on that database: what its Odoo says
 # (users, last login, installed modules) and the registry's last backup.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
 
 TEST_ODOO="$BUILD_DIR/tests/test-odoo"
 STATUS="$BUILD_DIR/bin/vumaerp-status"
-for b in "$TEST_ODOO" "$STATUS"; do
-        [ -x "$b" ] || { echo "FAIL: $b is not built" >&2; exit 1; }
-done
-command -v jq >/dev/null || skip "jq is not installed"
+need_built "$TEST_ODOO" "$STATUS"
+need_command jq
 fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
-[ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
-odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+need_fixture "$fixture"
+odoo_need
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-odoo.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
+pg_start_with_config odoo
 pg_psql postgres "CREATE DATABASE kenya_co OWNER odoo"
 pg_restore --no-owner --no-acl --role=odoo -U odoo -d kenya_co "$fixture"
 pg_psql postgres "CREATE DATABASE gone_co OWNER odoo"
@@ -67,7 +61,6 @@ echo "# the client"
 ODOO_TEST_URL="$ODOO_URL" ODOO_TEST_DB=kenya_co ODOO_TEST_SUSPENDED=gone_co "$TEST_ODOO"
 
 echo "# status: what the tenant's Odoo says"
-CONF="$tmp/conf/vumaerp.yaml"
 status() { OUT=$("$STATUS" --config "$CONF" "$1"); }
 want_users=$(pg_psql kenya_co "SELECT count(*) FROM res_users WHERE active AND NOT share")
 want_login=$(pg_psql kenya_co "SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM res_users_log")

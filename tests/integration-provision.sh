@@ -8,43 +8,26 @@
 # the filestore hard-linked, and setting the admin's password.
 #   VUMAERP_PROVISION_BENCH=N also times N provisions, the bare CREATE DATABASE and one PBKDF2.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 
-PROVISION="$BUILD_DIR/bin/vumaerp-provision"
-PASSWORD="$BUILD_DIR/bin/vumaerp-password"
-for b in "$PROVISION" "$PASSWORD"; do
-        [ -x "$b" ] || { echo "FAIL: $b is not built" >&2; exit 1; }
-done
-command -v jq >/dev/null || skip "jq is not installed"
+B="$BUILD_DIR/bin"
+PROVISION="$B/vumaerp-provision"
+PASSWORD="$B/vumaerp-password"
+need_built "$PROVISION" "$PASSWORD"
+need_command jq
 fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
-[ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
-# Debian's passlib belongs to the system interpreter, not to a pyenv or venv python3 in PATH.
-PASSLIB_PYTHON=${PASSLIB_PYTHON:-/usr/bin/python3}
-"$PASSLIB_PYTHON" -c 'import passlib.hash' 2>/dev/null || skip "python3-passlib is not installed for $PASSLIB_PYTHON"
+need_fixture "$fixture"
+need_passlib
 
 # fsync on: this test crashes PostgreSQL mid-provision and checks what survives.
 PG_FSYNC=on
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-provision.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config provision
 FILESTORE="$tmp/conf/filestore/filestore"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# provision JSON: the request on stdin, as vumaerp-api sends it; sets RC and OUT.
-provision() {
-        RC=0
-        OUT=$("$PROVISION" --config "$CONF" --json <<<"$1" 2>"$tmp/stderr") || RC=$?
-}
-password() {
-        RC=0
-        OUT=$("$PASSWORD" --config "$CONF" --json <<<"$1" 2>"$tmp/stderr") || RC=$?
-}
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
-}
+# provision JSON, password JSON: the request on stdin, as vumaerp-api sends it; sets RC and OUT.
+provision() { run_json provision "$1"; }
+password() { run_json password "$1"; }
 # passlib_verify PASSWORD HASH: passlib's own verdict; the password travels on stdin.
 passlib_verify() {
         printf '%s\n%s' "$1" "$2" | "$PASSLIB_PYTHON" -c '

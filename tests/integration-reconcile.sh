@@ -7,30 +7,15 @@
 # nothing. A tenant suspended the way earlier versions did (owned by Odoo's role) is moved to the
 # holder, and a held tenant is out of the customers' reach to begin with.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 
 B="$BUILD_DIR/bin"
-for b in reconcile status list suspend unsuspend; do
-        [ -x "$B/vumaerp-$b" ] || { echo "FAIL: $B/vumaerp-$b is not built" >&2; exit 1; }
-done
-command -v jq >/dev/null || skip "jq is not installed"
+need_built "$B"/vumaerp-{reconcile,status,list,suspend,unsuspend}
+need_command jq
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-reconcile.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config reconcile
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-run() { # run TOOL ARGS...: $RC, $OUT
-        local tool=$1; shift
-        RC=0
-        OUT=$("$B/vumaerp-$tool" --config "$CONF" "$@" 2>"$tmp/stderr") || RC=$?
-}
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
-}
 access() { pg_psql postgres "SELECT CASE WHEN datallowconn THEN 't' ELSE 'f' END || ':' || datconnlimit || ':' || pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$1'"; }
 settings() { pg_psql postgres "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = '$1'"; }
 

@@ -4,30 +4,14 @@
 # use, migrated once (also when 8 processes race on a fresh server), a newer schema refused with
 # exit 78, the password read from a credential file, and PostgreSQL being down reported as 69.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 
 LIST="$BUILD_DIR/bin/vumaerp-list"
-[ -x "$LIST" ] || { echo "FAIL: $LIST is not built" >&2; exit 1; }
-command -v jq >/dev/null || skip "jq is not installed"
+need_built "$LIST"
+need_command jq
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-registry.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# run_tool CMD...: stdout in $OUT, exit status in $RC, stderr in $tmp/stderr.
-run_tool() {
-        RC=0
-        OUT=$("$@" 2>"$tmp/stderr") || RC=$?
-}
-
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
-}
+pg_start_with_config registry
 
 db_exists() { [ "$(pg_psql postgres "SELECT count(*) FROM pg_database WHERE datname = '$1'")" = 1 ]; }
 versions() { pg_psql vumaerp "SELECT string_agg(version || '@' || applied_at, ',' ORDER BY version) FROM schema_version"; }

@@ -6,22 +6,17 @@
 # input, not Odoo's, not Odoo at all, a tenant, Ghana's USD company), the list, and builds through
 # Odoo's JSON-RPC database manager: Nigeria as it comes, Ghana with its currency set to GHS.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/odoo.sh"
 
 TEMPLATE="$BUILD_DIR/bin/vumaerp-template"
-[ -x "$TEMPLATE" ] || { echo "FAIL: $TEMPLATE is not built" >&2; exit 1; }
-command -v jq >/dev/null || skip "jq is not installed"
-for cc in ke gh ng; do
-        [ -f "$FIXTURES_DIR/odoo17/erp/erp_$cc.pgdump" ] || skip "no Odoo fixture at $FIXTURES_DIR/odoo17/erp/erp_$cc.pgdump"
-done
-odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+need_built "$TEMPLATE"
+need_command jq
+need_fixture "$FIXTURES_DIR"/odoo17/erp/erp_{ke,gh,ng}.pgdump
+odoo_need
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-template.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config template
 # The stand-in shares vumaerp's idea of Odoo's data_dir, and polls its registries as Odoo's cron
 # threads do, often.
 ODOO_DATA_DIR="$tmp/conf/filestore" ODOO_CRON_INTERVAL=0.2 odoo_start "master-$RANDOM-$RANDOM"
@@ -31,15 +26,6 @@ cp "$ODOO_MASTER_FILE" "$tmp/creds/odoo-master"
 sed -i "s|^odoo:\$|odoo:\n  url: $ODOO_URL\n  master_password_file: odoo-master|" "$CONF"
 export CREDENTIALS_DIRECTORY="$tmp/creds"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-run_tool() {
-        RC=0
-        OUT=$("$@" 2>"$tmp/stderr") || RC=$?
-}
-expect() { # expect RC JQ-FILTER DESCRIPTION
-        [ "$RC" = "$1" ] || { cat "$tmp/stderr" >&2; fail "$3: exit $RC, expected $1; output: $OUT"; }
-        jq -e "$2" >/dev/null <<<"$OUT" || fail "$3: $2 does not hold for: $OUT"
-}
 tpl() { run_tool "$TEMPLATE" --config "$CONF" "$@"; }
 restore() { # restore FIXTURE-COUNTRY DB: as Odoo's role, like Odoo's own restore
         pg_psql postgres "CREATE DATABASE $2 OWNER odoo"

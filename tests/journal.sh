@@ -5,6 +5,7 @@
 # tests/journal-sink.py on /run/systemd/journal/socket, inside a private mount namespace with a
 # tmpfs over /run, so neither the machine's journald nor its /run is touched.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
 : "${BUILD_DIR:?BUILD_DIR must name the meson build directory}"
 : "${SOURCE_DIR:?SOURCE_DIR must name the source tree}"
@@ -12,10 +13,8 @@ EMIT="$BUILD_DIR/tests/test-log"
 SINK="$SOURCE_DIR/tests/journal-sink.py"
 JOURNAL_SOCKET=/run/systemd/journal/socket
 
-skip() { echo "SKIP: $*"; exit 77; }
-
 if [[ -z ${JOURNAL_TEST_INNER:-} ]]; then
-        [[ -x $EMIT ]] || { echo "FAIL: $EMIT is not built" >&2; exit 1; }
+        need_built "$EMIT"
         command -v python3 >/dev/null || skip "python3 is needed for the journald stand-in"
         [[ $(id -u) == 0 ]] || skip "a private mount namespace needs root"
         unshare --mount --propagation private true 2>/dev/null ||
@@ -34,9 +33,8 @@ mount -t tmpfs -o mode=0755,size=16m vumaerp-test-run /run ||
         skip "cannot mount a tmpfs on /run inside the private mount namespace"
 mkdir -p /run/systemd/journal
 
-failures=0
 checks=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+keep_going
 check() { checks=$((checks + 1)); }
 
 # expect_file FILE VALUE: FILE holds exactly VALUE (no trailing newline added or stripped).

@@ -7,21 +7,21 @@
 # contents come from the sources (bin/meson.build, man/, units/, conf/, whmcs_module/), not from a
 # list kept here.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 : "${SOURCE_DIR:?}"
 for tool in dpkg-buildpackage dh lintian readelf; do
-        command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (tools/install-deps installs it)" >&2; exit 77; }
+        need_command "$tool" "tools/install-deps installs it"
 done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+keep_going
 
 # The unit tests already ran in this meson test run: do not run them again in the package build.
 DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" "$SOURCE_DIR/tools/build-deb" "$tmp/out" >/dev/null
 version=$(sed -n "s/^  version : '\([^']*\)',\$/\1/p" "$SOURCE_DIR/meson.build")
 deb=$tmp/out/vumaerp_${version}_$(dpkg --print-architecture).deb
-[ -f "$deb" ] || { echo "FAIL: no $(basename "$deb") (the package version must be meson's, $version)" >&2; ls "$tmp/out" >&2; exit 1; }
+[ -f "$deb" ] || { fail "no $(basename "$deb") (the package version must be meson's, $version)"; ls "$tmp/out" >&2; exit 1; }
 triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 libdir=usr/lib/$triplet/vumaerp
 

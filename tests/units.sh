@@ -4,8 +4,9 @@
 # ("OK") in `systemd-analyze security --offline=yes`, and the unit still runs vumaerp-api the way
 # the end-to-end tests do (socket on stdin/stdout, the token as a credential), so they cannot drift.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 : "${BUILD_DIR:?}" "${SOURCE_DIR:?}"
-command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze is not installed" >&2; exit 77; }
+need_command systemd-analyze
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -15,14 +16,13 @@ for u in "$SOURCE_DIR"/units/*; do
 done
 
 cd "$tmp"
-out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || { echo "FAIL: systemd-analyze verify: $out" >&2; exit 1; }
-[ -z "$out" ] || { echo "FAIL: systemd-analyze verify warns: $out" >&2; exit 1; }
+out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || fail "systemd-analyze verify: $out"
+[ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 
 for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-reconcile.service; do
         if ! systemd-analyze security --offline=yes --threshold=20 "./$svc" >"$tmp/security" 2>&1; then
                 grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
-                echo "FAIL: $svc is exposed above 2.0" >&2
-                exit 1
+                fail "$svc is exposed above 2.0"
         fi
         grep 'Overall' "$tmp/security"
 done
@@ -30,9 +30,9 @@ done
 svc=$SOURCE_DIR/units/vumaerp-api@.service
 for line in 'StandardInput=socket' 'StandardOutput=socket' 'LoadCredential=api-token:/etc/vumaerp/api-token' \
         'ExecStart=/usr/bin/vumaerp-api'; do
-        grep -qx "$line" "$svc" || { echo "FAIL: $svc lacks '$line', which tests/e2e-api.sh relies on" >&2; exit 1; }
+        grep -qx "$line" "$svc" || fail "$svc lacks '$line', which tests/e2e-api.sh relies on"
 done
-grep -qx 'Accept=yes' "$SOURCE_DIR/units/vumaerp-api.socket" || { echo "FAIL: the socket is not Accept=yes" >&2; exit 1; }
-grep -qx 'ExecStart=/usr/bin/vumaerp-backup --prune' "$SOURCE_DIR/units/vumaerp-backup-prune.service" || { echo "FAIL: the prune service does not run vumaerp-backup --prune" >&2; exit 1; }
-grep -qx 'ExecStart=/usr/bin/vumaerp-reconcile' "$SOURCE_DIR/units/vumaerp-reconcile.service" || { echo "FAIL: the reconcile service does not run vumaerp-reconcile" >&2; exit 1; }
+grep -qx 'Accept=yes' "$SOURCE_DIR/units/vumaerp-api.socket" || fail "the socket is not Accept=yes"
+grep -qx 'ExecStart=/usr/bin/vumaerp-backup --prune' "$SOURCE_DIR/units/vumaerp-backup-prune.service" || fail "the prune service does not run vumaerp-backup --prune"
+grep -qx 'ExecStart=/usr/bin/vumaerp-reconcile' "$SOURCE_DIR/units/vumaerp-reconcile.service" || fail "the reconcile service does not run vumaerp-reconcile"
 echo "units verified"

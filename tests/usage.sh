@@ -7,6 +7,7 @@
 # options' help in one column; an unknown template subcommand is named; without any configuration
 # the error says how to give one. No PostgreSQL is needed: nothing here gets that far.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
 : "${BUILD_DIR:?BUILD_DIR must name the meson build directory}"
 : "${SOURCE_DIR:?SOURCE_DIR must name the source tree}"
@@ -14,9 +15,8 @@ set -euo pipefail
 work=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-usage.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-failures=0
 checks=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+keep_going
 
 # run CMD...: runs CMD with no input into $work/{out,err}, its exit status in $rc.
 run() {
@@ -43,7 +43,7 @@ programs=()
 for b in "$BUILD_DIR"/bin/vumaerp-*; do
         [[ -f $b && -x $b ]] && programs+=("$b")
 done
-[[ ${#programs[@]} -ge 12 ]] || { echo "FAIL: only ${#programs[@]} programs in $BUILD_DIR/bin" >&2; exit 1; }
+[[ ${#programs[@]} -ge 12 ]] || { fail "only ${#programs[@]} programs in $BUILD_DIR/bin"; exit 1; }
 
 for b in "${programs[@]}"; do
         p=$(basename "$b")

@@ -5,21 +5,20 @@
 # real vumaerp-api under systemd-socket-activate over a private PostgreSQL holding the Kenya
 # template restored from the fixtures and sealed by SQL (as integration-provision.sh does).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 . "$SOURCE_DIR/tests/lib/api.sh"
 
 MODULE_DIR="$SOURCE_DIR/whmcs_module"
-command -v php >/dev/null || skip "php is not installed (package php-cli)"
-command -v phpunit >/dev/null || skip "phpunit is not installed (package phpunit)"
+need_command php "package php-cli"
+need_command phpunit "package phpunit"
 php -r 'exit(extension_loaded("curl") ? 0 : 1);' || skip "PHP's curl extension is not installed (package php-curl)"
 php -r 'exit(extension_loaded("pdo_sqlite") ? 0 : 1);' || skip "PHP's SQLite driver is not installed (package php-sqlite3)"
-command -v jq >/dev/null || skip "jq is not installed"
-[ -x "$BUILD_DIR/bin/vumaerp-api" ] || { echo "FAIL: $BUILD_DIR/bin/vumaerp-api is not built" >&2; exit 1; }
+need_command jq
+need_built "$BUILD_DIR/bin/vumaerp-api"
 fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
-[ -f "$fixture" ] || skip "no Odoo fixture at $fixture"
-# Debian's passlib belongs to the system interpreter, not to a pyenv or venv python3 in PATH.
-export PASSLIB_PYTHON=${PASSLIB_PYTHON:-/usr/bin/python3}
-"$PASSLIB_PYTHON" -c 'import passlib.hash' 2>/dev/null || skip "python3-passlib is not installed for $PASSLIB_PYTHON"
+need_fixture "$fixture"
+need_passlib
 
 echo "# php -l"
 phps=()
@@ -29,16 +28,12 @@ done
 mapfile -t phps < <(printf '%s\n' "${phps[@]}" | sort -u)
 while IFS= read -r -d '' f; do
         for p in "${phps[@]}"; do
-                "$p" -l "$f" >/dev/null || { echo "FAIL: $p -l $f" >&2; exit 1; }
+                "$p" -l "$f" >/dev/null || fail "$p -l $f"
         done
 done < <(find "$MODULE_DIR" -name '*.php' -print0)
 echo "# linted with: ${phps[*]}"
 
-pg_start
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-whmcs.XXXXXX")
-pg_on_exit "rm -rf '$tmp'"
-write_test_config "$tmp/conf"
-CONF="$tmp/conf/vumaerp.yaml"
+pg_start_with_config whmcs
 
 echo "# the Kenya template, restored and sealed by SQL"
 pg_psql postgres "CREATE DATABASE erp_ke OWNER odoo"
@@ -58,7 +53,6 @@ VUMAERP_TEST_BACKUP_DIR="$tmp/conf/backups" \
 if [ "$rc" != 0 ]; then
         echo "# vumaerp-api's log:" >&2
         tail -n 50 "$API_LOG" >&2 || true
-        echo "FAIL: phpunit exited $rc" >&2
-        exit 1
+        fail "phpunit exited $rc"
 fi
 echo "PASS"

@@ -7,7 +7,9 @@
 #                                 dbfilter, proxy_mode, list_db = False): ODOO_PORT, ODOO_URL,
 #                                 ODOO_PID, ODOO_LOG, ODOO_MASTER_FILE (the master password's file)
 #   odoo_stop
-# Skips (77) when no python3 has psycopg2 and passlib (Debian: python3-psycopg2 python3-passlib).
+#   odoo_need                     skips (77) unless the stand-in can run here: odoo_start does
+#                                 too, but a test may want to know before it starts anything
+# It needs a python3 with psycopg2 and passlib (Debian: python3-psycopg2 python3-passlib).
 
 odoo_python() {
         local p
@@ -19,9 +21,14 @@ odoo_python() {
         return 1
 }
 
+odoo_need() {
+        odoo_python >/dev/null || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+}
+
 odoo_start() {
         local master=${1:-standin-master-$RANDOM$RANDOM} py i
-        py=$(odoo_python) || skip "no python3 with psycopg2 and passlib (install python3-psycopg2 python3-passlib)"
+        odoo_need
+        py=$(odoo_python)
         ODOO_PORT=$(free_port)
         ODOO_URL="http://127.0.0.1:$ODOO_PORT"
         ODOO_LOG=${ODOO_LOG:-$PG_TMP/odoo-standin-$ODOO_PORT.log}

@@ -6,9 +6,12 @@
 # user when we are root — and tears it down on exit, whatever the exit. After pg_start:
 #   PGHOST (the socket dir), PGPORT, PGUSER=postgres, PG_TMP (the temp dir), PG_DATA,
 #   and pg_psql <db> <sql> runs SQL and prints unaligned tuples.
-# Also: free_port, write_test_config <dir> (a vumaerp.yaml + countries.yaml for that server).
+# Also: free_port, write_test_config <dir> (a vumaerp.yaml + countries.yaml for that server),
+# pg_start_with_config NAME (both, as most tests begin).
 
 set -euo pipefail
+# skip and the rest of the harness (pg.sh, odoo.sh and nginx.sh skip when something is missing).
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 pg_bindir() {
         local d
@@ -141,14 +144,21 @@ YAML
         pg_psql postgres "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'odoo') THEN CREATE ROLE odoo LOGIN CREATEDB; END IF; END\$\$;"
 }
 
+# pg_start_with_config NAME: pg_start, then a temp dir $tmp (vumaerp-NAME.XXXXXX, removed on
+# exit) holding write_test_config's files in $tmp/conf; CONF is their vumaerp.yaml.
+pg_start_with_config() {
+        pg_start
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/vumaerp-$1.XXXXXX")
+        pg_on_exit "rm -rf '$tmp'"
+        write_test_config "$tmp/conf"
+        CONF="$tmp/conf/vumaerp.yaml"
+}
+
 # Environment every test gets from meson: BUILD_DIR, SOURCE_DIR, FIXTURES_DIR.
 : "${SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${BUILD_DIR:=$SOURCE_DIR/build}"
 : "${FIXTURES_DIR:=${VUMAERP_FIXTURES:-$SOURCE_DIR/../shared/fixtures}}"
 export SOURCE_DIR BUILD_DIR FIXTURES_DIR
-
-# skip "why": exit 77, which meson counts as skipped.
-skip() { echo "SKIP: $*" >&2; exit 77; }
 
 # restore_fixture DB CC [DATA_DIR]: the real Odoo 17 ERP database of country CC
 # (fixtures/odoo17/erp/erp_CC.pgdump: the apps every customer gets and the country's chart)
@@ -160,11 +170,11 @@ skip() { echo "SKIP: $*" >&2; exit 77; }
 restore_fixture() {
         local db=$1 cc=$2 data_dir=${3:-} dump="$FIXTURES_DIR/odoo17/erp/erp_$2.pgdump"
         local tar="$FIXTURES_DIR/odoo17/erp/erp_$2.filestore.tar"
-        [ -f "$dump" ] || skip "the Odoo 17 fixture $dump is absent (set VUMAERP_FIXTURES)"
+        need_fixture "$dump"
         pg_psql postgres "CREATE DATABASE $db OWNER odoo"
         pg_restore --no-owner --no-acl --role=odoo -d "$db" "$dump"
         if [ -n "$data_dir" ]; then
-                [ -f "$tar" ] || skip "the Odoo 17 fixture $tar is absent (set VUMAERP_FIXTURES)"
+                need_fixture "$tar"
                 mkdir -p "$data_dir/filestore/$db"
                 tar -C "$data_dir/filestore/$db" -xf "$tar"
         fi
