@@ -16,6 +16,7 @@
 #include "registry-tenant.h"
 #include "result.h"
 #include "session.h"
+#include "text.h"
 #include "web.h"
 
 #define REASON_MAX_CHARS 1024
@@ -31,25 +32,6 @@ static int answer(json_t **ret, const char *db_name, const char *status, bool ch
                 return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
-}
-
-/* Characters, not bytes: jansson has already checked the string is UTF-8. */
-static size_t utf8_length(const char *s) {
-        size_t n = 0;
-
-        for (; *s; s++)
-                if (((unsigned char) *s & 0xC0) != 0x80)
-                        n++;
-        return n;
-}
-
-/* A control character (C0, DEL, or C1: U+0080..U+009F, UTF-8 0xC2 0x80..0x9F): a reason is shown
- * in WHMCS, in status and in journal lines, where an ANSI escape or a newline would forge output. */
-static bool has_control(const char *s) {
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-                        return true;
-        return false;
 }
 
 typedef struct SuspendRequest {
@@ -127,7 +109,7 @@ static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, 
                 if (reason && utf8_length(reason) > REASON_MAX_CHARS)
                         return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason",
                                            "reason is longer than %d characters", REASON_MAX_CHARS);
-                if (reason && has_control(reason))
+                if (reason && text_has_control(reason))
                         return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason",
                                            "reason must be one line of text without control characters");
         }

@@ -12,28 +12,10 @@
 #include "password.h"
 #include "provision-order.h"
 #include "result.h"
+#include "text.h"
 
 #define COUNTRY_CODE_MAX 16
 #define WHMCS_SERVICE_ID_MAX_DIGITS 18
-
-/* Characters, not bytes: jansson has already made sure every string is UTF-8. */
-static size_t utf8_length(const char *s) {
-        size_t n = 0;
-
-        for (; *s; s++)
-                if (((unsigned char) *s & 0xC0) != 0x80)
-                        n++;
-        return n;
-}
-
-/* C0 controls and DEL: never part of a name, a login or an address, and a newline in one would
- * turn into a forged line wherever it is printed. */
-static bool has_control(const char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        return true;
-        return false;
-}
 
 static bool is_ascii_alnum(char ch) {
         return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
@@ -151,14 +133,14 @@ int order_parse(const Config *c, json_t *request, Order *o, json_t **ret) {
                                    PROVISION_EMAIL_MAX);
 
         if (!*o->company_name || strspn(o->company_name, " ") == strlen(o->company_name) ||
-            utf8_length(o->company_name) > PROVISION_COMPANY_NAME_MAX || has_control(o->company_name))
+            utf8_length(o->company_name) > PROVISION_COMPANY_NAME_MAX || text_has_control(o->company_name))
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_company_name",
                                    "company_name must be 1 to %d characters without control characters",
                                    PROVISION_COMPANY_NAME_MAX);
 
         if (!o->admin_login)
                 o->admin_login = o->admin_email;
-        else if (!*o->admin_login || utf8_length(o->admin_login) > PROVISION_LOGIN_MAX || has_control(o->admin_login) ||
+        else if (!*o->admin_login || utf8_length(o->admin_login) > PROVISION_LOGIN_MAX || text_has_control(o->admin_login) ||
                  o->admin_login[0] == ' ' || o->admin_login[strlen(o->admin_login) - 1] == ' ')
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_admin_login",
                                    "admin_login must be 1 to %d characters, without control characters or surrounding spaces",
