@@ -206,4 +206,79 @@ class ContractTest extends TestCase
             }
         }
     }
+    /* A server that says the password back the way a careless API, proxy or error page might:
+     * JSON as PHP writes it, as jansson does, with \uXXXX in capitals, percent- and
+     * form-encoded, or in an HTML page. */
+    private function echoStub()
+    {
+        static $port = 0;
+        if (!$port) {
+            $port = vumaerp_test_stub(<<<'PHP'
+<?php
+$req = json_decode(file_get_contents("php://input"), true);
+$pw = is_array($req) && isset($req["admin_password"]) ? $req["admin_password"] : "";
+$kind = explode("/", parse_url($_SERVER["REQUEST_URI"], PHP_URL_PATH))[1];
+header("Content-Type: application/json");
+if ($kind === "php") {
+    http_response_code(400);
+    echo json_encode(array("success" => false, "error" => "refused the password \"" . $pw . "\"", "code" => "bad_request"));
+} elseif ($kind === "jansson") {
+    echo json_encode(array("success" => true, "db_name" => "acme_ltd", "url" => "https://acme-ltd.example.com",
+        "admin_login" => "a@acme.example", "admin_password" => $pw, "country" => "Kenya", "note" => "set to " . $pw),
+        JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+} elseif ($kind === "upper") {
+    http_response_code(409);
+    $e = preg_replace_callback('/\\\\u([0-9a-f]{4})/', function ($m) { return '\\u' . strtoupper($m[1]); },
+        json_encode("not " . $pw));
+    echo '{"success":false,"code":"x","error":' . $e . '}';
+} elseif ($kind === "url") {
+    http_response_code(400);
+    echo json_encode(array("success" => false, "code" => "bad_request",
+        "error" => "cannot parse admin_password=" . rawurlencode($pw) . " nor admin_password=" . urlencode($pw)));
+} else {
+    header("Content-Type: text/html");
+    http_response_code(502);
+    echo "<html><body><p>" . $pw . "</p><p>" . htmlspecialchars($pw, ENT_QUOTES) . "</p></body></html>";
+}
+return true;
+PHP
+            );
+        }
+        return $port;
+    }
+
+    public function testNoEncodingOfASecretIsLoggedOrShown()
+    {
+        $password = 'Pw "quoted" back\\slash ünï/€ 😀 a+b&c=d%';
+        $token = 'tok "en" \\ ✓/tail+x';
+        $port = $this->echoStub();
+        $shown = array();
+        foreach (array('php', 'jansson', 'upper', 'url', 'html') as $kind) {
+            $p = $this->params(array('serverhostname' => '127.0.0.1/' . $kind, 'serverport' => $port,
+                'serveraccesshash' => $token, 'password' => $password));
+            $shown[$kind] = vumaerp_CreateAccount($p);
+        }
+        $this->assertSame('success', $shown['jansson'], 'the answer that echoes the password is a success');
+        $this->assertStringContainsString('(HTTP 400, bad_request)', $shown['php']);
+        $this->assertStringContainsString('answered HTTP 502 with something that is not JSON', $shown['html']);
+        $calls = $GLOBALS['vumaerp_logged_calls'];
+        $this->assertGreaterThanOrEqual(5, count($calls));
+        foreach (array('password' => $password, 'token' => $token) as $what => $secret) {
+            foreach (vumaerp_test_encodings($secret) as $encoding => $form) {
+                foreach ($shown as $kind => $message) {
+                    $this->assertStringNotContainsString($form, $message, "the $what $encoding in what $kind showed");
+                }
+                foreach ($calls as $i => $call) {
+                    $label = "call $i ({$call['action']}): the $what $encoding";
+                    $this->assertStringNotContainsString($form, $call['stored'], "$label, as stored");
+                    $this->assertStringNotContainsString($form, print_r(array($call['request'], $call['response'], $call['processed']), true),
+                        "$label, as passed");
+                }
+            }
+        }
+        /* The echoes were there, masked: the test saw what it guards against. */
+        $this->assertStringContainsString('********', print_r($calls[0]['response'], true));
+        $this->assertStringContainsString('"admin_password":"********"', $calls[1]['response']);
+        $this->assertSame('********', $calls[1]['processed']['admin_password']);
+    }
 }

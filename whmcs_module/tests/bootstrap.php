@@ -167,5 +167,60 @@ namespace {
         return $pdo;
     }
 
+    /* Every encoding of a secret a log could hold, written out here independently of the
+     * module's own list: as given; JSON as PHP writes it (\" \\ \/ and \u00fc) and as jansson
+     * does (\" \\, raw UTF-8, and \u00FC in capitals when it escapes); percent-encoded as
+     * http_build_query and forms do. Only the forms that differ from the secret itself. */
+    function vumaerp_test_encodings($secret)
+    {
+        $php = substr(json_encode($secret), 1, -1);
+        $jansson = substr(json_encode($secret, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), 1, -1);
+        $upper = preg_replace_callback('/\\\\u([0-9a-f]{4})/', function ($m) {
+            return '\\u' . strtoupper($m[1]);
+        }, $php);
+        $forms = array('as given' => $secret, 'JSON (PHP)' => $php, 'JSON (jansson)' => $jansson,
+            'JSON with \\uXXXX in capitals' => $upper, 'percent-encoded' => rawurlencode($secret),
+            'form-encoded' => urlencode($secret), 'HTML-escaped' => htmlspecialchars($secret, ENT_QUOTES, 'UTF-8'));
+        $out = array('as given' => $secret);
+        foreach ($forms as $name => $form) {
+            if (!in_array($form, $out, true)) {
+                $out[$name] = $form;
+            }
+        }
+        return $out;
+    }
+
+    /* A little HTTP server of PHP's own (php -S with a router script), standing in for what may
+     * sit at the API's address; several workers, so a request left sleeping blocks no other.
+     * Returns its port; it stops when the tests end. */
+    function vumaerp_test_stub($routerCode)
+    {
+        $router = tempnam(sys_get_temp_dir(), 'vumaerp-whmcs-router-') . '.php';
+        file_put_contents($router, $routerCode);
+        $sock = stream_socket_server('tcp://127.0.0.1:0');
+        $name = stream_socket_get_name($sock, false);
+        fclose($sock);
+        $port = (int) substr($name, strrpos($name, ':') + 1);
+        $env = getenv();
+        $env['PHP_CLI_SERVER_WORKERS'] = '4';
+        $process = proc_open(array(PHP_BINARY, '-S', '127.0.0.1:' . $port, $router),
+            array(0 => array('file', '/dev/null', 'r'), 1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')),
+            $pipes, null, $env);
+        register_shutdown_function(function () use ($process, $router) {
+            proc_terminate($process);
+            proc_close($process);
+            @unlink($router);
+        });
+        for ($i = 0; $i < 100; $i++) {
+            $c = @fsockopen('127.0.0.1', $port, $errno, $errstr, 0.1);
+            if ($c) {
+                fclose($c);
+                return $port;
+            }
+            usleep(50000);
+        }
+        throw new RuntimeException('the stub server did not start');
+    }
+
     require_once dirname(__DIR__) . '/vumaerp/vumaerp.php';
 }

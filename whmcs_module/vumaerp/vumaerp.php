@@ -82,42 +82,107 @@ function vumaerp_ConfigOptions()
 
 /* --- helpers ------------------------------------------------------------------------------ */
 
-/* Every secret a call may carry: the token, the server password and the service password. */
-function vumaerp_secrets(array $params, $client = null)
+/* The mask every secret becomes in what is logged or shown. */
+const VUMAERP_MASK = '********';
+
+/* Every form in which a secret can reach a log or a message: as given and trimmed; JSON-escaped
+ * as PHP and jansson (vumaerp-api) write it (\" \\ \/ escaped or not, non-ASCII as UTF-8 or as
+ * \uXXXX in either case); percent-encoded as a query string or a form carries it (%20 or +,
+ * either case); HTML-escaped. */
+function vumaerp_secret_forms($secret)
 {
-    $secrets = array();
-    foreach (array('serveraccesshash', 'serverpassword', 'password') as $key) {
-        if (isset($params[$key]) && is_string($params[$key]) && trim($params[$key]) !== '') {
-            $secrets[] = $params[$key];
-            $secrets[] = trim($params[$key]);
+    $secret = (string) $secret;
+    $forms = array();
+    foreach (array($secret, trim($secret)) as $s) {
+        if ($s === '') {
+            continue;
+        }
+        $forms[] = $s;
+        foreach (array(0, JSON_UNESCAPED_UNICODE, JSON_UNESCAPED_SLASHES, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES) as $flags) {
+            $json = json_encode($s, $flags);
+            if (is_string($json) && strlen($json) > 2) {
+                $json = substr($json, 1, -1);
+                $forms[] = $json;
+                $forms[] = preg_replace_callback('/\\\\u([0-9a-fA-F]{4})/', function ($m) {
+                    return '\\u' . strtoupper($m[1]);
+                }, $json);
+            }
+        }
+        foreach (array(rawurlencode($s), urlencode($s)) as $url) {
+            $forms[] = $url;
+            $forms[] = preg_replace_callback('/%[0-9A-F]{2}/', function ($m) {
+                return strtolower($m[0]);
+            }, $url);
+        }
+        foreach (array(ENT_QUOTES | ENT_HTML401, ENT_QUOTES | ENT_HTML5, ENT_NOQUOTES) as $flags) {
+            $forms[] = htmlspecialchars($s, $flags | ENT_SUBSTITUTE, 'UTF-8');
         }
     }
-    if ($client !== null && $client->token() !== '') {
-        $secrets[] = $client->token();
+    return $forms;
+}
+
+/* Every secret a call may carry — the token, the server password, the service password and any
+ * other given (a new password) — in every form vumaerp_secret_forms() knows. */
+function vumaerp_secrets(array $params, $client = null, array $more = array())
+{
+    $values = $more;
+    foreach (array('serveraccesshash', 'serverpassword', 'password') as $key) {
+        if (isset($params[$key]) && is_string($params[$key])) {
+            $values[] = $params[$key];
+        }
+    }
+    if ($client !== null) {
+        $values[] = $client->token();
+    }
+    $secrets = array();
+    foreach ($values as $v) {
+        if (is_string($v) && trim($v) !== '') {
+            $secrets = array_merge($secrets, vumaerp_secret_forms($v));
+        }
     }
     $secrets = array_values(array_unique($secrets));
-    /* Longest first, so a secret containing another is replaced whole. */
     usort($secrets, function ($a, $b) {
         return strlen($b) - strlen($a);
     });
     return $secrets;
 }
 
-/* The same data with every secret replaced, recursively (WHMCS scrubs the replace-vars too; this
- * keeps secrets out even of what a logger without that support would write). */
+/* A field whose value is a secret whatever it holds: the API's admin_password (which it echoes
+ * back when it was given), a token. */
+function vumaerp_secret_key($key)
+{
+    return is_string($key) && preg_match('/password|token|secret|access_?hash/i', $key);
+}
+
+/* The same data with every secret replaced, recursively: secret fields by name, every known form
+ * of a secret in any string, and in a string that is JSON every string inside it after decoding
+ * (so an escaping none of the forms foresaw hides nothing). WHMCS scrubs the replace-vars too;
+ * this keeps secrets out even of what a logger without that support would write. */
 function vumaerp_scrub($data, array $secrets)
 {
     if (is_array($data)) {
         $out = array();
         foreach ($data as $k => $v) {
-            $out[$k] = vumaerp_scrub($v, $secrets);
+            $out[vumaerp_scrub($k, $secrets)] = vumaerp_secret_key($k) && $v !== null && $v !== '' && !is_bool($v)
+                ? VUMAERP_MASK : vumaerp_scrub($v, $secrets);
         }
         return $out;
     }
-    if (is_string($data) && $secrets) {
-        return str_replace($secrets, '********', $data);
+    if (!is_string($data) || $data === '') {
+        return $data;
     }
-    return $data;
+    $text = $secrets ? str_replace($secrets, VUMAERP_MASK, $data) : $data;
+    $first = substr(ltrim($text), 0, 1);
+    if ($first === '{' || $first === '[') {
+        $decoded = json_decode($text, true);
+        if (is_array($decoded)) {
+            $clean = json_encode(vumaerp_scrub($decoded, $secrets), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
+            if (is_string($clean)) {
+                return $clean;
+            }
+        }
+    }
+    return $text;
 }
 
 function vumaerp_log($action, $request, $response, $processed, array $secrets)
@@ -129,7 +194,7 @@ function vumaerp_log($action, $request, $response, $processed, array $secrets)
 }
 
 /**
- * One call to the API, logged whatever happens.
+ * One call to the API, logged whatever happens (the exception says it was).
  *
  * @return array the decoded answer
  * @throws ApiException
@@ -144,22 +209,39 @@ function vumaerp_call(array $params, $action, $method, $path, array $fields = ar
         $secrets = vumaerp_secrets($params, $client);
         vumaerp_log($action, $client ? $client->lastRequest : array('method' => $method, 'path' => $path, 'fields' => $fields),
             $client ? $client->lastRawAnswer : '', $e->getMessage(), $secrets);
+        $e->logged = true;
         throw $e;
     }
     vumaerp_log($action, $client->lastRequest, $client->lastRawAnswer, $answer, vumaerp_secrets($params, $client));
     return $answer;
 }
 
-/* Logs an unexpected failure (not the API's: those are logged by vumaerp_call) and returns its
- * message. $params is never logged whole: it holds the server's token. */
+/* Where a failure happened, without the arguments (PHP's own trace may show the first bytes of a
+ * string argument, a part of a password that no mask would recognise). */
+function vumaerp_trace($e)
+{
+    $lines = array();
+    foreach ($e->getTrace() as $i => $frame) {
+        $lines[] = '#' . $i . ' ' . (isset($frame['file']) ? $frame['file'] . '(' . (isset($frame['line']) ? $frame['line'] : '?') . '): ' : '')
+            . (isset($frame['class']) ? $frame['class'] . $frame['type'] : '') . (isset($frame['function']) ? $frame['function'] . '()' : '');
+    }
+    return implode("\n", $lines);
+}
+
+/* Logs a failure the API call did not log already (ours, or an unexpected one) and returns its
+ * message with every secret masked. $params is never logged whole: it holds the server's token. */
 function vumaerp_fail($action, array $params, $e)
 {
-    if (!($e instanceof ApiException)) {
+    $secrets = vumaerp_secrets($params);
+    if (!($e instanceof ApiException) || !$e->logged) {
+        $unexpected = !($e instanceof ApiException);
         vumaerp_log($action, array('serviceid' => isset($params['serviceid']) ? $params['serviceid'] : null),
-            get_class($e) . ': ' . $e->getMessage(), $e->getTraceAsString(), vumaerp_secrets($params));
-        return 'VumaERP module error: ' . $e->getMessage();
+            ($unexpected ? get_class($e) . ': ' : '') . $e->getMessage(), $unexpected ? vumaerp_trace($e) : '', $secrets);
+        if ($unexpected) {
+            return vumaerp_scrub('VumaERP module error: ' . $e->getMessage(), $secrets);
+        }
     }
-    return $e->getMessage();
+    return vumaerp_scrub($e->getMessage(), $secrets);
 }
 
 /* A custom field's value from $params['customfields'] ("name" or "name|Friendly Name" keys). */

@@ -18,6 +18,8 @@ class ApiException extends \Exception
     public $apiCode = '';
     /** @var array|null the decoded answer, when there was one */
     public $answer = null;
+    /** @var bool the module log has it already */
+    public $logged = false;
 }
 
 class ApiClient
