@@ -96,6 +96,9 @@ class ContractTest extends TestCase
         $this->assertSame('yesno', $o[$keys[1]]['Type']);
         $this->assertSame('', $o[$keys[1]]['Default'], 'termination backs up by default');
         $this->assertSame('text', $o[$keys[2]]['Type']);
+        $this->assertSame('300', $o[$keys[2]]['Default'], "vumaerp-api's default api.deadline");
+        $this->assertMatchesRegularExpression('/^\s*deadline:\s*300\s*$/m', file_get_contents((getenv('SOURCE_DIR') ?: dirname(__DIR__, 2)) . '/conf/vumaerp.yaml'),
+            'the default configuration says the same deadline');
 
         $source = getenv('SOURCE_DIR') ?: dirname(__DIR__, 2);
         $yaml = file_get_contents($source . '/conf/countries.yaml');
@@ -280,5 +283,62 @@ PHP
         $this->assertStringContainsString('********', print_r($calls[0]['response'], true));
         $this->assertStringContainsString('"admin_password":"********"', $calls[1]['response']);
         $this->assertSame('********', $calls[1]['processed']['admin_password']);
+    }
+    public function testTimeoutsFollowTheApisDeadline()
+    {
+        $this->assertSame(10, ApiClient::timeoutFor(array(), true), 'a page view');
+        $this->assertSame(10, ApiClient::timeoutFor(array('configoption3' => '900'), true), 'a page view, whatever the deadline');
+        foreach (array('' => 330, '300' => 330, '120' => 330, '5' => 330, 'x' => 330, '600' => 630, '100000' => 86430) as $set => $want) {
+            $this->assertSame($want, ApiClient::timeoutFor(array('configoption3' => $set), false), "an action with API deadline '$set'");
+        }
+        $this->assertSame(330, ApiClient::timeoutFor(array(), false));
+
+        /* What each function waited for, from its logged request. */
+        $p = $this->params(array('configoption3' => ''));
+        foreach (array('CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword', 'UsageUpdate',
+            'backupNow', 'refreshStatus', 'TestConnection', 'AdminServicesTabFields', 'ClientArea') as $f) {
+            call_user_func('vumaerp_' . $f, $p);
+        }
+        $waited = array();
+        foreach ($GLOBALS['vumaerp_logged_calls'] as $call) {
+            $this->assertArrayHasKey('timeout', $call['request'], $call['action']);
+            $waited[$call['action']] = $call['request']['timeout'];
+        }
+        $this->assertSame(array(
+            'vumaerp_CreateAccount' => 330, 'vumaerp_SuspendAccount' => 330, 'vumaerp_UnsuspendAccount' => 330,
+            'vumaerp_TerminateAccount' => 330, 'vumaerp_ChangePassword' => 330, 'vumaerp_UsageUpdate' => 330,
+            'vumaerp_backupNow' => 330, 'vumaerp_refreshStatus' => 330, 'vumaerp_TestConnection' => 10,
+            'vumaerp_AdminServicesTabFields' => 10, 'vumaerp_ClientArea' => 10,
+        ), $waited);
+    }
+
+    /* An API that takes longer than a page view waits, and answers: the page gives up in
+     * VIEW_TIMEOUT, the action waits for the answer. */
+    public function testAStuckApiHangsNoPageAndCutsNoAction()
+    {
+        $port = vumaerp_test_stub(<<<'PHP'
+<?php
+sleep(13);
+header("Content-Type: application/json");
+echo json_encode(array("success" => true, "status" => "suspended", "changed" => true, "db_name" => "acme_ltd", "state" => "suspended"));
+return true;
+PHP
+        );
+        $p = $this->params(array('serverport' => $port, 'configoption3' => ''));
+        foreach (array('vumaerp_ClientArea', 'vumaerp_AdminServicesTabFields') as $f) {
+            $start = microtime(true);
+            $r = call_user_func($f, $p);
+            $took = microtime(true) - $start;
+            $this->assertGreaterThan(9, $took, $f);
+            $this->assertLessThan(12, $took, "$f gives up before the API answers");
+            $this->assertNotEmpty($r, $f);
+        }
+        $logged = end($GLOBALS['vumaerp_logged_calls']);
+        $this->assertStringContainsString('did not answer within 10 seconds', $logged['processed']);
+        $this->assertStringContainsString('as long as a page view waits', $logged['processed']);
+
+        $start = microtime(true);
+        $this->assertSame('success', vumaerp_SuspendAccount($p), 'the action waits past a page view\'s timeout');
+        $this->assertGreaterThan(12, microtime(true) - $start);
     }
 }

@@ -53,7 +53,7 @@ function vumaerp_MetaData()
 
 /**
  * configoption1: default country; configoption2: termination skips the backup;
- * configoption3: request timeout in seconds.
+ * configoption3: vumaerp-api's api.deadline, when raised above its default (ApiClient::timeoutFor).
  *
  * @return array
  */
@@ -71,11 +71,12 @@ function vumaerp_ConfigOptions()
             'Default' => '',
             'Description' => 'Tick to drop a terminated tenant without backing it up first (not recommended)',
         ),
-        'Request timeout' => array(
+        'API deadline' => array(
             'Type' => 'text',
             'Size' => '5',
-            'Default' => (string) ApiClient::DEFAULT_TIMEOUT,
-            'Description' => 'Seconds to wait for the API (5 to 600)',
+            'Default' => (string) ApiClient::DEFAULT_DEADLINE,
+            'Description' => 'Seconds: api.deadline in vumaerp.yaml, if raised above ' . ApiClient::DEFAULT_DEADLINE
+                . '. Actions wait this plus ' . ApiClient::DEADLINE_MARGIN . ' s; page views ' . ApiClient::VIEW_TIMEOUT . ' s',
         ),
     );
 }
@@ -194,16 +195,17 @@ function vumaerp_log($action, $request, $response, $processed, array $secrets)
 }
 
 /**
- * One call to the API, logged whatever happens (the exception says it was).
+ * One call to the API, logged whatever happens (the exception says it was). $view: a page view's
+ * call, with a short timeout; any other waits for the API's deadline.
  *
  * @return array the decoded answer
  * @throws ApiException
  */
-function vumaerp_call(array $params, $action, $method, $path, array $fields = array(), $authenticated = true)
+function vumaerp_call(array $params, $action, $method, $path, array $fields = array(), $authenticated = true, $view = false)
 {
     $client = null;
     try {
-        $client = ApiClient::fromParams($params);
+        $client = ApiClient::fromParams($params, $view);
         $answer = $client->request($method, $path, $fields, $authenticated);
     } catch (ApiException $e) {
         $secrets = vumaerp_secrets($params, $client);
@@ -365,9 +367,9 @@ function vumaerp_store_usage($serviceId, $sizeBytes)
     ));
 }
 
-function vumaerp_status(array $params, $action)
+function vumaerp_status(array $params, $action, $view)
 {
-    return vumaerp_call($params, $action, 'GET', '/api/v1/status', array('db_name' => vumaerp_db_name($params)));
+    return vumaerp_call($params, $action, 'GET', '/api/v1/status', array('db_name' => vumaerp_db_name($params)), true, $view);
 }
 
 /* --- actions ------------------------------------------------------------------------------ */
@@ -501,7 +503,7 @@ function vumaerp_ChangePassword(array $params)
 function vumaerp_TestConnection(array $params)
 {
     try {
-        $health = vumaerp_call($params, __FUNCTION__, 'GET', '/health', array(), false);
+        $health = vumaerp_call($params, __FUNCTION__, 'GET', '/health', array(), false, true);
         if (!isset($health['status']) || $health['status'] !== 'ok') {
             throw new ApiException('The server answered /health, but not as vumaerp-api does; check the port and path.');
         }
@@ -550,7 +552,7 @@ function vumaerp_backupNow(array $params)
 function vumaerp_refreshStatus(array $params)
 {
     try {
-        $answer = vumaerp_status($params, __FUNCTION__);
+        $answer = vumaerp_status($params, __FUNCTION__, false);
         if (!empty($params['serviceid']) && isset($answer['size_bytes']) && is_numeric($answer['size_bytes'])) {
             vumaerp_store_usage($params['serviceid'], $answer['size_bytes']);
         }
@@ -579,7 +581,7 @@ function vumaerp_html($v)
 function vumaerp_AdminServicesTabFields(array $params)
 {
     try {
-        $s = vumaerp_status($params, __FUNCTION__);
+        $s = vumaerp_status($params, __FUNCTION__, true);
         $countries = vumaerp_countries();
         $country = isset($s['country']) ? (string) $s['country'] : '';
         $backup = '';
@@ -612,7 +614,7 @@ function vumaerp_AdminServicesTabFields(array $params)
 function vumaerp_ClientArea(array $params)
 {
     try {
-        $s = vumaerp_status($params, __FUNCTION__);
+        $s = vumaerp_status($params, __FUNCTION__, true);
         $countries = vumaerp_countries();
         $country = isset($s['country']) ? (string) $s['country'] : '';
         $url = isset($s['url']) && is_string($s['url']) && preg_match('#^https?://#', $s['url']) ? $s['url'] : '';

@@ -24,36 +24,70 @@ class ApiException extends \Exception
 
 class ApiClient
 {
-    const DEFAULT_TIMEOUT = 120;
+    /* vumaerp-api kills an action at its api.deadline (default 300 s) and answers 504: a call that
+     * changes something waits that long and a margin for the answer to arrive, so WHMCS never
+     * gives up on an action that then succeeds. A page view (the client area, the admin's tab)
+     * waits a few seconds only: a stuck API must not hang the page. */
+    const DEFAULT_DEADLINE = 300;
+    const DEADLINE_MARGIN = 30;
+    const VIEW_TIMEOUT = 10;
+    const VIEW_CONNECT_TIMEOUT = 5;
+    const CONNECT_TIMEOUT = 10;
     /* Answers are small JSON objects; a list of thousands of tenants stays far below this. */
     const MAX_ANSWER_BYTES = 16777216;
 
     private $baseUrl;
     private $token;
     private $timeout;
+    private $view;
 
     /** What the last request sent and got, for logModuleCall (never the token). */
     public $lastRequest = array();
     public $lastRawAnswer = '';
     public $lastStatus = 0;
 
-    public function __construct($baseUrl, $token, $timeout = self::DEFAULT_TIMEOUT)
+    /**
+     * @param int $timeout seconds the whole request may take
+     * @param bool $view a page view's request (its timeout message says so)
+     */
+    public function __construct($baseUrl, $token, $timeout = self::VIEW_TIMEOUT, $view = false)
     {
         $this->baseUrl = rtrim((string) $baseUrl, '/');
         $this->token = (string) $token;
         $timeout = (int) $timeout;
-        $this->timeout = $timeout > 0 ? $timeout : self::DEFAULT_TIMEOUT;
+        $this->timeout = $timeout > 0 ? $timeout : self::VIEW_TIMEOUT;
+        $this->view = (bool) $view;
+    }
+
+    /**
+     * How long a call waits: a page view VIEW_TIMEOUT; anything else the API's deadline plus
+     * DEADLINE_MARGIN, the deadline being the product's setting (configoption3) when it is
+     * above vumaerp-api's default (a lower one, such as the 120 s this setting once defaulted
+     * to, would give up on actions the API is still allowed to finish).
+     */
+    public static function timeoutFor(array $params, $view)
+    {
+        if ($view) {
+            return self::VIEW_TIMEOUT;
+        }
+        $deadline = isset($params['configoption3']) && is_numeric(trim((string) $params['configoption3']))
+            ? (int) $params['configoption3'] : 0;
+        if ($deadline > 86400) {
+            $deadline = 86400;   // the API's own limit for api.deadline
+        }
+        return max($deadline, self::DEFAULT_DEADLINE) + self::DEADLINE_MARGIN;
     }
 
     /**
      * Builds a client from WHMCS's module parameters: serverhostname (or serverip), serverport,
-     * serversecure, the token in serveraccesshash (or serverpassword), the timeout in
-     * configoption3. The hostname may carry a path prefix ("erp.example.com/provision") for an
-     * API published behind nginx under a location.
+     * serversecure, the token in serveraccesshash (or serverpassword), the API's deadline in
+     * configoption3 (see timeoutFor). The hostname may carry a path prefix
+     * ("erp.example.com/provision") for an API published behind nginx under a location.
      *
+     * @param bool $view for a page view: a short timeout
      * @throws ApiException when the settings cannot make a URL or there is no token
      */
-    public static function fromParams(array $params)
+    public static function fromParams(array $params, $view = false)
     {
         $host = trim(isset($params['serverhostname']) ? (string) $params['serverhostname'] : '');
         if ($host === '') {
@@ -93,12 +127,8 @@ class ApiClient
         if ($token === '') {
             throw self::error('no_token', 'No API token is set for the VumaERP server: put the contents of /etc/vumaerp/api-token in the server\'s Access Hash (or Password).');
         }
-        $timeout = isset($params['configoption3']) ? (int) $params['configoption3'] : 0;
-        if ($timeout < 5 || $timeout > 600) {
-            $timeout = self::DEFAULT_TIMEOUT;
-        }
         $url = ($secure ? 'https' : 'http') . '://' . $host . ':' . $port . $prefix;
-        return new self($url, $token, $timeout);
+        return new self($url, $token, self::timeoutFor($params, $view), $view);
     }
 
     public static function truthy($v)
@@ -118,6 +148,11 @@ class ApiClient
     public function token()
     {
         return $this->token;
+    }
+
+    public function timeout()
+    {
+        return $this->timeout;
     }
 
     private static function error($code, $message, $status = 0, $answer = null)
@@ -159,7 +194,7 @@ class ApiClient
             }
             $headers[] = 'Content-Type: application/json';
         }
-        $this->lastRequest = array('method' => $method, 'url' => $url, 'fields' => $fields);
+        $this->lastRequest = array('method' => $method, 'url' => $url, 'fields' => $fields, 'timeout' => $this->timeout);
         $this->lastRawAnswer = '';
         $this->lastStatus = 0;
 
@@ -171,7 +206,7 @@ class ApiClient
             CURLOPT_CUSTOMREQUEST => $method,
             CURLOPT_HTTPHEADER => $headers,
             CURLOPT_TIMEOUT => $this->timeout,
-            CURLOPT_CONNECTTIMEOUT => min(10, $this->timeout),
+            CURLOPT_CONNECTTIMEOUT => min($this->view ? self::VIEW_CONNECT_TIMEOUT : self::CONNECT_TIMEOUT, $this->timeout),
             CURLOPT_FOLLOWLOCATION => false,
             CURLOPT_SSL_VERIFYPEER => true,
             CURLOPT_SSL_VERIFYHOST => 2,
@@ -205,7 +240,7 @@ class ApiClient
             throw self::error('answer_too_large', 'The answer of ' . $where . ' was larger than ' . (self::MAX_ANSWER_BYTES >> 20) . ' MiB; is the port right?', $status);
         }
         if ($ok === false || $errno !== 0) {
-            throw self::error('unreachable', self::describeTransportError($errno, $error, $where, $this->timeout));
+            throw self::error('unreachable', self::describeTransportError($errno, $error, $where, $this->timeout, $this->view));
         }
         $answer = json_decode($received, true);
         if (!is_array($answer)) {
@@ -233,7 +268,7 @@ class ApiClient
             . ($code !== '' ? ', ' . $code : '') . ').', $status, $answer);
     }
 
-    private static function describeTransportError($errno, $error, $where, $timeout)
+    private static function describeTransportError($errno, $error, $where, $timeout, $view)
     {
         switch ($errno) {
             case 6:  // CURLE_COULDNT_RESOLVE_HOST
@@ -241,7 +276,10 @@ class ApiClient
             case 7:  // CURLE_COULDNT_CONNECT
                 return 'Cannot connect to ' . $where . ' (' . $error . '): check the server\'s hostname and port in WHMCS, and that vumaerp-api.socket is running.';
             case 28: // CURLE_OPERATION_TIMEDOUT
-                return 'The VumaERP API did not answer within ' . $timeout . ' seconds (' . $where . '); raise the request timeout in the product\'s module settings, or look at journalctl -u \'vumaerp-api@*\'.';
+                if ($view) {
+                    return 'The VumaERP API did not answer within ' . $timeout . ' seconds (' . $where . '), as long as a page view waits; look at journalctl -u \'vumaerp-api@*\'.';
+                }
+                return 'The VumaERP API did not answer within ' . $timeout . ' seconds (' . $where . '), its deadline and a margin; the action may still finish there: look at journalctl -u \'vumaerp-api@*\' before retrying. If api.deadline in vumaerp.yaml was raised, set the product\'s "API deadline" to it.';
             case 35: // CURLE_SSL_CONNECT_ERROR
             case 51: // CURLE_PEER_FAILED_VERIFICATION (older curl)
             case 60: // CURLE_SSL_CACERT / CURLE_PEER_FAILED_VERIFICATION
