@@ -44,7 +44,7 @@ class ContractTest extends TestCase
             $this->assertTrue(function_exists('vumaerp_' . $f), $f);
             $this->assertIsArray(call_user_func('vumaerp_' . $f), $f);
         }
-        $stringActions = array('CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword',
+        $stringActions = array('CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount',
             'UsageUpdate', 'backupNow', 'refreshStatus');
         foreach ($stringActions as $f) {
             $this->assertTrue(function_exists('vumaerp_' . $f), $f);
@@ -56,6 +56,7 @@ class ContractTest extends TestCase
             $this->assertStringContainsString('Cannot connect', $r, $f);
             $this->assertSame('', $printed, "$f printed something");
         }
+        $this->assertSame(VUMAERP_PASSWORD_FAILED, vumaerp_ChangePassword($p), 'ChangePassword says no more to the client');
         foreach (array_values(vumaerp_AdminCustomButtonArray()) as $f) {
             $this->assertTrue(function_exists('vumaerp_' . $f), "button function $f");
         }
@@ -340,5 +341,47 @@ PHP
         $start = microtime(true);
         $this->assertSame('success', vumaerp_SuspendAccount($p), 'the action waits past a page view\'s timeout');
         $this->assertGreaterThan(12, microtime(true) - $start);
+    }
+    /* WHMCS shows ChangePassword's answer to the client: whatever went wrong, it names nothing of
+     * the server, and the module log has the details. */
+    public function testChangePasswordTellsTheClientNothingOfTheServer()
+    {
+        $port = vumaerp_test_stub(<<<'PHP'
+<?php
+header("Content-Type: application/json");
+$kind = explode("/", parse_url($_SERVER["REQUEST_URI"], PHP_URL_PATH))[1];
+$answers = array(
+    "unauthorized" => array(401, array("success" => false, "error" => "unauthorized", "code" => "unauthorized")),
+    "forbidden" => array(403, array("success" => false, "error" => "forbidden", "code" => "forbidden")),
+    "config" => array(500, array("success" => false, "error" => "configuration error in /etc/vumaerp/vumaerp.yaml", "code" => "config_error")),
+    "long" => array(400, array("success" => false, "error" => "admin_password is longer than 4096 bytes", "code" => "invalid_admin_password")),
+);
+http_response_code($answers[$kind][0]);
+echo json_encode($answers[$kind][1]);
+return true;
+PHP
+        );
+        $cases = array(
+            'unauthorized' => array($this->params(array('serverhostname' => '127.0.0.1/unauthorized', 'serverport' => $port)), 'api-token'),
+            'forbidden' => array($this->params(array('serverhostname' => '127.0.0.1/forbidden', 'serverport' => $port)), 'allowed_clients'),
+            'config' => array($this->params(array('serverhostname' => '127.0.0.1/config', 'serverport' => $port)), 'vumaerp.yaml'),
+            'down' => array($this->params(), 'vumaerp-api.socket'),
+            'no token' => array($this->params(array('serveraccesshash' => '')), 'api-token'),
+            'no name' => array($this->params(array('domain' => '', 'username' => '')), 'db_name custom field'),
+        );
+        foreach ($cases as $case => $c) {
+            list($p, $detail) = $c;
+            $GLOBALS['vumaerp_logged_calls'] = array();
+            $r = vumaerp_ChangePassword($p);
+            $this->assertSame(VUMAERP_PASSWORD_FAILED, $r, $case);
+            foreach (array('api-token', 'journalctl', 'vumaerp.yaml', 'vumaerp-api', '127.0.0.1', 'HTTP', 'allowed_clients', 'db_name') as $word) {
+                $this->assertStringNotContainsString($word, $r, $case);
+            }
+            $this->assertCount(1, $GLOBALS['vumaerp_logged_calls'], "$case: logged once");
+            $this->assertStringContainsString($detail, print_r($GLOBALS['vumaerp_logged_calls'][0]['processed'], true)
+                . print_r($GLOBALS['vumaerp_logged_calls'][0]['response'], true), "$case: the module log has the details");
+        }
+        $r = vumaerp_ChangePassword($this->params(array('serverhostname' => '127.0.0.1/long', 'serverport' => $port)));
+        $this->assertSame(VUMAERP_PASSWORD_REFUSED, $r, 'a password the API refuses: the client can choose another');
     }
 }

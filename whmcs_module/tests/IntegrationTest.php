@@ -223,6 +223,9 @@ class IntegrationTest extends TestCase
         $r = vumaerp_SuspendAccount($p);
         $this->assertStringContainsString('refused the API token', $r);
         $this->assertStringNotContainsString('wrong-token', $r);
+        $this->assertSame(VUMAERP_PASSWORD_FAILED, vumaerp_ChangePassword($p), 'the client is told nothing of the token');
+        $logged = end($GLOBALS['vumaerp_logged_calls']);
+        $this->assertStringContainsString('refused the API token', $logged['processed'], 'the module log is');
     }
 
     public function testApiDown()

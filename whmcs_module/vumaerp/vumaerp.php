@@ -475,10 +475,16 @@ function vumaerp_TerminateAccount(array $params)
     return 'success';
 }
 
+/* What ChangePassword says when it fails: WHMCS shows it to the client who changed the password,
+ * so it names nothing of the server (the token file, journalctl, vumaerp.yaml); the details are
+ * in the module log. */
+const VUMAERP_PASSWORD_FAILED = 'The password could not be changed in VumaERP right now. Please try again later, or contact support if it keeps failing.';
+const VUMAERP_PASSWORD_REFUSED = 'VumaERP did not accept this password. Please choose another.';
+
 /**
  * Sets the tenant administrator's password to the service's password.
  *
- * @return string "success" or an error message
+ * @return string "success" or an error message fit for the client
  */
 function vumaerp_ChangePassword(array $params)
 {
@@ -490,7 +496,8 @@ function vumaerp_ChangePassword(array $params)
         vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/password',
             array('db_name' => vumaerp_db_name($params), 'admin_password' => $password));
     } catch (\Throwable $e) {
-        return vumaerp_fail(__FUNCTION__, $params, $e);
+        vumaerp_fail(__FUNCTION__, $params, $e);
+        return $e instanceof ApiException && $e->apiCode === 'invalid_admin_password' ? VUMAERP_PASSWORD_REFUSED : VUMAERP_PASSWORD_FAILED;
     }
     return 'success';
 }
