@@ -33,6 +33,7 @@ class ContractTest extends TestCase
             'domain' => 'acme-ltd.example.com', 'username' => 'acme', 'password' => 'Secret pw 123!',
             'configoption1' => 'ke', 'configoption2' => '', 'configoption3' => '5',
             'customfields' => array(), 'clientsdetails' => array('email' => 'a@acme.example', 'companyname' => 'Acme', 'fullname' => 'A B'),
+            'model' => new VumaerpTestService(7, 3),
         ), $extra);
     }
 
@@ -179,19 +180,88 @@ class ContractTest extends TestCase
         $this->assertStringContainsString('No API token', $r);
     }
 
-    public function testSavesTheDerivedNameToTheCustomField()
+    /* An API that says yes to everything, naming the tenant it was asked about. */
+    private function okStub()
+    {
+        static $port = 0;
+        if (!$port) {
+            $port = vumaerp_test_stub(<<<'PHP'
+<?php
+$req = json_decode(file_get_contents("php://input"), true);
+if (!is_array($req)) {
+    $req = $_GET;
+}
+$db = isset($req["db_name"]) ? $req["db_name"] : "";
+header("Content-Type: application/json");
+echo json_encode(array("success" => true, "db_name" => $db, "url" => "https://" . str_replace("_", "-", $db) . ".vumacloud.test",
+    "admin_email" => "a@acme.example", "admin_login" => "a@acme.example", "state" => "active", "country" => "ke",
+    "count" => 0, "tenants" => array(), "status" => "ok"));
+return true;
+PHP
+            );
+        }
+        return $port;
+    }
+
+    private function service($id, $pid, array $extra = array())
+    {
+        $h = Capsule::table('tblhosting')->where('id', $id)->first();
+        return $this->params(array_merge(array('serviceid' => $id, 'pid' => $pid, 'serverport' => $this->okStub(),
+            'domain' => $h->domain, 'username' => $h->username, 'customfields' => vumaerp_test_custom_fields($id, $pid),
+            'model' => new VumaerpTestService($id, $pid)), $extra));
+    }
+
+    public function testTheTenantsNameIsKeptOnTheServiceAndEveryCallNamesTheService()
     {
         $pdo = Capsule::pdo();
+        $pdo->exec("INSERT INTO tblhosting (id, packageid, server, domain, username) VALUES
+                    (7, 3, 1, 'acme-ltd.example.com', 'acme'), (8, 4, 1, 'www.beta.co.ke', 'beta')");
         $pdo->exec("INSERT INTO tblcustomfields (id, type, relid, fieldname, fieldtype) VALUES
-                    (10, 'product', 3, 'country', 'dropdown'), (11, 'product', 3, 'db_name|Database name', 'text'),
-                    (12, 'product', 4, 'db_name', 'text')");
-        vumaerp_save_db_name(array('pid' => 3, 'serviceid' => 7), 'first_name');
-        vumaerp_save_db_name(array('pid' => 3, 'serviceid' => 8), 'other_service');
-        vumaerp_save_db_name(array('pid' => 3, 'serviceid' => 7), 'second_name');
-        $rows = $pdo->query('SELECT fieldid, relid, value FROM tblcustomfieldsvalues ORDER BY relid')->fetchAll(PDO::FETCH_NUM);
-        $this->assertEquals(array(array(11, 7, 'second_name'), array(11, 8, 'other_service')), $rows);
-        vumaerp_save_db_name(array('pid' => 9, 'serviceid' => 7), 'no_field');
-        $this->assertSame('2', (string) $pdo->query('SELECT count(*) FROM tblcustomfieldsvalues')->fetchColumn());
+                    (10, 'product', 3, 'country', 'dropdown'), (11, 'product', 4, 'db_name|Database name', 'text')");
+
+        /* Product 3 has no db_name field: saving the name creates it, admin-only. */
+        $this->assertSame('success', vumaerp_CreateAccount($this->service(7, 3)));
+        $field = $pdo->query("SELECT id, fieldname, fieldtype, adminonly FROM tblcustomfields WHERE relid = 3 AND fieldname = 'db_name'")
+            ->fetch(PDO::FETCH_ASSOC);
+        $this->assertSame(array('fieldname' => 'db_name', 'fieldtype' => 'text', 'adminonly' => 'on'),
+            array_slice($field, 1, 3, true), 'the field WHMCS creates');
+        $this->assertSame(array('country' => '', 'db_name' => 'acme_ltd'), vumaerp_test_custom_fields(7, 3));
+        $this->assertSame('acme-ltd.vumacloud.test', Capsule::table('tblhosting')->where('id', 7)->first()->domain,
+            'the tenant\'s host is the service\'s domain');
+
+        /* Product 4's field is "db_name|Database name": the name goes there, no second field. */
+        $this->assertSame('success', vumaerp_CreateAccount($this->service(8, 4)));
+        $this->assertSame(array('db_name' => 'beta'), vumaerp_test_custom_fields(8, 4));
+        $this->assertSame('1', (string) $pdo->query("SELECT count(*) FROM tblcustomfields WHERE relid = 4")->fetchColumn());
+
+        /* The domain and username change (or another customer's derive the same name): every
+         * later call names the kept tenant, and the service it belongs to. */
+        $pdo->exec("UPDATE tblhosting SET domain = 'www.other-name.example', username = 'someone' WHERE id = 7");
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $p = $this->service(7, 3);
+        foreach (array('SuspendAccount', 'UnsuspendAccount', 'ChangePassword', 'backupNow', 'refreshStatus', 'TerminateAccount') as $f) {
+            $this->assertSame('success', call_user_func('vumaerp_' . $f, $p), $f);
+        }
+        $this->assertSame('acme_ltd', vumaerp_AdminServicesTabFields($p)['Tenant database']);
+        $this->assertSame('', vumaerp_ClientArea($p)['templateVariables']['vumaerpError']);
+        /* WHMCS's customfields without the field (a product edited meanwhile): the model has it. */
+        unset($p['customfields']['db_name']);
+        $this->assertSame('success', vumaerp_SuspendAccount($p));
+        $this->assertCount(9, $GLOBALS['vumaerp_logged_calls']);
+        foreach ($GLOBALS['vumaerp_logged_calls'] as $call) {
+            $this->assertSame('acme_ltd', $call['request']['fields']['db_name'], $call['action']);
+            $this->assertSame(7, $call['request']['fields']['whmcs_service_id'], $call['action']);
+            if ($call['request']['method'] === 'GET') {
+                $this->assertStringContainsString('db_name=acme_ltd&whmcs_service_id=7', $call['request']['url'], $call['action']);
+            }
+        }
+
+        /* Without WHMCS's model nothing could be kept: Create refuses before calling the API. */
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $p = $this->service(7, 3);
+        unset($p['model']);
+        $this->assertStringContainsString('WHMCS 7.2 or later', vumaerp_CreateAccount($p));
+        $this->assertSame(array(), $GLOBALS['vumaerp_logged_calls'], 'no call made');
     }
 
     public function testFailuresLogNoSecret()

@@ -38,7 +38,8 @@ class IntegrationTest extends TestCase
         vumaerp_test_database();
         $pdo = Capsule::pdo();
         $pdo->exec("INSERT INTO tblhosting (id, userid, packageid, server, domain, username) VALUES
-                    (42, 1, 3, 1, 'www.acme-ltd.co.ke', 'acmeltd'), (43, 2, 3, 1, 'other.example', 'other')");
+                    (42, 1, 3, 1, 'www.acme-ltd.co.ke', 'acmeltd'), (43, 2, 3, 1, 'other.example', 'other'),
+                    (44, 3, 3, 1, 'acme-ltd.africa', 'acmeafrica')");
         $pdo->exec("INSERT INTO tblcustomfields (id, type, relid, fieldname, fieldtype) VALUES
                     (10, 'product', 3, 'country|Country', 'dropdown'), (11, 'product', 3, 'db_name|Database name', 'text')");
         $pdo->exec("INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES (10, 42, 'ke'), (11, 42, '')");
@@ -51,23 +52,20 @@ class IntegrationTest extends TestCase
         }
     }
 
-    /* What WHMCS passes for service 42, read from the stand-in database as WHMCS would. */
+    /* What WHMCS passes for a service (42 unless $extra names another), read from the stand-in
+     * database as WHMCS would. */
     private function params(array $extra = array())
     {
-        $h = Capsule::table('tblhosting')->where('id', 42)->first();
-        $custom = array();
-        foreach (Capsule::table('tblcustomfields')->where('type', 'product')->where('relid', 3)->get() as $f) {
-            $v = Capsule::table('tblcustomfieldsvalues')->where('fieldid', $f->id)->where('relid', 42)->first();
-            $parts = explode('|', $f->fieldname);
-            $custom[$parts[0]] = $v ? $v->value : '';
-        }
+        $id = isset($extra['serviceid']) ? (int) $extra['serviceid'] : 42;
+        $h = Capsule::table('tblhosting')->where('id', $id)->first();
         $params = array_merge(array(
-            'serviceid' => 42, 'pid' => 3, 'serverid' => 1, 'userid' => 1,
+            'serviceid' => $id, 'pid' => (int) $h->packageid, 'serverid' => 1, 'userid' => (int) $h->userid,
             'serverhostname' => '127.0.0.1', 'serverip' => '127.0.0.1', 'serverport' => self::$port,
             'serversecure' => false, 'serveraccesshash' => self::$token, 'serverpassword' => '',
             'domain' => $h->domain, 'username' => $h->username, 'password' => 'Whmcs "pw" \\ ünï/€ $x\'; --',
             'configoption1' => 'ng', 'configoption2' => '', 'configoption3' => '120',
-            'customfields' => $custom,
+            'customfields' => vumaerp_test_custom_fields($id, (int) $h->packageid),
+            'model' => new VumaerpTestService($id, (int) $h->packageid),
             'clientsdetails' => array('email' => 'owner@acme.co.ke', 'companyname' => 'Acme Ltd', 'fullname' => 'Wanjiru Kamau'),
         ), $extra);
         self::$secrets[] = $params['password'];
@@ -137,12 +135,34 @@ class IntegrationTest extends TestCase
     public function testRetriedCreateAccountSucceeds()
     {
         $this->assertSame('success', vumaerp_CreateAccount($this->params()));
-        /* Without the custom field too: the stored domain gives the same name. */
+        /* Without the custom field in WHMCS's parameters: the service's model has the kept name. */
         $this->assertSame('success', vumaerp_CreateAccount($this->params(array('customfields' => array('country' => 'ke')))));
         $this->assertAdminPassword('acme_ltd', $this->params()['password']);
         $r = vumaerp_CreateAccount($this->params(array('serviceid' => 43, 'customfields' => array('db_name' => 'acme_ltd'))));
         $this->assertStringContainsString('already exists', $r, 'another service asking for the name');
         $this->assertStringContainsString('db_exists', $r);
+    }
+
+    /**
+     * Another customer whose domain derives the same name (acme-ltd.africa: acme_ltd): the API
+     * refuses the name, and nothing is kept on that service, so none of its later calls names
+     * the first customer's tenant by a saved name. (That the API also refuses such a call by the
+     * service it names is the API's part of issue 13, item 1.)
+     *
+     * @depends testCreateAccount
+     */
+    public function testAnotherCustomersCreateDerivingTheSameNameKeepsNothing()
+    {
+        $p = $this->params(array('serviceid' => 44));
+        $this->assertSame('acme_ltd', vumaerp_db_name($p));
+        $r = vumaerp_CreateAccount($p);
+        $this->assertStringContainsString('db_exists', $r);
+        $this->assertSame(array('country' => '', 'db_name' => ''), vumaerp_test_custom_fields(44, 3), 'no name kept');
+        $h = Capsule::table('tblhosting')->where('id', 44)->first();
+        $this->assertSame(array('acme-ltd.africa', 'acmeafrica'), array($h->domain, $h->username), 'nothing written to the service');
+        $this->assertSame('42', self::psql('vumaerp', "SELECT whmcs_service_id FROM tenants WHERE db_name = 'acme_ltd'"));
+        $logged = end($GLOBALS['vumaerp_logged_calls']);
+        $this->assertSame(44, $logged['request']['fields']['whmcs_service_id'], 'the API was told which service asked');
     }
 
     /**
@@ -157,7 +177,9 @@ class IntegrationTest extends TestCase
         $this->assertSame('owner@acme.co.ke', $f['Admin login']);
         $this->assertSame('none', $f['Last backup']);
 
-        $p = $this->params(array('suspendreason' => 'Overdue on Invoice #12 <b>'));
+        /* The service's domain and username changed since: the kept name still leads to its tenant. */
+        $p = $this->params(array('suspendreason' => 'Overdue on Invoice #12 <b>', 'domain' => 'www.renamed.example', 'username' => 'renamed'));
+        $this->assertSame('acme_ltd', vumaerp_db_name($p));
         $this->assertSame('success', vumaerp_SuspendAccount($p));
         $this->assertSame('false', $this->dbState('acme_ltd'));
         $this->assertSame('suspended', vumaerp_AdminServicesTabFields($p)['State']);
@@ -332,6 +354,11 @@ PHP
                 }
             }
             $this->assertNotEmpty($call['replaceVars'], "call $i ({$call['action']}) names its secrets for WHMCS to scrub");
+            /* Every call about a tenant names the service too, and the API takes it (it ignored an
+             * unknown field until it learnt this one). */
+            if (isset($call['request']['fields']['db_name'])) {
+                $this->assertIsInt($call['request']['fields']['whmcs_service_id'], "call $i ({$call['action']}) names the service");
+            }
         }
         /* The provision call carried the password: it is in that call's replace-vars. */
         $provision = array_values(array_filter($calls, function ($c) {

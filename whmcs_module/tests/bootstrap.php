@@ -167,6 +167,106 @@ namespace {
         return $pdo;
     }
 
+    /* WHMCS's service model as a module sees it ($params['model']), with the serviceProperties
+     * that developers.whmcs.com/provisioning-modules/service-properties documents: save() and
+     * get() by name; a name of a core field (Username, Password, Domain, Disk Usage, Disk Limit,
+     * any case) is that column of tblhosting; any other is the product's custom field of that
+     * name ("name", or "name|Friendly name"), created (admin-only text) when the product has
+     * none. */
+    class VumaerpTestServiceProperties
+    {
+        private static $native = array('username' => 'username', 'password' => 'password', 'domain' => 'domain',
+            'disk usage' => 'diskusage', 'diskusage' => 'diskusage', 'disk limit' => 'disklimit', 'disklimit' => 'disklimit');
+        private $model;
+
+        public function __construct($model)
+        {
+            $this->model = $model;
+        }
+
+        private function field($name, $create)
+        {
+            $pdo = \WHMCS\Database\Capsule::pdo();
+            $st = $pdo->prepare("SELECT id FROM tblcustomfields WHERE type = 'product' AND relid = ? AND (fieldname = ? OR fieldname LIKE ?)
+                                 ORDER BY fieldname = ? DESC, id LIMIT 1");
+            $st->execute(array($this->model->packageId, $name, $name . '|%', $name));
+            $id = $st->fetchColumn();
+            if ($id === false && $create) {
+                $pdo->prepare("INSERT INTO tblcustomfields (type, relid, fieldname, fieldtype, adminonly) VALUES ('product', ?, ?, 'text', 'on')")
+                    ->execute(array($this->model->packageId, $name));
+                $id = $pdo->lastInsertId();
+            }
+            return $id === false ? null : (int) $id;
+        }
+
+        public function save(array $data)
+        {
+            $pdo = \WHMCS\Database\Capsule::pdo();
+            foreach ($data as $name => $value) {
+                $column = isset(self::$native[strtolower($name)]) ? self::$native[strtolower($name)] : null;
+                if ($column) {
+                    $pdo->prepare("UPDATE tblhosting SET $column = ? WHERE id = ?")->execute(array($value, $this->model->id));
+                    continue;
+                }
+                $fieldId = $this->field($name, true);
+                $pdo->prepare('DELETE FROM tblcustomfieldsvalues WHERE fieldid = ? AND relid = ?')->execute(array($fieldId, $this->model->id));
+                $pdo->prepare('INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES (?, ?, ?)')
+                    ->execute(array($fieldId, $this->model->id, (string) $value));
+            }
+            return true;
+        }
+
+        public function get($name)
+        {
+            $pdo = \WHMCS\Database\Capsule::pdo();
+            $column = isset(self::$native[strtolower($name)]) ? self::$native[strtolower($name)] : null;
+            if ($column) {
+                $st = $pdo->prepare("SELECT $column FROM tblhosting WHERE id = ?");
+                $st->execute(array($this->model->id));
+                return (string) $st->fetchColumn();
+            }
+            $fieldId = $this->field($name, false);
+            if ($fieldId === null) {
+                return '';
+            }
+            $st = $pdo->prepare('SELECT value FROM tblcustomfieldsvalues WHERE fieldid = ? AND relid = ?');
+            $st->execute(array($fieldId, $this->model->id));
+            $v = $st->fetchColumn();
+            return $v === false ? '' : (string) $v;
+        }
+    }
+
+    class VumaerpTestService
+    {
+        public $id;
+        public $packageId;
+        public $serviceProperties;
+
+        public function __construct($id, $packageId)
+        {
+            $this->id = (int) $id;
+            $this->packageId = (int) $packageId;
+            $this->serviceProperties = new VumaerpTestServiceProperties($this);
+        }
+    }
+
+    /* What WHMCS passes as $params['customfields']: every custom field of the service's product
+     * by its name before any "|", with the service's value or ''. */
+    function vumaerp_test_custom_fields($serviceId, $productId)
+    {
+        $pdo = \WHMCS\Database\Capsule::pdo();
+        $st = $pdo->prepare("SELECT f.fieldname, v.value FROM tblcustomfields f
+                             LEFT JOIN tblcustomfieldsvalues v ON v.fieldid = f.id AND v.relid = ?
+                             WHERE f.type = 'product' AND f.relid = ? ORDER BY f.id");
+        $st->execute(array($serviceId, $productId));
+        $out = array();
+        foreach ($st->fetchAll(PDO::FETCH_NUM) as $row) {
+            $parts = explode('|', $row[0]);
+            $out[$parts[0]] = $row[1] === null ? '' : $row[1];
+        }
+        return $out;
+    }
+
     /* Every encoding of a secret a log could hold, written out here independently of the
      * module's own list: as given; JSON as PHP writes it (\" \\ \/ and \u00fc) and as jansson
      * does (\" \\, raw UTF-8, and \u00FC in capitals when it escapes); percent-encoded as

@@ -292,11 +292,27 @@ function vumaerp_derive_db_name($source)
     return rtrim(substr($s, 0, 63), '_');
 }
 
-/* The service's tenant name: the db_name custom field as given (the API refuses, never rewrites,
- * an invalid one), else derived from the domain, else from the username. */
+/* The service's properties (WHMCS 7.2 and later pass the service's model in $params['model']):
+ * save() and get() a custom field by name, created when the product has none, or a core field
+ * of the service (Username, Domain, ...). Null when WHMCS passed no model. */
+function vumaerp_properties(array $params)
+{
+    if (!isset($params['model']) || !is_object($params['model'])) {
+        return null;
+    }
+    $properties = $params['model']->serviceProperties;
+    return is_object($properties) && method_exists($properties, 'save') && method_exists($properties, 'get') ? $properties : null;
+}
+
+/* The service's tenant name: the db_name saved on the service (by a Create that succeeded, or
+ * by an admin; the API refuses, never rewrites, an invalid one), else — before the first
+ * Create — made from the domain, else from the username. */
 function vumaerp_db_name(array $params)
 {
     $name = vumaerp_custom_field($params, 'db_name');
+    if ($name === '' && vumaerp_properties($params)) {
+        $name = trim((string) vumaerp_properties($params)->get('db_name'));
+    }
     if ($name !== '') {
         return $name;
     }
@@ -307,6 +323,18 @@ function vumaerp_db_name(array $params)
         }
     }
     throw new ApiException('The service has no db_name, and none can be made from its domain or username: fill in the db_name custom field.');
+}
+
+/* What names the service's tenant in every call: its db_name, and the WHMCS service it belongs to
+ * (the API records the owner at provisioning and can refuse a call from another service). */
+function vumaerp_tenant(array $params)
+{
+    $fields = array('db_name' => vumaerp_db_name($params));
+    $serviceId = isset($params['serviceid']) ? (int) $params['serviceid'] : 0;
+    if ($serviceId > 0) {
+        $fields['whmcs_service_id'] = $serviceId;
+    }
+    return $fields;
 }
 
 function vumaerp_country(array $params)
@@ -323,33 +351,6 @@ function vumaerp_country(array $params)
     /* A country written out ("Kenya") means its code. */
     $code = array_search(ucfirst($country), vumaerp_countries(), true);
     return $code !== false ? $code : $country;
-}
-
-/* Saves the db_name custom field of the service, when the product has one. */
-function vumaerp_save_db_name(array $params, $dbName)
-{
-    $pid = isset($params['pid']) ? (int) $params['pid'] : 0;
-    $sid = isset($params['serviceid']) ? (int) $params['serviceid'] : 0;
-    if ($pid <= 0 || $sid <= 0) {
-        return;
-    }
-    $fieldId = 0;
-    foreach (Capsule::table('tblcustomfields')->where('type', 'product')->where('relid', $pid)->get() as $field) {
-        $parts = explode('|', (string) $field->fieldname, 2);
-        if (strtolower(trim($parts[0])) === 'db_name') {
-            $fieldId = (int) $field->id;
-            break;
-        }
-    }
-    if ($fieldId === 0) {
-        return;
-    }
-    $row = Capsule::table('tblcustomfieldsvalues')->where('fieldid', $fieldId)->where('relid', $sid)->first();
-    if ($row) {
-        Capsule::table('tblcustomfieldsvalues')->where('fieldid', $fieldId)->where('relid', $sid)->update(array('value' => $dbName));
-    } else {
-        Capsule::table('tblcustomfieldsvalues')->insert(array('fieldid' => $fieldId, 'relid' => $sid, 'value' => $dbName));
-    }
 }
 
 function vumaerp_url_host($url)
@@ -369,7 +370,7 @@ function vumaerp_store_usage($serviceId, $sizeBytes)
 
 function vumaerp_status(array $params, $action, $view)
 {
-    return vumaerp_call($params, $action, 'GET', '/api/v1/status', array('db_name' => vumaerp_db_name($params)), true, $view);
+    return vumaerp_call($params, $action, 'GET', '/api/v1/status', vumaerp_tenant($params), true, $view);
 }
 
 /* --- actions ------------------------------------------------------------------------------ */
@@ -381,8 +382,11 @@ function vumaerp_CreateAccount(array $params)
 {
     try {
         $client = isset($params['clientsdetails']) && is_array($params['clientsdetails']) ? $params['clientsdetails'] : array();
-        $fromField = vumaerp_custom_field($params, 'db_name') !== '';
-        $dbName = vumaerp_db_name($params);
+        $properties = vumaerp_properties($params);
+        if (!$properties) {
+            return 'WHMCS passed no service model to the module, so the tenant\'s name could not be kept on the service: the VumaERP module needs WHMCS 7.2 or later.';
+        }
+        $tenant = vumaerp_tenant($params);
         $email = isset($client['email']) ? trim((string) $client['email']) : '';
         $company = isset($client['companyname']) ? trim((string) $client['companyname']) : '';
         if ($company === '') {
@@ -401,25 +405,23 @@ function vumaerp_CreateAccount(array $params)
         if ($password === '') {
             return 'The service has no password: set one on the service, it becomes the ERP administrator\'s password.';
         }
-        $fields = array(
-            'db_name' => $dbName,
+        $fields = $tenant + array(
             'country' => vumaerp_country($params),
             'admin_email' => $email,
             'company_name' => $company,
             'admin_password' => $password,
         );
-        if (!empty($params['serviceid'])) {
-            $fields['whmcs_service_id'] = (int) $params['serviceid'];
-        }
         $answer = vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/provision', $fields);
 
-        if (!$fromField) {
-            vumaerp_save_db_name($params, $dbName);
-        }
+        /* The name is kept on the service, so that every later call names this tenant and never
+         * one derived again from a domain or username that may have changed (or that another
+         * customer's domain derives too). */
+        $saved = array('db_name' => isset($answer['db_name']) && is_string($answer['db_name']) ? $answer['db_name'] : $tenant['db_name']);
         $host = vumaerp_url_host(isset($answer['url']) ? $answer['url'] : '');
-        if ($host !== '' && !empty($params['serviceid'])) {
-            Capsule::table('tblhosting')->where('id', (int) $params['serviceid'])->update(array('domain' => $host));
+        if ($host !== '') {
+            $saved['Domain'] = $host;
         }
+        $properties->save($saved);
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
     }
@@ -432,7 +434,7 @@ function vumaerp_CreateAccount(array $params)
 function vumaerp_SuspendAccount(array $params)
 {
     try {
-        $fields = array('db_name' => vumaerp_db_name($params));
+        $fields = vumaerp_tenant($params);
         $reason = isset($params['suspendreason']) ? (string) $params['suspendreason'] : '';
         /* The API takes one line of text (a reason is shown in status and the journal): a
          * multi-line reason typed in WHMCS becomes one line rather than a refused suspension. */
@@ -453,7 +455,7 @@ function vumaerp_SuspendAccount(array $params)
 function vumaerp_UnsuspendAccount(array $params)
 {
     try {
-        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/unsuspend', array('db_name' => vumaerp_db_name($params)));
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/unsuspend', vumaerp_tenant($params));
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
     }
@@ -468,7 +470,7 @@ function vumaerp_TerminateAccount(array $params)
     try {
         $skip = ApiClient::truthy(isset($params['configoption2']) ? $params['configoption2'] : '');
         vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/terminate',
-            array('db_name' => vumaerp_db_name($params), 'skip_backup' => $skip));
+            vumaerp_tenant($params) + array('skip_backup' => $skip));
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
     }
@@ -494,7 +496,7 @@ function vumaerp_ChangePassword(array $params)
             return 'The service has no password to give the ERP administrator.';
         }
         vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/password',
-            array('db_name' => vumaerp_db_name($params), 'admin_password' => $password));
+            vumaerp_tenant($params) + array('admin_password' => $password));
     } catch (\Throwable $e) {
         vumaerp_fail(__FUNCTION__, $params, $e);
         return $e instanceof ApiException && $e->apiCode === 'invalid_admin_password' ? VUMAERP_PASSWORD_REFUSED : VUMAERP_PASSWORD_FAILED;
@@ -544,7 +546,7 @@ function vumaerp_AdminCustomButtonArray()
 function vumaerp_backupNow(array $params)
 {
     try {
-        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/backup', array('db_name' => vumaerp_db_name($params)));
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/backup', vumaerp_tenant($params));
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
     }
