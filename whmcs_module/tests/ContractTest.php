@@ -226,8 +226,9 @@ PHP
         $this->assertSame(array('fieldname' => 'db_name', 'fieldtype' => 'text', 'adminonly' => 'on'),
             array_slice($field, 1, 3, true), 'the field WHMCS creates');
         $this->assertSame(array('country' => '', 'db_name' => 'acme_ltd'), vumaerp_test_custom_fields(7, 3));
-        $this->assertSame('acme-ltd.vumacloud.test', Capsule::table('tblhosting')->where('id', 7)->first()->domain,
-            'the tenant\'s host is the service\'s domain');
+        $h = Capsule::table('tblhosting')->where('id', 7)->first();
+        $this->assertSame('acme-ltd.vumacloud.test', $h->domain, 'the tenant\'s host is the service\'s domain');
+        $this->assertSame('a@acme.example', $h->username, 'the Odoo login is the service\'s username, as the welcome email shows it');
 
         /* Product 4's field is "db_name|Database name": the name goes there, no second field. */
         $this->assertSame('success', vumaerp_CreateAccount($this->service(8, 4)));

@@ -125,8 +125,10 @@ class IntegrationTest extends TestCase
         $this->assertSame('ke|42', self::psql('vumaerp', "SELECT country || '|' || whmcs_service_id FROM tenants WHERE db_name = 'acme_ltd'"),
             'the country custom field wins over the product default, and the service id is recorded');
         $this->assertSame('acme_ltd', $this->params()['customfields']['db_name'], 'the derived name is saved to the custom field');
-        $this->assertSame('acme-ltd.vumacloud.test', Capsule::table('tblhosting')->where('id', 42)->first()->domain,
-            'the tenant URL is stored on the service');
+        $h = Capsule::table('tblhosting')->where('id', 42)->first();
+        $this->assertSame('acme-ltd.vumacloud.test', $h->domain, 'the tenant URL is stored on the service');
+        $this->assertSame('owner@acme.co.ke', $h->username,
+            'the service\'s username, which the welcome email shows, is the Odoo login (was acmeltd, WHMCS\'s own)');
     }
 
     /**

@@ -421,6 +421,12 @@ function vumaerp_CreateAccount(array $params)
         if ($host !== '') {
             $saved['Domain'] = $host;
         }
+        /* The service's username is what WHMCS's welcome email shows ({\$service_username}): the
+         * login the client types into Odoo, not a name WHMCS made up. */
+        $login = isset($answer['admin_login']) && is_string($answer['admin_login']) ? trim($answer['admin_login']) : '';
+        if ($login !== '') {
+            $saved['Username'] = $login;
+        }
         $properties->save($saved);
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
