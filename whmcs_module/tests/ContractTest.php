@@ -92,13 +92,15 @@ class ContractTest extends TestCase
     public function testConfigOptionsOfferTheApisCountries()
     {
         $o = vumaerp_ConfigOptions();
-        $this->assertCount(3, $o, 'configoption1..3');
+        $this->assertCount(4, $o, 'configoption1..4');
         $keys = array_keys($o);
         $this->assertSame('dropdown', $o[$keys[0]]['Type']);
         $this->assertSame('yesno', $o[$keys[1]]['Type']);
         $this->assertSame('', $o[$keys[1]]['Default'], 'termination backs up by default');
         $this->assertSame('text', $o[$keys[2]]['Type']);
         $this->assertSame('300', $o[$keys[2]]['Default'], "vumaerp-api's default api.deadline");
+        $this->assertSame('text', $o[$keys[3]]['Type']);
+        $this->assertSame('', $o[$keys[3]]['Default'], 'no disk limit unless the product sets one');
         $this->assertMatchesRegularExpression('/^\s*deadline:\s*300\s*$/m', file_get_contents((getenv('SOURCE_DIR') ?: dirname(__DIR__, 2)) . '/conf/vumaerp.yaml'),
             'the default configuration says the same deadline');
 
@@ -454,5 +456,41 @@ PHP
         }
         $r = vumaerp_ChangePassword($this->params(array('serverhostname' => '127.0.0.1/long', 'serverport' => $port)));
         $this->assertSame(VUMAERP_PASSWORD_REFUSED, $r, 'a password the API refuses: the client can choose another');
+    }
+    /* UsageUpdate writes each tenant's disk use with its product's disk limit, as WHMCS documents
+     * (diskusage, disklimit in MB, lastupdate), to its owner's service on this server only. */
+    public function testUsageUpdateWritesUseAndLimit()
+    {
+        $pdo = Capsule::pdo();
+        $pdo->exec("INSERT INTO tblproducts (id, configoption4) VALUES (3, '2048'), (4, ''), (5, '0')");
+        $pdo->exec("INSERT INTO tblhosting (id, packageid, server, domain) VALUES
+                    (7, 3, 1, 'acme-ltd.vumacloud.test'), (8, 4, 1, 'shell-made.vumacloud.test'), (9, 5, 1, 'erp.example.com'),
+                    (10, 5, 1, 'erp.example.com'), (11, 3, 2, 'elsewhere.vumacloud.test'), (12, 5, 1, 'beta.vumacloud.test')");
+        $mb = 1048576;
+        $list = array('success' => true, 'count' => 6, 'tenants' => array(
+            array('db_name' => 'acme_ltd', 'whmcs_service_id' => 7, 'size_bytes' => 300 * $mb, 'url' => 'https://acme-ltd.vumacloud.test'),
+            array('db_name' => 'shell_made', 'whmcs_service_id' => null, 'size_bytes' => 40 * $mb, 'url' => 'https://shell-made.vumacloud.test'),
+            array('db_name' => 'path_one', 'whmcs_service_id' => null, 'size_bytes' => 50 * $mb, 'url' => 'https://erp.example.com/path_one'),
+            array('db_name' => 'other_server', 'whmcs_service_id' => 11, 'size_bytes' => 60 * $mb, 'url' => 'https://elsewhere.vumacloud.test'),
+            array('db_name' => 'beta', 'whmcs_service_id' => 12, 'size_bytes' => 70.4 * $mb, 'url' => 'https://beta.vumacloud.test'),
+            array('db_name' => 'unmeasured', 'whmcs_service_id' => 9, 'size_bytes' => null),
+        ));
+        $port = vumaerp_test_stub("<?php header('Content-Type: application/json'); echo " . var_export(json_encode($list), true) . "; return true;");
+        $this->assertSame('success', vumaerp_UsageUpdate($this->params(array('serverport' => $port))));
+        $rows = $pdo->query("SELECT id, diskusage, disklimit, lastupdate != '0000-00-00 00:00:00' FROM tblhosting ORDER BY id")->fetchAll(PDO::FETCH_NUM);
+        $this->assertEquals(array(
+            array(7, 300, 2048, 1),   // its owner, its product's limit
+            array(8, 40, 0, 1),       // no owner recorded: the one service with its host; no limit set
+            array(9, 0, 0, 0),        // two services share the host of a path URL: neither; unmeasured: untouched
+            array(10, 0, 0, 0),
+            array(11, 0, 0, 0),       // another server's service
+            array(12, 70, 0, 1),      // a limit of 0 is unlimited
+        ), $rows);
+
+        /* Refresh status writes the same for one service, with the product's limit from $params. */
+        $status = vumaerp_test_stub("<?php header('Content-Type: application/json'); echo "
+            . var_export(json_encode(array('success' => true, 'db_name' => 'acme_ltd', 'size_bytes' => 512 * $mb)), true) . "; return true;");
+        $this->assertSame('success', vumaerp_refreshStatus($this->params(array('serverport' => $status, 'configoption4' => '1024'))));
+        $this->assertEquals(array(512, 1024), $pdo->query('SELECT diskusage, disklimit FROM tblhosting WHERE id = 7')->fetch(PDO::FETCH_NUM));
     }
 }

@@ -40,6 +40,7 @@ class IntegrationTest extends TestCase
         $pdo->exec("INSERT INTO tblhosting (id, userid, packageid, server, domain, username) VALUES
                     (42, 1, 3, 1, 'www.acme-ltd.co.ke', 'acmeltd'), (43, 2, 3, 1, 'other.example', 'other'),
                     (44, 3, 3, 1, 'acme-ltd.africa', 'acmeafrica')");
+        $pdo->exec("INSERT INTO tblproducts (id, name, servertype, configoption1, configoption4) VALUES (3, 'VumaERP', 'vumaerp', 'ng', '2048')");
         $pdo->exec("INSERT INTO tblcustomfields (id, type, relid, fieldname, fieldtype) VALUES
                     (10, 'product', 3, 'country|Country', 'dropdown'), (11, 'product', 3, 'db_name|Database name', 'text')");
         $pdo->exec("INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES (10, 42, 'ke'), (11, 42, '')");
@@ -63,7 +64,7 @@ class IntegrationTest extends TestCase
             'serverhostname' => '127.0.0.1', 'serverip' => '127.0.0.1', 'serverport' => self::$port,
             'serversecure' => false, 'serveraccesshash' => self::$token, 'serverpassword' => '',
             'domain' => $h->domain, 'username' => $h->username, 'password' => 'Whmcs "pw" \\ ünï/€ $x\'; --',
-            'configoption1' => 'ng', 'configoption2' => '', 'configoption3' => '120',
+            'configoption1' => 'ng', 'configoption2' => '', 'configoption3' => '120', 'configoption4' => '2048',
             'customfields' => vumaerp_test_custom_fields($id, (int) $h->packageid),
             'model' => new VumaerpTestService($id, (int) $h->packageid),
             'clientsdetails' => array('email' => 'owner@acme.co.ke', 'companyname' => 'Acme Ltd', 'fullname' => 'Wanjiru Kamau'),
@@ -140,6 +141,15 @@ class IntegrationTest extends TestCase
         /* Without the custom field in WHMCS's parameters: the service's model has the kept name. */
         $this->assertSame('success', vumaerp_CreateAccount($this->params(array('customfields' => array('country' => 'ke')))));
         $this->assertAdminPassword('acme_ltd', $this->params()['password']);
+        /* The service's country changed since the first Create: not "already exists" (the ERP is
+         * this service's), not a success (it is Kenya's, not Nigeria's): what happened and what to do. */
+        $hash = self::psql('acme_ltd', 'SELECT password FROM res_users WHERE id = 2');
+        $r = vumaerp_CreateAccount($this->params(array('customfields' => array('country' => 'ng', 'db_name' => 'acme_ltd'),
+            'password' => 'Another password 2')));
+        $this->assertSame('This service\'s ERP acme_ltd was created for Kenya (ke), and an ERP\'s country cannot change: set the '
+            . 'service\'s country back to ke and Create again, or terminate the service first to create it for Nigeria (ng).', $r);
+        $this->assertSame('ke|42', self::psql('vumaerp', "SELECT country || '|' || whmcs_service_id FROM tenants WHERE db_name = 'acme_ltd'"));
+        $this->assertSame($hash, self::psql('acme_ltd', 'SELECT password FROM res_users WHERE id = 2'), 'nothing changed');
         $r = vumaerp_CreateAccount($this->params(array('serviceid' => 43, 'customfields' => array('db_name' => 'acme_ltd'))));
         $this->assertStringContainsString('already exists', $r, 'another service asking for the name');
         $this->assertStringContainsString('db_exists', $r);
@@ -218,18 +228,20 @@ class IntegrationTest extends TestCase
         $this->assertCount(1, glob(getenv('VUMAERP_TEST_BACKUP_DIR') . '/acme_ltd/acme_ltd-*.dump'));
 
         $pdo = Capsule::pdo();
-        $pdo->exec("UPDATE tblhosting SET diskusage = 0, lastupdate = '0000-00-00 00:00:00'");
+        $pdo->exec("UPDATE tblhosting SET diskusage = 0, disklimit = 0, lastupdate = '0000-00-00 00:00:00'");
         $this->assertSame('success', vumaerp_refreshStatus($p));
         $row = Capsule::table('tblhosting')->where('id', 42)->first();
         $this->assertGreaterThan(1, (int) $row->diskusage, 'an Odoo database is several MB');
+        $this->assertSame(2048, (int) $row->disklimit, 'the product\'s disk limit');
         $this->assertNotSame('0000-00-00 00:00:00', $row->lastupdate);
 
-        $pdo->exec("UPDATE tblhosting SET diskusage = 0, lastupdate = '0000-00-00 00:00:00'");
+        $pdo->exec("UPDATE tblhosting SET diskusage = 0, disklimit = 0, lastupdate = '0000-00-00 00:00:00'");
         $this->assertSame('success', vumaerp_UsageUpdate($p));
-        $rows = $pdo->query('SELECT id, diskusage, lastupdate FROM tblhosting ORDER BY id')->fetchAll(PDO::FETCH_NUM);
+        $rows = $pdo->query('SELECT id, diskusage, disklimit, lastupdate FROM tblhosting ORDER BY id')->fetchAll(PDO::FETCH_NUM);
         $this->assertGreaterThan(1, (int) $rows[0][1], 'service 42');
+        $this->assertSame(2048, (int) $rows[0][2], 'service 42: its product\'s disk limit, from tblproducts');
         $this->assertSame(0, (int) $rows[1][1], 'service 43 has no tenant');
-        $this->assertSame('0000-00-00 00:00:00', $rows[1][2]);
+        $this->assertSame('0000-00-00 00:00:00', $rows[1][3]);
         $this->assertSame('success', vumaerp_UsageUpdate($this->params(array('serverid' => 2))));
         $this->assertSame(0, (int) $pdo->query('SELECT count(*) FROM tblhosting WHERE diskusage > 0 AND server = 2')->fetchColumn());
 

@@ -4,8 +4,9 @@
  * bootstrap.php: the little of WHMCS the module touches, for PHPUnit — the WHMCS constant,
  * logModuleCall() recording every call (and scrubbing the replace-vars as WHMCS does), and
  * WHMCS\Database\Capsule as a stand-in over a real SQLite database with WHMCS's tblhosting,
- * tblcustomfields and tblcustomfieldsvalues. The stand-in offers only the query-builder calls the
- * module uses: table()->where(column, value)...->get() / first() / update() / insert().
+ * tblproducts, tblcustomfields and tblcustomfieldsvalues, and the service model's
+ * serviceProperties. The stand-in offers only the query-builder calls the module uses:
+ * table()->where(column, value)...->get() / first() / update() / insert().
  */
 
 namespace WHMCS\Database {
@@ -163,6 +164,9 @@ namespace {
         $pdo->exec('CREATE TABLE tblcustomfields (id INTEGER PRIMARY KEY, type TEXT, relid INTEGER, fieldname TEXT,
                     fieldtype TEXT, description TEXT DEFAULT "", fieldoptions TEXT DEFAULT "", adminonly TEXT DEFAULT "")');
         $pdo->exec('CREATE TABLE tblcustomfieldsvalues (id INTEGER PRIMARY KEY, fieldid INTEGER, relid INTEGER, value TEXT)');
+        $pdo->exec('CREATE TABLE tblproducts (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT "", servertype TEXT NOT NULL DEFAULT "",
+                    configoption1 TEXT NOT NULL DEFAULT "", configoption2 TEXT NOT NULL DEFAULT "",
+                    configoption3 TEXT NOT NULL DEFAULT "", configoption4 TEXT NOT NULL DEFAULT "")');
         \WHMCS\Database\Capsule::setPdo($pdo);
         return $pdo;
     }

@@ -53,7 +53,8 @@ function vumaerp_MetaData()
 
 /**
  * configoption1: default country; configoption2: termination skips the backup;
- * configoption3: vumaerp-api's api.deadline, when raised above its default (ApiClient::timeoutFor).
+ * configoption3: vumaerp-api's api.deadline, when raised above its default (ApiClient::timeoutFor);
+ * configoption4: the disk limit in MB that WHMCS shows and bills overage against (0: unlimited).
  *
  * @return array
  */
@@ -77,6 +78,12 @@ function vumaerp_ConfigOptions()
             'Default' => (string) ApiClient::DEFAULT_DEADLINE,
             'Description' => 'Seconds: api.deadline in vumaerp.yaml, if raised above ' . ApiClient::DEFAULT_DEADLINE
                 . '. Actions wait this plus ' . ApiClient::DEADLINE_MARGIN . ' s; page views ' . ApiClient::VIEW_TIMEOUT . ' s',
+        ),
+        'Disk space (MB)' => array(
+            'Type' => 'text',
+            'Size' => '8',
+            'Default' => '',
+            'Description' => 'The disk limit of each service (database and files), written with its usage; empty or 0: unlimited',
         ),
     );
 }
@@ -359,13 +366,29 @@ function vumaerp_url_host($url)
     return is_string($host) ? $host : '';
 }
 
-/* Writes a tenant's disk use (MB, as WHMCS counts it) to its service. */
-function vumaerp_store_usage($serviceId, $sizeBytes)
+/* A product's disk limit in MB (its configoption4), 0 for unlimited as WHMCS reads it. */
+function vumaerp_disk_limit($value)
 {
-    return Capsule::table('tblhosting')->where('id', (int) $serviceId)->update(array(
+    $value = trim((string) $value);
+    return ctype_digit($value) ? (int) $value : 0;
+}
+
+/* What WHMCS's usage columns of a service become (developers.whmcs.com: UsageUpdate): the
+ * tenant's size in MB, the product's limit, when. Bandwidth is not measured. */
+function vumaerp_usage($sizeBytes, $limitMb)
+{
+    return array(
         'diskusage' => (int) round(((float) $sizeBytes) / 1048576),
+        'disklimit' => (int) $limitMb,
         'lastupdate' => date('Y-m-d H:i:s'),
-    ));
+    );
+}
+
+/* Writes a tenant's disk use and limit to its service. */
+function vumaerp_store_usage(array $params, $sizeBytes)
+{
+    return Capsule::table('tblhosting')->where('id', (int) $params['serviceid'])->update(
+        vumaerp_usage($sizeBytes, vumaerp_disk_limit(isset($params['configoption4']) ? $params['configoption4'] : '')));
 }
 
 function vumaerp_status(array $params, $action, $view)
@@ -374,6 +397,40 @@ function vumaerp_status(array $params, $action, $view)
 }
 
 /* --- actions ------------------------------------------------------------------------------ */
+
+/* A Create refused with db_exists may be this service's own retry with another country than
+ * the first Create's (the country field changed in between): the API finds the tenant, sees a
+ * different order and refuses it. Saying "already exists" then
+ * would be wrong (it exists because it is this service's), and so would success (the client
+ * asked for another country's ERP, and a tenant's country — its chart of accounts, taxes,
+ * currency — cannot change). So: keep the name on the service (the tenant is its own, and
+ * Suspend or Terminate must reach it) and say what happened and what to do. Returns '' when
+ * the tenant is not this service's. */
+function vumaerp_created_for_another_country(array $params, $properties, array $fields)
+{
+    if (empty($fields['whmcs_service_id'])) {
+        return '';
+    }
+    try {
+        $status = vumaerp_call($params, 'vumaerp_CreateAccount', 'GET', '/api/v1/status',
+            array('db_name' => $fields['db_name'], 'whmcs_service_id' => $fields['whmcs_service_id']));
+    } catch (ApiException $e) {
+        return '';
+    }
+    $owner = isset($status['whmcs_service_id']) && is_numeric($status['whmcs_service_id']) ? (int) $status['whmcs_service_id'] : 0;
+    $country = isset($status['country']) && is_string($status['country']) ? $status['country'] : '';
+    if ($owner !== (int) $fields['whmcs_service_id'] || $country === '' || $country === $fields['country']) {
+        return '';
+    }
+    $properties->save(array('db_name' => $fields['db_name']));
+    $countries = vumaerp_countries();
+    $name = function ($code) use ($countries) {
+        return (isset($countries[$code]) ? $countries[$code] . ' ' : '') . '(' . $code . ')';
+    };
+    return 'This service\'s ERP ' . $fields['db_name'] . ' was created for ' . $name($country) . ', and an ERP\'s country cannot change: '
+        . 'set the service\'s country back to ' . $country . ' and Create again, or terminate the service first to create it for '
+        . $name($fields['country']) . '.';
+}
 
 /**
  * @return string "success" or an error message
@@ -411,7 +468,15 @@ function vumaerp_CreateAccount(array $params)
             'company_name' => $company,
             'admin_password' => $password,
         );
-        $answer = vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/provision', $fields);
+        try {
+            $answer = vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/provision', $fields);
+        } catch (ApiException $e) {
+            $other = $e->apiCode === 'db_exists' ? vumaerp_created_for_another_country($params, $properties, $fields) : '';
+            if ($other !== '') {
+                return $other;
+            }
+            throw $e;
+        }
 
         /* The name is kept on the service, so that every later call names this tenant and never
          * one derived again from a domain or username that may have changed (or that another
@@ -569,7 +634,7 @@ function vumaerp_refreshStatus(array $params)
     try {
         $answer = vumaerp_status($params, __FUNCTION__, false);
         if (!empty($params['serviceid']) && isset($answer['size_bytes']) && is_numeric($answer['size_bytes'])) {
-            vumaerp_store_usage($params['serviceid'], $answer['size_bytes']);
+            vumaerp_store_usage($params, $answer['size_bytes']);
         }
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
@@ -660,7 +725,10 @@ function vumaerp_ClientArea(array $params)
 }
 
 /**
- * Once per server: every tenant's disk use, from one list call, into tblhosting.
+ * Once per server: every tenant's disk use, from one list call, into tblhosting with its
+ * product's disk limit. A tenant is its owner's service on this server; one with no owner
+ * recorded (made at the shell) is the one service on this server whose domain is its host, if
+ * exactly one is (a url_template with a path gives every tenant the same host).
  *
  * @return string "success" or an error message
  */
@@ -670,19 +738,27 @@ function vumaerp_UsageUpdate(array $params)
         $answer = vumaerp_call($params, __FUNCTION__, 'GET', '/api/v1/list');
         $serverId = isset($params['serverid']) ? (int) $params['serverid'] : 0;
         $tenants = isset($answer['tenants']) && is_array($answer['tenants']) ? $answer['tenants'] : array();
+        $limits = array();
         foreach ($tenants as $t) {
             if (!is_array($t) || !isset($t['size_bytes']) || !is_numeric($t['size_bytes'])) {
                 continue;
             }
-            $usage = array(
-                'diskusage' => (int) round(((float) $t['size_bytes']) / 1048576),
-                'lastupdate' => date('Y-m-d H:i:s'),
-            );
+            $service = null;
             if (!empty($t['whmcs_service_id'])) {
-                Capsule::table('tblhosting')->where('id', (int) $t['whmcs_service_id'])->where('server', $serverId)->update($usage);
+                $service = Capsule::table('tblhosting')->where('id', (int) $t['whmcs_service_id'])->where('server', $serverId)->first();
             } elseif (isset($t['url']) && vumaerp_url_host($t['url']) !== '') {
-                Capsule::table('tblhosting')->where('domain', vumaerp_url_host($t['url']))->where('server', $serverId)->update($usage);
+                $found = Capsule::table('tblhosting')->where('domain', vumaerp_url_host($t['url']))->where('server', $serverId)->get();
+                $service = count($found) === 1 ? $found[0] : null;
             }
+            if (!$service) {
+                continue;
+            }
+            $pid = (int) $service->packageid;
+            if (!array_key_exists($pid, $limits)) {
+                $product = Capsule::table('tblproducts')->where('id', $pid)->first();
+                $limits[$pid] = vumaerp_disk_limit($product ? $product->configoption4 : '');
+            }
+            Capsule::table('tblhosting')->where('id', (int) $service->id)->update(vumaerp_usage($t['size_bytes'], $limits[$pid]));
         }
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
