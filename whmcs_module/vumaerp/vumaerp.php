@@ -6,10 +6,11 @@
  * module: every function prefixed vumaerp_, actions answer 'success' or one readable sentence,
  * every remote call goes to logModuleCall() with the token and passwords as replace-vars.
  *
- * Install: copy this folder to WHMCS's modules/servers/. A server of type VumaERP holds the
- * API's hostname (optionally with a path prefix: erp.example.com/provision), port, "secure" for
- * HTTPS, and the API token in its Access Hash (or Password). Products may have the custom fields
- * db_name and country.
+ * Install: copy this folder to WHMCS's modules/servers/ (WHMCS 7.2 or later: the service's model
+ * keeps the tenant's name). A server of type VumaERP holds the API's hostname (optionally with a
+ * path prefix: erp.example.com/provision), port, "secure" for HTTPS, and the API token in its
+ * Access Hash (or Password). Products may have the custom fields db_name (admin-only; created
+ * by the first Create when missing) and country.
  *
  * PHP 7.4 and 8.x: no enums, readonly, match, named arguments, nullsafe operator or union types.
  */
@@ -129,11 +130,12 @@ function vumaerp_secret_forms($secret)
     return $forms;
 }
 
-/* Every secret a call may carry — the token, the server password, the service password and any
- * other given (a new password) — in every form vumaerp_secret_forms() knows. */
-function vumaerp_secrets(array $params, $client = null, array $more = array())
+/* Every secret a call may carry — the token, the server password, the service password (a new
+ * one, in ChangePassword) — in every form vumaerp_secret_forms() knows, longest first so that a
+ * form containing another is replaced whole. */
+function vumaerp_secrets(array $params, $client = null)
 {
-    $values = $more;
+    $values = array();
     foreach (array('serveraccesshash', 'serverpassword', 'password') as $key) {
         if (isset($params[$key]) && is_string($params[$key])) {
             $values[] = $params[$key];
@@ -400,12 +402,11 @@ function vumaerp_status(array $params, $action, $view)
 
 /* A Create refused with db_exists may be this service's own retry with another country than
  * the first Create's (the country field changed in between): the API finds the tenant, sees a
- * different order and refuses it. Saying "already exists" then
- * would be wrong (it exists because it is this service's), and so would success (the client
- * asked for another country's ERP, and a tenant's country — its chart of accounts, taxes,
- * currency — cannot change). So: keep the name on the service (the tenant is its own, and
- * Suspend or Terminate must reach it) and say what happened and what to do. Returns '' when
- * the tenant is not this service's. */
+ * different order and refuses it. "Already exists" would be wrong (it exists because it is this
+ * service's), and so would success (the client asked for another country's ERP, and a tenant's
+ * country — its chart of accounts, taxes, currency — cannot change). So: keep the name on the
+ * service (the tenant is its own, and Suspend or Terminate must reach it) and say what happened
+ * and what to do. Returns '' when the tenant is not this service's. */
 function vumaerp_created_for_another_country(array $params, $properties, array $fields)
 {
     if (empty($fields['whmcs_service_id'])) {
