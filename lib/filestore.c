@@ -39,9 +39,11 @@ char *filestore_path(const char *data_dir, const char *name) {
 }
 
 /* The <data_dir>/filestore directory, opened without following a symlink at its last step (the
- * data dir itself is the admin's configuration and may be a link). Missing: -ENOENT. */
+ * data dir itself is the admin's configuration and may be a link). Missing: -ENOENT. The data dir
+ * is only passed through (O_PATH): Odoo's is 0750 and vumaerp may only search it (the package's
+ * ACL u:vumaerp:x), never list it — its sessions/ holds Odoo's session ids. */
 static int open_filestore_root(const char *data_dir, int flags) {
-        _cleanup_close_ int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = open(data_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         int fd;
 
         if (dfd < 0)
