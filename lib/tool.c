@@ -258,7 +258,10 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                 LogContext ctx = LOG_CONTEXT_INIT;
 
                 ctx.action = spec->name;
+                /* restore names a backup file, not a tenant: the tenant is the one it answers for. */
                 ctx.db = request_string(request, "db_name", NULL);
+                if (!ctx.db)
+                        ctx.db = json_string_value(json_object_get(result, "db_name"));
                 ctx.request_id = getenv("VUMAERP_REQUEST_ID");
                 ctx.peer = getenv("VUMAERP_PEER");
                 ctx.outcome = status == EXIT_OK ? "ok" : (code ? code : "failed");
