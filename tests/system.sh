@@ -87,7 +87,7 @@ trap 'exit 130' INT TERM
 # The unit tests already ran in this meson test run: not again in the package build.
 step "building the package (tools/build-deb)"
 mkdir "$tmp/deb" "$tmp/share"
-DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" setsid "$SOURCE_DIR/tools/build-deb" "$tmp/deb" >"$tmp/build-deb.log" 2>&1 &
+DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" setsid timeout 1800 "$SOURCE_DIR/tools/build-deb" "$tmp/deb" >"$tmp/build-deb.log" 2>&1 &
 build_pid=$!
 
 # The cached root: made under an exclusive lock, used under a shared one, so that no run boots a
