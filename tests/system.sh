@@ -395,20 +395,34 @@ inside test -e "$final" || fail "prune removed terminate's backup, which is with
         fail "the reconcile timer's service did not put the tenant's connection limit back"
 
 step "the journal"
-inside journalctl --no-pager -o json -u 'vumaerp-*' "VUMAERP_DB=$TENANT" >"$tmp/tenant.json" || fail "journalctl -u 'vumaerp-*' VUMAERP_DB=$TENANT"
-jq -e -s "length > 0 and all(.VUMAERP_DB == \"$TENANT\")" "$tmp/tenant.json" >/dev/null || fail "journalctl VUMAERP_DB=$TENANT returns other entries, or none"
+# A tenant's whole history: its own field, from vumaerp's user (_UID comes from the kernel with the
+# message, so it is always there).
+uid=$(inside id -u vumaerp)
+inside journalctl --no-pager -o json "_UID=$uid" "VUMAERP_DB=$TENANT" >"$tmp/tenant.json" || fail "journalctl VUMAERP_DB=$TENANT"
 for a in provision status suspend unsuspend password backup terminate; do
-        jq -e -s --arg a "$a" 'any(.VUMAERP_ACTION == $a and (._SYSTEMD_UNIT | test("^vumaerp-api@.+\\.service$")) and .MESSAGE_ID != "b95f81878da949be99c4c49588ca73b2")' \
-                "$tmp/tenant.json" >/dev/null || fail "no journal entry from the $a action in vumaerp-api@*.service for $TENANT"
+        jq -e -s --arg a "$a" 'any(.VUMAERP_ACTION == $a and .MESSAGE_ID != "b95f81878da949be99c4c49588ca73b2" and .VUMAERP_REQUEST_ID != null)' \
+                "$tmp/tenant.json" >/dev/null || fail "no journal entry from the $a action the API ran for $TENANT"
         jq -e -s --arg a "$a" 'any(.VUMAERP_ACTION == $a and .MESSAGE_ID == "b95f81878da949be99c4c49588ca73b2" and .VUMAERP_HTTP_STATUS != null)' \
                 "$tmp/tenant.json" >/dev/null || fail "no request entry for the $a request on $TENANT"
 done
-jq -e -s 'any(._SYSTEMD_UNIT == "vumaerp-reconcile.service" and .MESSAGE_ID == "13601256343646da8e12539cef64b4fe")' "$tmp/tenant.json" >/dev/null ||
-        fail "no drift entry from vumaerp-reconcile.service for $TENANT"
+jq -e -s 'any(.VUMAERP_ACTION == "reconcile" and .MESSAGE_ID == "13601256343646da8e12539cef64b4fe")' "$tmp/tenant.json" >/dev/null ||
+        fail "no drift entry from the reconcile timer's run for $TENANT"
 # The admin's restore, run from a shell, is journalled too, under the tenant it brought back.
-[ "$(inside journalctl --no-pager -o cat "VUMAERP_DB=$TENANT" VUMAERP_ACTION=restore MESSAGE_ID=2ca8bfcf79ef4ed5bee951b4c67b80dd)" = "restore $TENANT: done" ] ||
+jq -e -s 'any(.VUMAERP_ACTION == "restore" and .MESSAGE_ID == "2ca8bfcf79ef4ed5bee951b4c67b80dd")' "$tmp/tenant.json" >/dev/null ||
         fail "journalctl VUMAERP_DB=$TENANT shows no restore"
-inside journalctl --no-pager -o cat -u vumaerp-backup-prune.service | grep -q "pruned backup $backup" || fail "the prune service's journal does not name the backup it removed"
+jq -e -s 'all(._SYSTEMD_UNIT == null or (.VUMAERP_REQUEST_ID == null) or (._SYSTEMD_UNIT | test("^vumaerp-api@.+\\.service$")))' "$tmp/tenant.json" >/dev/null ||
+        fail "an entry of an API request is attributed to another unit than vumaerp-api@*.service"
+# By unit, as the README's example: journald attributes an entry to its unit by reading the
+# sender's /proc when the entry arrives, and an action that has already exited has none
+# (systemd#2913, "cant-fix"), so -u misses the odd entry of a short-lived process. What it returns
+# is exactly this tenant's entries that carry a vumaerp unit.
+inside journalctl --no-pager -o json -u 'vumaerp-*' "VUMAERP_DB=$TENANT" >"$tmp/tenant-units.json" || fail "journalctl -u 'vumaerp-*' VUMAERP_DB=$TENANT"
+jq -e -s "length > 0 and all(.VUMAERP_DB == \"$TENANT\" and (._SYSTEMD_UNIT | test(\"^vumaerp-\")))" "$tmp/tenant-units.json" >/dev/null ||
+        fail "journalctl -u 'vumaerp-*' VUMAERP_DB=$TENANT returns none, or entries of others"
+[ "$(jq -r 'select(._SYSTEMD_UNIT // "" | test("^vumaerp-")) | .__CURSOR' "$tmp/tenant.json")" = "$(jq -r .__CURSOR "$tmp/tenant-units.json")" ] ||
+        fail "journalctl -u 'vumaerp-*' VUMAERP_DB=$TENANT does not return exactly the tenant's entries attributed to vumaerp's units"
+echo "the journal holds $(jq -s length "$tmp/tenant.json") entries for $TENANT; $(jq -s 'map(select(._SYSTEMD_UNIT == null)) | length' "$tmp/tenant.json") of them lack _SYSTEMD_UNIT (the sender had exited), which journalctl -u cannot find"
+inside journalctl --no-pager -o cat "_UID=$uid" SYSLOG_IDENTIFIER=vumaerp-backup | grep -q "pruned backup $backup" || fail "the prune service's journal does not name the backup it removed"
 # Neither the token nor a password reached the journal.
 inside journalctl --no-pager -o export >"$tmp/journal.export"
 token=$(sed 's/^X-API-Token: //' "$tmp/auth")
