@@ -421,7 +421,7 @@ jq -e -s "length > 0 and all(.VUMAERP_DB == \"$TENANT\" and (._SYSTEMD_UNIT | te
         fail "journalctl -u 'vumaerp-*' VUMAERP_DB=$TENANT returns none, or entries of others"
 [ "$(jq -r 'select(._SYSTEMD_UNIT // "" | test("^vumaerp-")) | .__CURSOR' "$tmp/tenant.json")" = "$(jq -r .__CURSOR "$tmp/tenant-units.json")" ] ||
         fail "journalctl -u 'vumaerp-*' VUMAERP_DB=$TENANT does not return exactly the tenant's entries attributed to vumaerp's units"
-echo "the journal holds $(jq -s length "$tmp/tenant.json") entries for $TENANT; $(jq -s 'map(select(._SYSTEMD_UNIT == null)) | length' "$tmp/tenant.json") of them lack _SYSTEMD_UNIT (the sender had exited), which journalctl -u cannot find"
+echo "the journal holds $(jq -s length "$tmp/tenant.json") entries for $TENANT; $(jq -s 'map(select(._SYSTEMD_UNIT == null)) | length' "$tmp/tenant.json") of them with no unit, which journalctl -u cannot find (the admin's restore from a shell; an action that exited before journald looked)"
 inside journalctl --no-pager -o cat "_UID=$uid" SYSLOG_IDENTIFIER=vumaerp-backup | grep -q "pruned backup $backup" || fail "the prune service's journal does not name the backup it removed"
 # Neither the token nor a password reached the journal.
 inside journalctl --no-pager -o export >"$tmp/journal.export"
