@@ -6,14 +6,14 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 : "${SOURCE_DIR:?}"
 
-ids_h=$(grep -oE '#define MESSAGE_ID_[A-Z_]+ +"[0-9a-f]{32}"' "$SOURCE_DIR/lib/message-id.h")
+ids_h=$(grep -oE '#define MESSAGE_ID_[A-Z_]+ +"[0-9a-f]{32}"' "$SOURCE_DIR/lib/basic/message-id.h")
 catalog=$SOURCE_DIR/catalog/vumaerp.catalog
 keep_going
 
 while read -r _ name id; do
         id=${id//\"/}
         # Used: the macro appears in a C file other than its header.
-        grep -lw "$name" "$SOURCE_DIR"/lib/*.c "$SOURCE_DIR"/bin/*.c >/dev/null 2>&1 || fail "$name is defined but never logged"
+        grep -lw "$name" "$SOURCE_DIR"/lib/*/*.c "$SOURCE_DIR"/bin/*.c >/dev/null 2>&1 || fail "$name is defined but never logged"
         grep -qx -- "-- $id" "$catalog" || fail "$name ($id) has no catalog entry"
 done <<<"$ids_h"
 

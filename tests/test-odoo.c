@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-odoo.c: the JSON-RPC client (lib/odoo.c). Always: error messages, the master password
+ * test-odoo.c: the JSON-RPC client (lib/store/odoo.c). Always: error messages, the master password
  * file, and the protocol against a one-shot HTTP server forked per case (the envelope sent, an
  * answer, Odoo's error shape, AccessDenied, a wrong id, not JSON, HTTP 500, a redirect that must
  * not be followed, an oversized answer, silence past the timeout, nobody listening).
