@@ -4,13 +4,13 @@
 #include "text.h"
 
 static void test_utf8_length(void) {
-        CHECK_INT(utf8_length(""), 0);
-        CHECK_INT(utf8_length("acme"), 4);
+        CHECK_INT(text_utf8_length(""), 0);
+        CHECK_INT(text_utf8_length("acme"), 4);
         /* "Café Ltd": é is two bytes, one character. */
-        CHECK_INT(utf8_length("Caf\xc3\xa9 Ltd"), 8);
+        CHECK_INT(text_utf8_length("Caf\xc3\xa9 Ltd"), 8);
         /* "₦" (U+20A6) is three bytes; "𝄞" (U+1D11E) four. */
-        CHECK_INT(utf8_length("\xe2\x82\xa6" "100"), 4);
-        CHECK_INT(utf8_length("\xf0\x9d\x84\x9e"), 1);
+        CHECK_INT(text_utf8_length("\xe2\x82\xa6" "100"), 4);
+        CHECK_INT(text_utf8_length("\xf0\x9d\x84\x9e"), 1);
 }
 
 static void test_has_control(void) {

@@ -106,7 +106,7 @@ static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, 
                 reason = request_string(request, "reason", &bad);
                 if (bad)
                         return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason", "reason must be a string");
-                if (reason && utf8_length(reason) > REASON_MAX_CHARS)
+                if (reason && text_utf8_length(reason) > REASON_MAX_CHARS)
                         return result_fail(ret, EXIT_BAD_INPUT, "invalid_reason",
                                            "reason is longer than %d characters", REASON_MAX_CHARS);
                 if (reason && text_has_control(reason))

@@ -133,14 +133,14 @@ int order_parse(const Config *c, json_t *request, Order *o, json_t **ret) {
                                    PROVISION_EMAIL_MAX);
 
         if (!*o->company_name || strspn(o->company_name, " ") == strlen(o->company_name) ||
-            utf8_length(o->company_name) > PROVISION_COMPANY_NAME_MAX || text_has_control(o->company_name))
+            text_utf8_length(o->company_name) > PROVISION_COMPANY_NAME_MAX || text_has_control(o->company_name))
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_company_name",
                                    "company_name must be 1 to %d characters without control characters",
                                    PROVISION_COMPANY_NAME_MAX);
 
         if (!o->admin_login)
                 o->admin_login = o->admin_email;
-        else if (!*o->admin_login || utf8_length(o->admin_login) > PROVISION_LOGIN_MAX || text_has_control(o->admin_login) ||
+        else if (!*o->admin_login || text_utf8_length(o->admin_login) > PROVISION_LOGIN_MAX || text_has_control(o->admin_login) ||
                  o->admin_login[0] == ' ' || o->admin_login[strlen(o->admin_login) - 1] == ' ')
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_admin_login",
                                    "admin_login must be 1 to %d characters, without control characters or surrounding spaces",

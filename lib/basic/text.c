@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "text.h"
 
-size_t utf8_length(const char *s) {
+size_t text_utf8_length(const char *s) {
         size_t n = 0;
 
         for (; *s; s++)

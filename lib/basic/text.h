@@ -10,7 +10,7 @@
 
 /* Characters, not bytes, of a string already known to be UTF-8 (jansson checks every string it
  * parses): the limits the API states are in characters. */
-size_t utf8_length(const char *s);
+size_t text_utf8_length(const char *s);
 
 /* Whether s holds a control character: C0, DEL, or C1 (U+0080..U+009F, in UTF-8 0xC2 0x80..0x9F).
  * A company name, a login or a reason is printed in WHMCS, in status and in journal lines, where a
