@@ -77,7 +77,7 @@ expect 0 '.success == true and .db_name == "acme_ltd" and .url == "https://acme-
           and .admin_email == "admin@acme.co.ke" and .admin_login == "admin@acme.co.ke"
           and .country == "Kenya" and .country_code == "ke" and .company_name == "Acme Ltd"
           and .existed == false and .login_verified == null' "provision acme_ltd"
-jq -e --arg pw "$pw" '.admin_password == $pw' >/dev/null <<<"$OUT" || fail "the given password is not the one answered"
+jq -e 'has("admin_password") | not' >/dev/null <<<"$OUT" || fail "the given password is echoed in the answer"
 [ "$(pg_psql acme_ltd "SELECT name FROM res_company WHERE id = 1")" = "Acme Ltd" ] || fail "res_company name"
 [ "$(pg_psql acme_ltd "SELECT p.name FROM res_company c JOIN res_partner p ON p.id = c.partner_id")" = "Acme Ltd" ] || fail "company partner name"
 [ "$(pg_psql acme_ltd "SELECT login FROM res_users WHERE id = 2")" = "admin@acme.co.ke" ] || fail "admin login"
@@ -142,7 +142,7 @@ expect 0 '.success == true and .existed == true and (has("admin_password") | not
 [ "$(admin_hash acme_ltd)" = "$hash" ] || fail "a retry without a password changed it"
 pw2='new pass ✓'
 provision "$(req acme_ltd --argjson whmcs_service_id 4242 --arg admin_password "$pw2")"
-expect 0 '.existed == true and .admin_password == "new pass ✓"' "same service with a password: existed, password set"
+expect 0 '.existed == true and (has("admin_password") | not)' "same service with a password: existed, password set, not echoed"
 passlib_verify "$pw2" "$(admin_hash acme_ltd)" || fail "the retry's password was not set"
 provision "$(req acme_ltd --argjson whmcs_service_id 4243)"
 expect 73 '.success == false and .code == "db_exists"' "another service"

@@ -308,8 +308,11 @@ static json_t *login_verified(const Config *c, const char *db_name, const char *
         return json_null();
 }
 
+/* password_generated is the password this call made up, the one way the caller learns it; a
+ * password the caller gave is never echoed (the answer lands in WHMCS's module log and in a
+ * client's responses, where a secret has no business). */
 static int answer(const Config *c, json_t **ret, const char *db_name, const Country *country,
-                  const char *email, const char *login, const char *company, const char *password_set,
+                  const char *email, const char *login, const char *company, const char *password_generated,
                   bool existed, json_t *verified) {
         _cleanup_json_ json_t *out = result_ok();
         _cleanup_free_ char *url = tenant_url(c, db_name);
@@ -323,8 +326,8 @@ static int answer(const Config *c, json_t **ret, const char *db_name, const Coun
         r |= json_object_set_new(out, "url", json_string(url));
         r |= json_object_set_new(out, "admin_email", email ? json_string(email) : json_null());
         r |= json_object_set_new(out, "admin_login", login ? json_string(login) : json_null());
-        if (password_set)
-                r |= json_object_set_new(out, "admin_password", json_string(password_set));
+        if (password_generated)
+                r |= json_object_set_new(out, "admin_password", json_string(password_generated));
         r |= json_object_set_new(out, "country", json_string(country->name));
         r |= json_object_set_new(out, "country_code", json_string(country->code));
         r |= json_object_set_new(out, "company_name", company ? json_string(company) : json_null());
@@ -364,7 +367,7 @@ static int provision_existed(TenantSession *s, const Order *o, const Existing *e
                         return status;
         }
         return answer(s->config, ret, o->db_name, o->country,
-                      e->admin_email, e->admin_login, e->company_name, pw, true,
+                      e->admin_email, e->admin_login, e->company_name, NULL, true,
                       pw ? login_verified(s->config, o->db_name, e->admin_login, pw) : json_null());
 }
 
@@ -514,7 +517,7 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
 
         verified = login_verified(c, o->db_name, o->admin_login, password);
         status = answer(c, ret, o->db_name, o->country, o->admin_email, o->admin_login, o->company_name,
-                        password, false, verified);
+                        generated, false, verified);
         goto wipe;
 
 undo:

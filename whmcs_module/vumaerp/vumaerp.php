@@ -157,8 +157,8 @@ function vumaerp_secrets(array $params, $client = null)
     return $secrets;
 }
 
-/* A field whose value is a secret whatever it holds: the API's admin_password (which it echoes
- * back when it was given), a token. */
+/* A field whose value is a secret whatever it holds: the API's admin_password (a generated one
+ * is in provision's answer), a token. */
 function vumaerp_secret_key($key)
 {
     return is_string($key) && preg_match('/password|token|secret|access_?hash/i', $key);
