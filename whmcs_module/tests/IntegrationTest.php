@@ -178,6 +178,27 @@ class IntegrationTest extends TestCase
     }
 
     /**
+     * The API's part of issue 13, item 1: a service whose calls name another service's tenant
+     * (its db_name field set by hand to the other's name) is refused by the API itself, with the
+     * reason shown, and nothing changes.
+     *
+     * @depends testCreateAccount
+     */
+    public function testAnotherServicesCallsAreRefused()
+    {
+        $p = $this->params(array('serviceid' => 44, 'customfields' => array('db_name' => 'acme_ltd')));
+        $this->assertSame('acme_ltd', vumaerp_db_name($p));
+        $state = $this->dbState('acme_ltd');
+        foreach (array('vumaerp_SuspendAccount', 'vumaerp_UnsuspendAccount', 'vumaerp_TerminateAccount') as $action) {
+            $r = $action($p);
+            $this->assertStringContainsString('belongs to WHMCS service 42, not to service 44', $r, $action);
+            $this->assertStringContainsString('(HTTP 409, owned_by_another_service)', $r, $action);
+        }
+        $this->assertSame($state, $this->dbState('acme_ltd'), 'nothing changed');
+        $this->assertSame('42', self::psql('vumaerp', "SELECT whmcs_service_id FROM tenants WHERE db_name = 'acme_ltd'"));
+    }
+
+    /**
      * @depends testCreateAccount
      */
     public function testSuspendUnsuspendAndWhatAdminsAndClientsSee()
