@@ -86,27 +86,28 @@ static void test_request(void) {
         CHECK_INT(request("{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": null}", &o, code), EXIT_OK);
         CHECK_STR(o.whmcs_service_id, "");
 
-        /* The same parsing as provision's (order_field_service_id()). */
-        CHECK_INT(request("{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": 0}", &o, code), EXIT_BAD_INPUT);
-        CHECK_STR(code, "invalid_whmcs_service_id");
-        CHECK_INT(request("{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": \"12a\"}", &o, code), EXIT_BAD_INPUT);
-        CHECK_STR(code, "invalid_whmcs_service_id");
-        CHECK_INT(request("{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": -5}", &o, code), EXIT_BAD_INPUT);
-        CHECK_STR(code, "invalid_whmcs_service_id");
-
-        /* A claim names who claims. */
-        CHECK_INT(request("{\"db_name\": \"acme_ltd\", \"claim\": true}", &o, code), EXIT_USAGE);
-        CHECK_STR(code, "bad_request");
-        CHECK_INT(request("{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": 1, \"claim\": \"maybe\"}", &o, code), EXIT_BAD_INPUT);
-        CHECK_STR(code, "bad_request");
-
-        /* Neither a name nor a service; a bad name is refused, not looked up. */
-        CHECK_INT(request("{}", &o, code), EXIT_USAGE);
-        CHECK_STR(code, "missing_db_name");
-        CHECK_INT(request("{\"db_name\": \"Acme\", \"whmcs_service_id\": 1}", &o, code), EXIT_BAD_INPUT);
-        CHECK_STR(code, "invalid_db_name");
-        CHECK_INT(request("{\"db_name\": \"postgres\", \"whmcs_service_id\": 1}", &o, code), EXIT_BAD_INPUT);
-        CHECK_STR(code, "invalid_db_name");
+        /* Refused, each with its status and code. */
+        static const struct {
+                const char *request;
+                int status;
+                const char *code;
+        } refused[] = {
+                /* The same parsing as provision's (order_field_service_id()). */
+                { "{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": 0}", EXIT_BAD_INPUT, "invalid_whmcs_service_id" },
+                { "{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": \"12a\"}", EXIT_BAD_INPUT, "invalid_whmcs_service_id" },
+                { "{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": -5}", EXIT_BAD_INPUT, "invalid_whmcs_service_id" },
+                /* A claim names who claims. */
+                { "{\"db_name\": \"acme_ltd\", \"claim\": true}", EXIT_USAGE, "bad_request" },
+                { "{\"db_name\": \"acme_ltd\", \"whmcs_service_id\": 1, \"claim\": \"maybe\"}", EXIT_BAD_INPUT, "bad_request" },
+                /* Neither a name nor a service; a bad name is refused, not looked up. */
+                { "{}", EXIT_USAGE, "missing_db_name" },
+                { "{\"db_name\": \"Acme\", \"whmcs_service_id\": 1}", EXIT_BAD_INPUT, "invalid_db_name" },
+                { "{\"db_name\": \"postgres\", \"whmcs_service_id\": 1}", EXIT_BAD_INPUT, "invalid_db_name" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                CHECK_INT(request(refused[i].request, &o, code), refused[i].status);
+                CHECK_STR(code, refused[i].code);
+        }
 }
 
 static void test_refusal(void) {
