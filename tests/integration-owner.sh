@@ -7,7 +7,8 @@
 # row as they were, no backup made); the owner's own calls go on; a tenant found by its service
 # without db_name; a tenant made at the shell refused (409 unclaimed) until claimed once with
 # "claim": true, then refused to any other service; a provision for a service that already has
-# another live tenant refused (409 service_has_tenant) while its own retry stays idempotent; and
+# another live tenant refused (409 service_has_tenant) while its own retry stays idempotent; a
+# terminated tenant restored after its service got another one comes back unowned; and
 # the registry's migration to schema version 3 from version 2, with and without a service owning
 # two live tenants.
 set -euo pipefail
@@ -15,7 +16,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
 
 B="$BUILD_DIR/bin"
-need_built "$B"/vumaerp-{provision,suspend,unsuspend,terminate,status,password,backup,list}
+need_built "$B"/vumaerp-{provision,suspend,unsuspend,terminate,status,password,backup,list,restore}
 need_command jq
 fixture="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 need_fixture "$fixture"
@@ -158,14 +159,23 @@ run status shell_co
 expect 0 '.whmcs_service_id == 303' "status at the shell"
 
 echo "# the owner terminates; its service may then have a new tenant"
-run_json terminate '{"whmcs_service_id": 101, "skip_backup": true}'
-expect 0 '.db_name == "acme_ltd" and .status == "terminated"' "terminate found by service"
+run_json terminate '{"whmcs_service_id": 101}'
+expect 0 '.db_name == "acme_ltd" and .status == "terminated" and (.backup.path | type) == "string"' "terminate found by service"
+acme_backup=$(jq -r .backup.path <<<"$OUT")
 run_json terminate '{"db_name": "acme_ltd", "whmcs_service_id": 101}'
 expect 0 '.status == "terminated" and .changed == false' "its retry"
 run_json terminate '{"db_name": "acme_ltd", "whmcs_service_id": 202}'
 expect 73 '.code == "owned_by_another_service"' "another service's terminate of a terminated tenant"
 run_json provision "$(req delta_co 101)"
 expect 0 '.success == true and .db_name == "delta_co"' "a new tenant for service 101 after its termination"
+# Restored now, acme_ltd cannot have service 101 back (it has delta_co): it comes back unowned.
+run restore "$acme_backup"
+expect 0 '.success == true and .db_name == "acme_ltd" and .status == "active"' "restore of a tenant whose service has another"
+[ "$(owner_of acme_ltd):$(owner_of delta_co)" = -:101 ] || fail "owners after the restore: acme_ltd $(owner_of acme_ltd), delta_co $(owner_of delta_co)"
+run_json suspend '{"db_name": "acme_ltd", "whmcs_service_id": 101}'
+expect 73 '.code == "unclaimed"' "the restored tenant is unclaimed"
+run_json terminate '{"db_name": "acme_ltd", "skip_backup": true}'
+expect 0 '.status == "terminated"' "the admin terminates the restored copy"
 
 echo "# the migration to schema version 3"
 downgrade() { # the registry as schema version 2 left it

@@ -121,7 +121,12 @@ int registry_tenant_restored(PGconn *conn, const char *db_name, const char *sour
                 "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
                 "     country = excluded.country, company_name = excluded.company_name,"
                 "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
-                "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
+                /* Its own owner back, unless that service has another live tenant by now (one
+                 * each: the unique index): then the restored tenant has none, to be claimed. */
+                "     whmcs_service_id = CASE WHEN t.db_name = $2 AND NOT EXISTS ("
+                "         SELECT 1 FROM public.tenants o WHERE o.whmcs_service_id = t.whmcs_service_id"
+                "            AND o.state <> 'terminated' AND o.db_name <> t.db_name)"
+                "       THEN t.whmcs_service_id END,"
                 "     updated_at = now()";
 
         return pg_run(conn, sql, 2, (const char *const[]) { db_name, source_db });

@@ -63,7 +63,8 @@ int registry_tenant_unsuspend(PGconn *conn, const char *db_name, bool changed);
 int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *state);
 
 /* A restore made db_name: active, with source_db's details (the country, company, admin) and,
- * when it is the same name, its WHMCS service id; a former tenant's row of the name is replaced. */
+ * when it is the same name, its WHMCS service id, unless that service owns another live tenant by
+ * now (then none: it may be claimed, owner.h); a former tenant's row of the name is replaced. */
 int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db);
 
 /* Whether db_name is a tenant to the registry (a row not terminated): 1, 0, or a negative errno. */
