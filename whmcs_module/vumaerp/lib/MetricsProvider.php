@@ -72,8 +72,7 @@ class MetricsProvider implements ProviderInterface
             if (!is_array($t) || !isset($t['db_name']) || !is_string($t['db_name']) || $t['db_name'] === '') {
                 continue;
             }
-            $values = $t;
-            $values['users'] = null;
+            $values = $t;   // list has no users: a suspended tenant has none counted
             if (isset($t['state']) && $t['state'] === 'active') {
                 $status = $this->status($t['db_name']);
                 if ($status !== null) {
