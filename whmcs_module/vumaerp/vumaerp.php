@@ -933,7 +933,8 @@ function vumaerp_sync_account(array $t)
 function vumaerp_ListAccounts(array $params)
 {
     try {
-        $answer = vumaerp_call($params, __FUNCTION__, 'GET', '/api/v1/list');
+        /* An admin's page (Server Sync) waits for it: a page view's timeout. */
+        $answer = vumaerp_call($params, __FUNCTION__, 'GET', '/api/v1/list', array(), true, true);
         $accounts = array();
         foreach (isset($answer['tenants']) && is_array($answer['tenants']) ? $answer['tenants'] : array() as $t) {
             if (is_array($t) && isset($t['db_name']) && is_string($t['db_name']) && $t['db_name'] !== '') {
