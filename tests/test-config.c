@@ -100,6 +100,13 @@ static void check_defaults(const Config *c) {
         CHECK(!c->web_pay_url);
         CHECK_STR(c->web_brand, "VumaERP");
         CHECK_INT(c->backup_retention_days, 30);
+        CHECK(!c->offsite_endpoint);
+        CHECK(!c->offsite_region);
+        CHECK(!c->offsite_bucket);
+        CHECK(!c->offsite_prefix);
+        CHECK(!c->offsite_credentials_file);
+        CHECK_INT(c->offsite_part_size_mib, 64);
+        CHECK_INT(c->offsite_retries, 4);
         CHECK_INT(c->api_deadline_sec, 300);
         CHECK_INT(c->api_receive_timeout_sec, 10);
         CHECK(!c->api_token_file);
@@ -136,6 +143,13 @@ static void test_shipped_config(void) {
         CHECK_STR(c->web_brand, "VumaERP");
         CHECK_STR(c->backup_dir, "/var/lib/vumaerp/backups");
         CHECK_INT(c->backup_retention_days, 30);
+        CHECK(!c->offsite_endpoint);
+        CHECK(!c->offsite_region);
+        CHECK(!c->offsite_bucket);
+        CHECK(!c->offsite_prefix);
+        CHECK(!c->offsite_credentials_file);
+        CHECK_INT(c->offsite_part_size_mib, 64);
+        CHECK_INT(c->offsite_retries, 4);
         CHECK_INT(c->api_deadline_sec, 300);
         CHECK_INT(c->api_receive_timeout_sec, 10);
         CHECK(!c->api_token_file);
@@ -234,6 +248,48 @@ static void test_defaults(void) {
         config_free(c);
 }
 
+/* offsite: absent or empty is off; given, its keys as written. */
+static void test_offsite(void) {
+        _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
+        _cleanup_free_ char *error = NULL;
+        Config *c = NULL;
+        int r;
+
+        write_text("countries.yaml", good_countries);
+        write_text("vumaerp.yaml", "backups:\n  dir: /srv/backups\noffsite:\n  # not yet\ncountries: countries.yaml\n");
+        r = config_load(path, &c, &error);
+        CHECK_INT(r, 0);
+        if (r < 0)
+                return;
+        CHECK(!c->offsite_endpoint);
+        config_free(c);
+        c = NULL;
+
+        write_text("vumaerp.yaml",
+                   "backups:\n  dir: /srv/backups\n"
+                   "offsite:\n"
+                   "  endpoint: https://s3.af-south-1.amazonaws.com\n"
+                   "  region: af-south-1\n"
+                   "  bucket: acme-backups.ke\n"
+                   "  prefix: vumaerp/host-1/\n"
+                   "  credentials_file: offsite-credentials\n"
+                   "  part_size_mib: 16\n"
+                   "  retries: 0\n"
+                   "countries: countries.yaml\n");
+        r = config_load(path, &c, &error);
+        CHECK_INT(r, 0);
+        if (r < 0)
+                return;
+        CHECK_STR(c->offsite_endpoint, "https://s3.af-south-1.amazonaws.com");
+        CHECK_STR(c->offsite_region, "af-south-1");
+        CHECK_STR(c->offsite_bucket, "acme-backups.ke");
+        CHECK_STR(c->offsite_prefix, "vumaerp/host-1/");
+        CHECK_STR(c->offsite_credentials_file, "offsite-credentials");
+        CHECK_INT(c->offsite_part_size_mib, 16);
+        CHECK_INT(c->offsite_retries, 0);
+        config_free(c);
+}
+
 /* What config_load() starts from: every default, nothing configured. */
 static void test_new_default(void) {
         _cleanup_(config_freep) Config *c = config_new_default();
@@ -313,6 +369,27 @@ static void test_main_errors(void) {
                      "unknown top-level key 'foo'");
         expect_error("# comment\n\nbackups:\n  dir: /srv\n  retention: 3\ncountries: countries.yaml\n", "5:3",
                      "unknown key 'retention' in section 'backups'");
+
+        /* offsite: once there, it says where and with what; names that reach URLs are checked. */
+        expect_error("backups:\n  dir: /srv\ncountries: countries.yaml\noffsite:\n  region: eu-west-1\n", "4:1",
+                     "missing required key 'endpoint' in section 'offsite'");
+        expect_error("backups:\n  dir: /srv\ncountries: countries.yaml\noffsite:\n  endpoint: http://127.0.0.1:9000\n"
+                     "  region: eu-west-1\n  bucket: b1b\n", "4:1",
+                     "missing required key 'credentials_file' in section 'offsite'");
+        expect_error("offsite:\n  access_key: AKIA\n", "2:3", "unknown key 'access_key' in section 'offsite'");
+        expect_error("offsite:\n  endpoint: s3.example.com\n", "2:13",
+                     "'endpoint' must start with http:// or https://, not 's3.example.com'");
+        expect_error("offsite:\n  region: EU West\n", "2:11", "'region' must match ^[a-z0-9-]{1,32}$, not 'EU West'");
+        expect_error("offsite:\n  bucket: My_Bucket\n", "2:11",
+                     "'bucket' must be an S3 bucket name (3 to 63 of a-z, 0-9, '.' and '-'), not 'My_Bucket'");
+        expect_error("offsite:\n  prefix: vumaerp/../x/\n", "2:11",
+                     "'prefix' must be segments of A-Z, a-z, 0-9, '.', '_' and '-' each followed by '/' "
+                     "(\"vumaerp/host1/\"; no \".\" or \"..\", at most 256 bytes), not 'vumaerp/../x/'");
+        expect_error("offsite:\n  prefix: vumaerp\n", "2:11",
+                     "'prefix' must be segments of A-Z, a-z, 0-9, '.', '_' and '-' each followed by '/' "
+                     "(\"vumaerp/host1/\"; no \".\" or \"..\", at most 256 bytes), not 'vumaerp'");
+        expect_error("offsite:\n  part_size_mib: 4\n", "2:18",
+                     "'part_size_mib' must be an integer between 5 and 5120, not '4'");
 
         /* Ill-typed and out-of-range values, at the value. */
         expect_error("postgres:\n  port: abc\n", "2:9",
@@ -541,6 +618,7 @@ int main(void) {
         test_shipped_config();
         test_defaults();
         test_new_default();
+        test_offsite();
         test_default_path();
         test_main_errors();
         test_country_errors();

@@ -334,6 +334,9 @@ typedef enum KeyType {
         KEY_BOOL,         /* true or false, nothing else (YAML 1.1's yes/on/no/off read too easily wrong) */
         KEY_CIDR_LIST,
         KEY_TEXT,         /* one line shown to people: at most .max bytes, no control characters */
+        KEY_S3_REGION,
+        KEY_S3_BUCKET,
+        KEY_S3_PREFIX,
 } KeyType;
 
 typedef struct Key {
@@ -343,6 +346,7 @@ typedef struct Key {
         size_t offset;
         long min, max;
         bool required;
+        bool required_in_section;  /* required when its section is there (an optional section) */
 } Key;
 
 #define K(s, n, t, f, ...) { .section = s, .name = n, .type = t, .offset = offsetof(Config, f), __VA_ARGS__ }
@@ -365,6 +369,13 @@ static const Key keys[] = {
         K("web",      "brand",           KEY_TEXT,         web_brand, .max = 64),
         K("backups",  "dir",             KEY_ABS_PATH,     backup_dir, .required = true),
         K("backups",  "retention_days",  KEY_INT,          backup_retention_days, .min = 1, .max = 36500),
+        K("offsite",  "endpoint",        KEY_HTTP_URL,     offsite_endpoint, .required_in_section = true),
+        K("offsite",  "region",          KEY_S3_REGION,    offsite_region, .required_in_section = true),
+        K("offsite",  "bucket",          KEY_S3_BUCKET,    offsite_bucket, .required_in_section = true),
+        K("offsite",  "prefix",          KEY_S3_PREFIX,    offsite_prefix),
+        K("offsite",  "credentials_file", KEY_STRING,      offsite_credentials_file, .required_in_section = true),
+        K("offsite",  "part_size_mib",   KEY_INT,          offsite_part_size_mib, .min = 5, .max = 5120),
+        K("offsite",  "retries",         KEY_INT,          offsite_retries, .min = 0, .max = 10),
         K("api",      "deadline",        KEY_INT,          api_deadline_sec, .min = 1, .max = 86400),
         K("api",      "receive_timeout", KEY_INT,          api_receive_timeout_sec, .min = 1, .max = 300),
         K("api",      "token_file",      KEY_STRING,       api_token_file),
@@ -374,7 +385,53 @@ static const Key keys[] = {
 };
 #undef K
 
-static const char *const sections[] = { "postgres", "odoo", "tenants", "web", "backups", "api" };
+static const char *const sections[] = { "postgres", "odoo", "tenants", "web", "backups", "offsite", "api" };
+
+/* S3's names (they reach URLs and signatures as they are, so only characters that need no
+ * encoding): a region, a bucket (S3's rules, less the dots-only and IP-address cases), a key
+ * prefix (a path of safe segments that ends in '/'). */
+static bool s3_region_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n < 1 || n > 32)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+                        return false;
+        return true;
+}
+
+static bool s3_bucket_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n < 3 || n > 63 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || s[n - 1] == '-' || strstr(s, ".."))
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+                        return false;
+        return true;
+}
+
+static bool s3_prefix_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n < 2 || n > 256 || s[0] == '/' || s[n - 1] != '/' || strstr(s, "//"))
+                return false;
+        for (const char *seg = s; *seg; ) {
+                const char *end = strchr(seg, '/');
+
+                if (end - seg == 1 && seg[0] == '.')
+                        return false;
+                if (end - seg == 2 && seg[0] == '.' && seg[1] == '.')
+                        return false;
+                seg = end + 1;
+        }
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                      *s == '-' || *s == '_' || *s == '.' || *s == '/'))
+                        return false;
+        return true;
+}
 
 static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
         void *field = (uint8_t *) c + k->offset;
@@ -425,6 +482,24 @@ static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
                                 r = fail(p, v->start_mark, -EINVAL, "'%s' must be one line without control characters",
                                          k->name);
                 break;
+        case KEY_S3_REGION:
+                if (!s3_region_is_valid(s))
+                        r = fail(p, v->start_mark, -EINVAL, "'%s' must match ^[a-z0-9-]{1,32}$, not '%s'",
+                                 k->name, quote(s));
+                break;
+        case KEY_S3_BUCKET:
+                if (!s3_bucket_is_valid(s))
+                        r = fail(p, v->start_mark, -EINVAL,
+                                 "'%s' must be an S3 bucket name (3 to 63 of a-z, 0-9, '.' and '-'), not '%s'",
+                                 k->name, quote(s));
+                break;
+        case KEY_S3_PREFIX:
+                if (!s3_prefix_is_valid(s))
+                        r = fail(p, v->start_mark, -EINVAL,
+                                 "'%s' must be segments of A-Z, a-z, 0-9, '.', '_' and '-' each followed by '/' "
+                                 "(\"vumaerp/host1/\"; no \".\" or \"..\", at most 256 bytes), not '%s'",
+                                 k->name, quote(s));
+                break;
         default:
                 break;
         }
@@ -444,10 +519,12 @@ static const Key *find_key(const char *section, const char *name) {
         return NULL;
 }
 
-/* Fails on the first required key of section (NULL: top level) that was not given. */
-static int check_required(Parser *p, const char *section, const bool *seen, yaml_mark_t where) {
+/* Fails on the first required key of section (NULL: top level) that was not given; with
+ * in_section, the keys an optional section requires once it is there count too. */
+static int check_required(Parser *p, const char *section, const bool *seen, bool in_section, yaml_mark_t where) {
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                if (!keys[i].required || !streq_ptr(keys[i].section, section) || seen[i])
+                if (!(keys[i].required || (in_section && keys[i].required_in_section)) ||
+                    !streq_ptr(keys[i].section, section) || seen[i])
                         continue;
                 if (section)
                         return fail(p, where, -EINVAL, "missing required key '%s' in section '%s'",
@@ -489,7 +566,8 @@ static int parse_section(Parser *p, Config *c, const char *section, const yaml_n
                         seen[key - keys] = true;
                 }
         }
-        return check_required(p, section, seen, key_node->start_mark);
+        /* An optional section left empty ("offsite:" with every key commented out) is absent. */
+        return check_required(p, section, seen, !node_is_null(v), key_node->start_mark);
 }
 
 /* The one place the defaults are written (config.h: which fields are never NULL). */
@@ -504,6 +582,8 @@ Config *config_new_default(void) {
         c->tenant_url_template = strdup("https://{subdomain}.vumacloud.com");
         c->web_brand = strdup("VumaERP");
         c->backup_retention_days = 30;
+        c->offsite_part_size_mib = 64;
+        c->offsite_retries = 4;
         c->api_deadline_sec = 300;
         c->api_receive_timeout_sec = 10;
         if (!c->pg_maintenance_db || !c->control_db || !c->odoo_role || !c->tenant_url_template || !c->web_brand)
@@ -863,6 +943,11 @@ Config *config_free(Config *c) {
         free(c->web_pay_url);
         free(c->web_brand);
         free(c->backup_dir);
+        free(c->offsite_endpoint);
+        free(c->offsite_region);
+        free(c->offsite_bucket);
+        free(c->offsite_prefix);
+        free(c->offsite_credentials_file);
         free(c->api_token_file);
         strv_free(c->api_allowed_clients);
         free(c->action_dir);

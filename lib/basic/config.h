@@ -77,6 +77,18 @@ typedef struct Config {
         char *backup_dir;           /* required, absolute */
         int backup_retention_days;  /* 1..36500, default 30 */
 
+        /* offsite: copies of every backup in S3-compatible object storage (s3.h, offsite.h). The
+         * section is optional; given, endpoint, region, bucket and credentials_file are required. */
+        char *offsite_endpoint;     /* http(s)://host[:port], path-style; NULL: no offsite copies */
+        char *offsite_region;       /* what SigV4 signs for: ^[a-z0-9-]{1,32}$ */
+        char *offsite_bucket;       /* ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ */
+        char *offsite_prefix;       /* put before every key: [A-Za-z0-9._/-], ends in '/', no "//"
+                                     * or "..", at most 256 bytes; NULL: none */
+        char *offsite_credentials_file; /* the access key id and secret (credential.h); relative:
+                                         * in $CREDENTIALS_DIRECTORY */
+        int offsite_part_size_mib;  /* objects larger go up in parts of this size; 5..5120, default 64 */
+        int offsite_retries;        /* tries after the first on a 5xx or a connection error; 0..10, default 4 */
+
         /* api: */
         int api_deadline_sec;         /* an action running longer is killed: 504; 1..86400, default 300 */
         int api_receive_timeout_sec;  /* a request arriving slower: 408; 1..300, default 10 */
