@@ -7,6 +7,7 @@ int main(int argc, char *argv[]) {
         static const char *const positional[] = { "backup", NULL };
         static const ToolOption options[] = {
                 { "as", "as_db_name", "restore under this name instead of the backed-up tenant's", 0 },
+                { "remote-key", "remote_key", "restore the backup whose dump has this key in the offsite store", 0 },
                 {}
         };
         static const ToolSpec spec = {

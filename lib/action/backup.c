@@ -16,6 +16,7 @@
 #include "log.h"
 #include "message-id.h"
 #include "names.h"
+#include "offsite.h"
 #include "owner.h"
 #include "pg.h"
 #include "registry.h"
@@ -26,6 +27,7 @@
 void backup_info_done(BackupInfo *b) {
         free(b->path);
         free(b->filestore_path);
+        json_decref(b->offsite);
         *b = (BackupInfo) {};
 }
 
@@ -51,6 +53,10 @@ json_t *backup_info_json(const BackupInfo *b) {
         if (o && json_object_set_new(o, "filestore",
                                      b->filestore_path ? file_json(b->filestore_path, b->filestore_size_bytes, b->filestore_sha256)
                                                        : json_null()) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        if (o && b->offsite && json_object_set(o, "offsite", b->offsite) < 0) {
                 json_decref(o);
                 return NULL;
         }
@@ -598,6 +604,8 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
         log_event(LOG_INFO, MESSAGE_ID_BACKUP_MADE, &ctx, "%s: %s backup %s (%" PRId64 " bytes, sha256 %s)%s%s",
                   db_name, kind, ret->path, ret->size_bytes, ret->sha256,
                   ret->filestore_path ? ", filestore " : "", strempty(ret->filestore_path));
+        /* Made and verified here: its offsite copy is a copy, and its failure this backup's no more. */
+        ret->offsite = offsite_after_backup(c, conn, db_name, ret->path);
         return 0;
 }
 
@@ -711,6 +719,13 @@ static int prune(const Config *c, json_t **ret) {
             json_object_set_new(out, "kept", json_integer((json_int_t) (n - json_array_size(deleted)))) < 0 ||
             json_object_set_new(out, "deleted", TAKE_PTR(deleted)) < 0)
                 return result_oom(ret);
+        /* The remote side keeps what the local side keeps (offsite.h). */
+        if (c->offsite_endpoint) {
+                json_t *remote = offsite_prune_remote(c, conn);
+
+                if (!remote || json_object_set_new(out, "offsite", remote) < 0)
+                        return result_oom(ret);
+        }
         if (json_array_size(failed) > 0) {
                 json_decref(out);
                 out = NULL;

@@ -30,11 +30,13 @@ typedef struct BackupInfo {
         char *filestore_path;            /* the .filestore.tar; NULL: the tenant had no filestore */
         int64_t filestore_size_bytes;
         char filestore_sha256[65];
+        json_t *offsite;     /* offsite.h's offsite_after_backup(); NULL: offsite not configured */
 } BackupInfo;
 
 void backup_info_done(BackupInfo *b);
 
-/* {"path","size_bytes","sha256","filestore":{"path","size_bytes","sha256"} or null}; JSON null
+/* {"path","size_bytes","sha256","filestore":{"path","size_bytes","sha256"} or null, and "offsite"
+ * when it was uploaded or tried (offsite.h)}; JSON null
  * when b is NULL or has no path; NULL on OOM. */
 json_t *backup_info_json(const BackupInfo *b);
 

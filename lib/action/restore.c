@@ -17,6 +17,7 @@
 #include "log.h"
 #include "names.h"
 #include "odoo-signal.h"
+#include "offsite.h"
 #include "pg.h"
 #include "registry.h"
 #include "registry-backup.h"
@@ -321,19 +322,35 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
 }
 
 int tenant_restore(const Config *c, json_t *request, json_t **ret) {
-        _cleanup_free_ char *path = NULL, *source = NULL;
-        const char *given, *as, *base, *dash;
+        _cleanup_free_ char *path = NULL, *source = NULL, *fetched = NULL;
+        _cleanup_(offsite_fetch_removep) char *fetched_dir = NULL;
+        const char *given, *as, *base, *dash, *remote;
         struct stat st;
         int bad = 0, r;
 
         given = request_string(request, "backup", &bad);
         if (bad || (given && (strlen(given) == 0 || strlen(given) > BACKUP_PATH_MAX)))
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_backup", "backup must be a path of at most %d bytes", BACKUP_PATH_MAX);
-        if (!given)
-                return result_fail(ret, EXIT_USAGE, "missing_backup", "backup (the path of a .dump) is required");
+        remote = request_string(request, "remote_key", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_backup", "remote_key must be a string");
+        if (given && remote)
+                return result_fail(ret, EXIT_USAGE, "bad_request", "give backup or remote_key, not both");
+        if (!given && !remote)
+                return result_fail(ret, EXIT_USAGE, "missing_backup",
+                                   "backup (the path of a .dump) or remote_key (its offsite key) is required");
         as = request_string(request, "as_db_name", &bad);
         if (bad)
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "as_db_name must be a string");
+        /* A backup from the offsite store (from this host or another): downloaded and checked
+         * first, then restored as a local one is, then removed. */
+        if (remote) {
+                int status = offsite_fetch(c, remote, &fetched_dir, &fetched, ret);
+
+                if (status != EXIT_OK)
+                        return status;
+                given = fetched;
+        }
 
         path = realpath(given, NULL);
         if (!path || stat(path, &st) < 0)

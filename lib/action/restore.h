@@ -8,7 +8,8 @@
 
 #include "config.h"
 
-/* Request "backup" (a path to a .dump), optional "as_db_name". Checks the sha256 (registry, else
+/* Request "backup" (a path to a .dump) or "remote_key" (the offsite key of a backup's .dump,
+ * downloaded and checked first, offsite.h's offsite_fetch()), optional "as_db_name". Checks the sha256 (registry, else
  * the .sha256 file beside it) of the dump and of its filestore tar first; 409 db_exists when the
  * target database exists, 409 filestore_exists when its filestore does; creates the database
  * owned by the Odoo role and restores into it, then extracts the filestore under the target name;

@@ -16,4 +16,5 @@
 #define MESSAGE_ID_TERMINATED   "cb9811a3e4ae434094ef9da3a5efe1fb"  /* a tenant was terminated */
 #define MESSAGE_ID_BACKUP_MADE  "3bed0c1f2518406fa5aa4e124d3f9560"  /* a verified backup was made */
 #define MESSAGE_ID_BACKUP_FAILED "7521183fc2394181977ef02105bb8a49" /* a backup failed (and whatever needed it was not done) */
+#define MESSAGE_ID_OFFSITE_FAILED "57c163bff83941669558c4665ad155e8" /* a backup was made, but its offsite copy failed */
 #define MESSAGE_ID_DRIFT        "13601256343646da8e12539cef64b4fe"  /* a tenant's database had been changed and was put back */

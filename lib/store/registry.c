@@ -120,6 +120,22 @@ static const char *const migrations[] = {
         "DROP INDEX public.tenants_whmcs_service_id_idx;"
         "CREATE UNIQUE INDEX tenants_whmcs_service_id_live_idx ON public.tenants (whmcs_service_id)"
         "  WHERE whmcs_service_id IS NOT NULL AND state <> 'terminated';",
+
+        /* 4: offsite copies (issue 15): one row per object this host uploaded and checked, by
+         * key. A backup's row going (retention) leaves its objects' rows with backup_id NULL:
+         * what the remote retention deletes next, and forgets once deleted. Objects another
+         * host wrote have no row here and are never deleted from here. */
+        "CREATE TABLE offsite_objects ("
+        "  key text PRIMARY KEY,"
+        "  db_name text NOT NULL,"
+        "  backup_id bigint REFERENCES public.backups (id) ON DELETE SET NULL,"
+        "  role text NOT NULL CHECK (role IN ('dump', 'filestore')),"
+        "  size_bytes bigint NOT NULL,"
+        "  sha256 text NOT NULL,"
+        "  uploaded_at timestamptz NOT NULL DEFAULT now()"
+        ");"
+        "CREATE INDEX offsite_objects_backup_id_idx ON public.offsite_objects (backup_id);"
+        "CREATE INDEX offsite_objects_gone_idx ON public.offsite_objects (key) WHERE backup_id IS NULL;",
 };
 
 int registry_schema_version(void) {

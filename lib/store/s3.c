@@ -302,6 +302,9 @@ int s3_new(const Config *c, S3 **ret, char **ret_error) {
 
         if (isempty(c->offsite_endpoint) || isempty(c->offsite_region) || isempty(c->offsite_bucket))
                 return fail(ret_error, -EDESTADDRREQ, "offsite: is not configured");
+        r = dlopen_curl(&why);
+        if (r < 0)
+                return fail(ret_error, r, "%s", why ? why : "cannot load libcurl");
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
@@ -321,6 +324,8 @@ int s3_new(const Config *c, S3 **ret, char **ret_error) {
                 return r;
         if (r < 0)
                 return -ENOKEY;
+        free(why);
+        why = NULL;
         r = s3_credentials_parse(text, &s->key_id, &s->secret, &why);
         credential_free(text, len);
         if (r == -ENOMEM)

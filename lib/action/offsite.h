@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * offsite.h: the offsite copies of backups (the config's offsite: section, over s3.h): each
+ * verified backup's filestore tar, then its dump, uploaded as <prefix><db_name>/<file name> and
+ * checked there, recorded in the registry (registry-offsite.h); what a failed upload left is
+ * uploaded by the next push; objects whose backup the local retention removed are deleted; a
+ * backup downloaded by its key for a restore on any host.
+ *
+ * The dump's object carries x-amz-meta-sha256 (its own) and x-amz-meta-filestore-sha256 (its
+ * tar's, or "none"), so a host that never saw the backup can check both before restoring; the tar
+ * goes up first, so a dump's object is only ever there with its tar beside it.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+
+/* After backup_make() made the backup whose dump is path (the tenant's lock held): uploads it when
+ * offsite is configured. Never fails the backup: the answer's "offsite" is {"key","filestore_key"}
+ * or {"pending":true,"error":…}, the failure a journal entry (MESSAGE_ID_OFFSITE_FAILED) and the
+ * next push's to finish. NULL when offsite is not configured (or on OOM). */
+json_t *offsite_after_backup(const Config *c, PGconn *conn, const char *db_name, const char *path);
+
+/* The remote retention, after the local one: deletes the objects whose backup is gone. *ret is
+ * {"deleted":[keys],"not_deleted":[{"key","error"}]} or, when offsite cannot be used,
+ * {"error":…}; NULL when offsite is not configured. */
+json_t *offsite_prune_remote(const Config *c, PGconn *conn);
+
+/* vumaerp-offsite: request "subcommand":
+ *   "push"  upload every backup (of "db_name", if given) not yet offsite, then the remote
+ *           retention: {"success":true,"uploaded":[{"db_name","path","key","filestore_key"}],
+ *           "deleted":[keys]}; any failure: 69 offsite_incomplete with "failed" and
+ *           "not_deleted" beside what was done;
+ *   "list"  the objects under the prefix (and "db_name"/): {"objects":[{"key","size_bytes",
+ *           "etag","last_modified"}]}.
+ * 78 offsite_not_configured without an offsite: section, 78 offsite_credentials when its
+ * credentials cannot be read, 78 offsite_refused when the store refuses them. */
+int offsite_main(const Config *c, json_t *request, json_t **ret);
+
+/* Downloads the backup whose dump is the object key (and its tar, if it has one) into a new
+ * directory <backups.dir>/.offsite-XXXXXX, each checked against the sha256 the dump's object
+ * carries and written with its .sha256 beside it, as restore reads a backup. Returns an exit
+ * status (*ret set on failure); *ret_dir (to give to offsite_fetch_remove()) and *ret_path (the
+ * dump) on success. */
+int offsite_fetch(const Config *c, const char *key, char **ret_dir, char **ret_path, json_t **ret);
+
+/* Removes what offsite_fetch() downloaded, and frees dir; NULL is fine. */
+void offsite_fetch_remove(char *dir);
+static inline void offsite_fetch_removep(char **dir) {
+        offsite_fetch_remove(*dir);
+        *dir = NULL;
+}
