@@ -33,6 +33,22 @@ static char *offsite_key(const Config *c, const char *db_name, const char *path)
         return key;
 }
 
+/* s3_put_file(), then the object recorded as the copy of the backup whose dump is p->path. */
+static int upload_file(S3 *s, PGconn *conn, const RegistryOffsitePending *p, const char *key, const char *path,
+                       const char *role, int64_t size, const char *sha256, const char *const *meta, char **ret_error) {
+        int r;
+
+        r = s3_put_file(s, key, path, sha256, meta, ret_error);
+        if (r < 0)
+                return r;
+        r = registry_offsite_record(conn, key, p->path, role, size, sha256);
+        if (r == -ENOENT)
+                error_set(ret_error, "the backup %s is gone", p->path);
+        else if (r < 0)
+                error_set(ret_error, "cannot record %s in the registry: %s", key, PQerrorMessage(conn));
+        return r;
+}
+
 static int upload_one(const Config *c, S3 *s, PGconn *conn, const RegistryOffsitePending *p, char **ret_key,
                       char **ret_filestore_key, char **ret_error) {
         _cleanup_free_ char *key = offsite_key(c, p->db_name, p->path), *fs_key = NULL, *meta = NULL;
@@ -50,29 +66,19 @@ static int upload_one(const Config *c, S3 *s, PGconn *conn, const RegistryOffsit
                 if (!fs_key)
                         return -ENOMEM;
                 if (!p->filestore_uploaded) {
-                        r = s3_put_file(s, fs_key, p->filestore_path, p->filestore_sha256, NULL, ret_error);
+                        r = upload_file(s, conn, p, fs_key, p->filestore_path, "filestore", p->filestore_size_bytes,
+                                        p->filestore_sha256, NULL, ret_error);
                         if (r < 0)
                                 return r;
-                        r = registry_offsite_record(conn, fs_key, p->path, "filestore", p->filestore_size_bytes, p->filestore_sha256);
-                        if (r < 0) {
-                                error_set(ret_error, r == -ENOENT ? "the backup %s is gone" : "cannot record %s in the registry: %s",
-                                          r == -ENOENT ? p->path : fs_key, PQerrorMessage(conn));
-                                return r;
-                        }
                 }
         }
         if (asprintf(&meta, "x-amz-meta-filestore-sha256: %s", p->filestore_path ? p->filestore_sha256 : "none") < 0)
                 return -ENOMEM;
         if (!p->dump_uploaded || !p->filestore_uploaded) {
-                r = s3_put_file(s, key, p->path, p->sha256, (const char *const[]) { meta, NULL }, ret_error);
+                r = upload_file(s, conn, p, key, p->path, "dump", p->size_bytes, p->sha256,
+                                (const char *const[]) { meta, NULL }, ret_error);
                 if (r < 0)
                         return r;
-                r = registry_offsite_record(conn, key, p->path, "dump", p->size_bytes, p->sha256);
-                if (r < 0) {
-                        error_set(ret_error, r == -ENOENT ? "the backup %s is gone" : "cannot record %s in the registry: %s",
-                                  r == -ENOENT ? p->path : key, PQerrorMessage(conn));
-                        return r;
-                }
         }
         *ret_key = TAKE_PTR(key);
         *ret_filestore_key = TAKE_PTR(fs_key);

@@ -19,15 +19,6 @@
 #define ODOO_ERROR_MAX 1024
 #define ODOO_SECRET_MAX 1024
 
-static void curl_easy_cleanupp(CURL **p) {
-        if (*p)
-                sym_curl_easy_cleanup(*p);
-}
-static void curl_slist_free_allp(struct curl_slist **p) {
-        if (*p)
-                sym_curl_slist_free_all(*p);
-}
-
 void odoo_secret_free(char *s) {
         if (s)
                 wipe_free(s, strlen(s));

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -41,31 +40,12 @@ struct S3 {
         int retries;
 };
 
-static void curl_easy_cleanupp(CURL **p) {
-        if (*p)
-                sym_curl_easy_cleanup(*p);
-}
-static void curl_slist_free_allp(struct curl_slist **p) {
-        if (*p)
-                sym_curl_slist_free_all(*p);
-}
 static void md_ctx_freep(EVP_MD_CTX **p) {
         EVP_MD_CTX_free(*p);
 }
 
-_printf_(3, 4)
-static int fail(char **ret_error, int r, const char *format, ...) {
-        va_list ap;
-
-        if (!ret_error)
-                return r;
-        free(*ret_error);
-        va_start(ap, format);
-        if (vasprintf(ret_error, format, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        return r;
-}
+/* error_set(), and r for "return fail(…)". */
+#define fail(ret_error, r, ...) (error_set((ret_error), __VA_ARGS__), (r))
 
 /* --- the pure parts --- */
 
@@ -615,8 +595,11 @@ static int perform(S3 *s, const Request *q, Response *a, char **ret_error) {
                 bool retry;
 
                 response_reset(a);
-                if (q->out_fd >= 0 && (ftruncate(q->out_fd, 0) < 0 || lseek(q->out_fd, 0, SEEK_SET) < 0))
-                        return fail(ret_error, negative_errno(), "cannot truncate the download: %m");
+                if (q->out_fd >= 0 && (ftruncate(q->out_fd, 0) < 0 || lseek(q->out_fd, 0, SEEK_SET) < 0)) {
+                        int e = negative_errno();
+
+                        return fail(ret_error, e, "cannot truncate the download: %s", strerror(-e));
+                }
                 r = perform_once(s, q, a, &retry, ret_error);
                 if (!retry || attempt >= s->retries)
                         break;
@@ -851,8 +834,11 @@ int s3_put_file(S3 *s, const char *key, const char *path, const char *sha256, co
         if (!s3_key_is_valid(key))
                 return fail(ret_error, -EINVAL, "\"%s\" is not a key vumaerp writes", key);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return fail(ret_error, negative_errno(), "cannot open %s: %m", path);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                int e = negative_errno();
+
+                return fail(ret_error, e, "cannot open %s: %s", path, strerror(-e));
+        }
         if (!S_ISREG(st.st_mode))
                 return fail(ret_error, -EBADF, "%s is not a regular file", path);
         if (st.st_size <= s->part_size)
