@@ -40,6 +40,10 @@ bool email_is_valid(const char *s);
  * else 65 invalid_request (not a string) or 64 missing_field, with *ret set. */
 int order_field_string(json_t *request, const char *key, bool required, const char **ret_value, json_t **ret);
 
+/* whmcs_service_id, when given: a JSON integer or a string of digits, positive; out: its decimal
+ * text ("" when absent). Else 65 invalid_whmcs_service_id with *ret set. */
+int order_service_id(json_t *request, char out[24], json_t **ret);
+
 /* admin_password, when given (pw non-NULL): not empty, at most PASSWORD_MAX_LENGTH bytes; else
  * 65 invalid_admin_password with *ret set. */
 int order_password_check(const char *pw, json_t **ret);

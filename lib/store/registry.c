@@ -95,6 +95,24 @@ static const char *const migrations[] = {
         "  db_name text PRIMARY KEY,"
         "  lock_key bigint GENERATED ALWAYS AS IDENTITY UNIQUE"
         ");",
+
+        /* 3: single sign-on's one-time tokens (registry-sso.c): only their SHA-256; a link's token
+         * (kind 'link', given to WHMCS) or the one vumaerp hands Odoo for the sign-in itself (kind
+         * 'odoo', never leaves the host); the tenant, its provider row and the Odoo identity
+         * (oauth_uid) each signs in; when it stops being good and when it was used. A row is good
+         * once: used_at is set in the statement that accepts it. */
+        "CREATE TABLE sso_tokens ("
+        "  token_hash bytea PRIMARY KEY CHECK (octet_length(token_hash) = 32),"
+        "  kind text NOT NULL CHECK (kind IN ('link', 'odoo')),"
+        "  db_name text NOT NULL,"
+        "  provider_id int NOT NULL,"
+        "  login text NOT NULL,"
+        "  oauth_uid text NOT NULL,"
+        "  created_at timestamptz NOT NULL DEFAULT now(),"
+        "  expires_at timestamptz NOT NULL,"
+        "  used_at timestamptz"
+        ");"
+        "CREATE INDEX sso_tokens_expires_at_idx ON sso_tokens (expires_at);",
 };
 
 int registry_schema_version(void) {
