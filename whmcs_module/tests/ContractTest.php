@@ -61,6 +61,9 @@ class ContractTest extends TestCase
         foreach (array_values(vumaerp_AdminCustomButtonArray()) as $f) {
             $this->assertTrue(function_exists('vumaerp_' . $f), "button function $f");
         }
+        $sso = vumaerp_ServiceSingleSignOn($p);
+        $this->assertSame(array('success' => false, 'errorMsg' => VUMAERP_SSO_FAILED), $sso, 'single sign-on with the API down');
+
         $t = vumaerp_TestConnection($p);
         $this->assertIsArray($t);
         $this->assertFalse($t['success']);

@@ -220,6 +220,39 @@ class IntegrationTest extends TestCase
     /**
      * @depends testCreateAccount
      */
+    public function testSingleSignOn()
+    {
+        $p = $this->params();
+        $r = vumaerp_ServiceSingleSignOn($p);
+        $this->assertTrue($r['success'], print_r($r, true));
+        $this->assertMatchesRegularExpression('#^https://acme-ltd\.vumacloud\.test/vumaerp/sso\?token=[A-Za-z0-9_-]{43}$#', $r['redirectTo']);
+        $token = substr($r['redirectTo'], strpos($r['redirectTo'], 'token=') + 6);
+        self::$secrets[] = $token;
+        $this->assertSame(hash('sha256', $token), self::psql('vumaerp',
+            "SELECT encode(token_hash, 'hex') FROM sso_tokens WHERE db_name = 'acme_ltd' AND kind = 'link' AND used_at IS NULL"),
+            'only the token\'s hash is stored');
+        $logged = end($GLOBALS['vumaerp_logged_calls']);
+        $this->assertSame('vumaerp_ServiceSingleSignOn', $logged['action']);
+        $this->assertStringContainsString('/api/v1/sso', $logged['stored']);
+        $this->assertStringContainsString('token=********', $logged['stored'], 'the link is logged, its token masked');
+        $this->assertStringNotContainsString($token, $logged['stored']);
+
+        /* Suspended: refused, and the page says nothing of why. */
+        $this->assertSame('success', vumaerp_SuspendAccount($p));
+        $r = vumaerp_ServiceSingleSignOn($p);
+        $this->assertSame(array('success' => false, 'errorMsg' => VUMAERP_SSO_FAILED), $r);
+        $this->assertStringContainsString('tenant_suspended', end($GLOBALS['vumaerp_logged_calls'])['stored']);
+        $this->assertSame('success', vumaerp_UnsuspendAccount($p));
+
+        /* Another service naming this tenant: refused. */
+        $r = vumaerp_ServiceSingleSignOn($this->params(array('serviceid' => 43, 'customfields' => array('db_name' => 'acme_ltd'))));
+        $this->assertFalse($r['success']);
+        $this->assertStringContainsString('owned_by_another_service', end($GLOBALS['vumaerp_logged_calls'])['stored']);
+    }
+
+    /**
+     * @depends testCreateAccount
+     */
     public function testButtonsUsageAndTestConnection()
     {
         $p = $this->params();
@@ -351,7 +384,8 @@ PHP
             return $c['action'];
         }, $calls));
         foreach (array('vumaerp_CreateAccount', 'vumaerp_SuspendAccount', 'vumaerp_UnsuspendAccount', 'vumaerp_TerminateAccount',
-            'vumaerp_ChangePassword', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow') as $a) {
+            'vumaerp_ChangePassword', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow',
+            'vumaerp_ServiceSingleSignOn') as $a) {
             $this->assertContains($a, $actions, "$a is logged");
         }
         $secrets = array_unique(self::$secrets);

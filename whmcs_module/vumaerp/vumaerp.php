@@ -182,6 +182,9 @@ function vumaerp_scrub($data, array $secrets)
         return $data;
     }
     $text = $secrets ? str_replace($secrets, VUMAERP_MASK, $data) : $data;
+    /* A one-time sign-in link's token (vumaerp_ServiceSingleSignOn): in a URL, and unknown
+     * before the API answers, so found by its place, in any escaping of the URL. */
+    $text = preg_replace('/((?:[?&]|%3[Ff]|%26)(?:access_)?token(?:=|%3[Dd]))[A-Za-z0-9_\-]+/', '$1' . VUMAERP_MASK, $text);
     $first = substr(ltrim($text), 0, 1);
     if ($first === '{' || $first === '[') {
         $decoded = json_decode($text, true);
@@ -574,6 +577,31 @@ function vumaerp_ChangePassword(array $params)
         return $e instanceof ApiException && $e->apiCode === 'invalid_admin_password' ? VUMAERP_PASSWORD_REFUSED : VUMAERP_PASSWORD_FAILED;
     }
     return 'success';
+}
+
+/* What the client or the admin sees when single sign-on fails: what went wrong is in the module
+ * log, never on the page. */
+const VUMAERP_SSO_FAILED = 'Signing in to VumaERP is not possible right now. Please try again in a moment, or log in with your password.';
+
+/**
+ * "Log in to VumaERP" (client area) and "Login to Control Panel" (admin): a one-time link
+ * (good once, for at most 60 s) that signs the service's Odoo administrator in. WHMCS sends the
+ * browser there at once; the link's token is masked in the module log like every secret.
+ *
+ * @return array success and redirectTo, or success false and errorMsg
+ */
+function vumaerp_ServiceSingleSignOn(array $params)
+{
+    try {
+        $answer = vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/sso', vumaerp_tenant($params), true, true);
+        if (empty($answer['url']) || !is_string($answer['url']) || !preg_match('#^https?://#', $answer['url'])) {
+            throw new ApiException('The API answered the sign-in without a link.');
+        }
+        return array('success' => true, 'redirectTo' => $answer['url']);
+    } catch (\Throwable $e) {
+        vumaerp_fail(__FUNCTION__, $params, $e);
+        return array('success' => false, 'errorMsg' => VUMAERP_SSO_FAILED);
+    }
 }
 
 /**
