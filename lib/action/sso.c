@@ -285,6 +285,30 @@ static int refused(json_t **ret) {
         return result_fail(ret, EXIT_DENIED, "invalid_token", "this sign-in link is not valid (used, expired or unknown)");
 }
 
+/* Accepts a one-time token of kind once (registry_sso_use(): for db_name, NULL: any tenant), with
+ * the registry open on *ret_conn and what the token signs in in *ret_t. */
+static int token_use(const Config *c, const char *token, const char *kind, const char *db_name,
+                     PGconn **ret_conn, RegistrySso *ret_t, json_t **ret) {
+        _cleanup_pgconn_ PGconn *conn = NULL;
+        _cleanup_free_ char *error = NULL;
+        char hash[2 + SSO_HASH_HEX + 1];
+        int r;
+
+        if (!sso_token_is_wellformed(token))
+                return refused(ret);
+        sso_token_hash_hex(token, hash);
+        r = registry_open(c, &conn, &error);
+        if (r < 0)
+                return registry_open_failure(r, error, ret);
+        r = registry_sso_use(conn, hash, kind, db_name, ret_t);
+        if (r == -ENOENT)
+                return refused(ret);
+        if (r < 0)
+                return pg_failure(conn, "looking up the sign-in token", ret);
+        *ret_conn = TAKE_PTR(conn);
+        return EXIT_OK;
+}
+
 /* Whether the catalog lets Odoo into db_name now (a tenant suspended since its link was made is
  * not entered). */
 static int tenant_open(const Config *c, PGconn *conn, const char *db_name, json_t **ret) {
@@ -302,11 +326,14 @@ static int tenant_open(const Config *c, PGconn *conn, const char *db_name, json_
 }
 
 /* Odoo's answer to a sign-in it accepted: 303 to its landing page (not back to /web/login with an
- * oauth_error), with its session cookie. */
+ * oauth_error), with its session cookie; for a user with two-factor authentication, to its second
+ * step (_get_login_redirect_url(): /web/login/totp?redirect=…), where the user gives the code. */
 static bool signin_accepted(const OdooSignin *a) {
-        return (a->status == 302 || a->status == 303) && a->location && a->session_cookie &&
-               a->location[0] == '/' && a->location[1] != '/' && !strstr(a->location, "oauth_error") &&
-               strncmp(a->location, "/web/login", strlen("/web/login")) != 0;
+        if (!(a->status == 302 || a->status == 303) || !a->location || !a->session_cookie ||
+            a->location[0] != '/' || a->location[1] == '/' || strstr(a->location, "oauth_error"))
+                return false;
+        return strncmp(a->location, "/web/login", strlen("/web/login")) != 0 ||
+               strncmp(a->location, "/web/login/totp", strlen("/web/login/totp")) == 0;
 }
 
 int sso_enter(const Config *c, json_t *request, json_t **ret) {
@@ -318,24 +345,13 @@ int sso_enter(const Config *c, json_t *request, json_t **ret) {
         _cleanup_token_ char *path = NULL;
         _cleanup_free_ char *error = NULL, *expires_at = NULL;
         _cleanup_json_ json_t *out = NULL;
-        const char *token, *host;
+        const char *host = request_string(request, "host", NULL);
         char hash[2 + SSO_HASH_HEX + 1];
         int status, r;
 
-        token = request_string(request, "token", NULL);
-        host = request_string(request, "host", NULL);
-        if (!sso_token_is_wellformed(token))
-                return refused(ret);
-        sso_token_hash_hex(token, hash);
-
-        r = registry_open(c, &conn, &error);
-        if (r < 0)
-                return registry_open_failure(r, error, ret);
-        r = registry_sso_use(conn, hash, "link", NULL, &t);
-        if (r == -ENOENT)
-                return refused(ret);
-        if (r < 0)
-                return pg_failure(conn, "looking up the sign-in token", ret);
+        status = token_use(c, request_string(request, "token", NULL), "link", NULL, &conn, &t, ret);
+        if (status != EXIT_OK)
+                return status;
 
         /* The link is the tenant's, opened on the tenant's host: a cookie is only ever handed to
          * the host it belongs to. */
@@ -388,28 +404,16 @@ int sso_enter(const Config *c, json_t *request, json_t **ret) {
 int sso_validate(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_(registry_sso_done) RegistrySso t = {};
-        _cleanup_free_ char *error = NULL;
         _cleanup_json_ json_t *out = NULL;
-        const char *db_name = NULL, *token;
-        char hash[2 + SSO_HASH_HEX + 1];
-        int status, r;
+        const char *db_name = NULL;
+        int status;
 
         status = request_db_name(c, request, &db_name, ret);
         if (status != EXIT_OK)
                 return status;
-        token = request_string(request, "access_token", NULL);
-        if (!sso_token_is_wellformed(token))
-                return refused(ret);
-        sso_token_hash_hex(token, hash);
-
-        r = registry_open(c, &conn, &error);
-        if (r < 0)
-                return registry_open_failure(r, error, ret);
-        r = registry_sso_use(conn, hash, "odoo", db_name, &t);
-        if (r == -ENOENT)
-                return refused(ret);
-        if (r < 0)
-                return pg_failure(conn, "looking up the sign-in token", ret);
+        status = token_use(c, request_string(request, "access_token", NULL), "odoo", db_name, &conn, &t, ret);
+        if (status != EXIT_OK)
+                return status;
 
         /* What auth_oauth reads: "user_id" (Odoo 17's auth_oauth; later versions take "sub"
          * first), matched against res_users.oauth_uid with the provider the state names. */

@@ -135,6 +135,28 @@ char *odoo_error_message(json_t *error) {
         return out;
 }
 
+/* What every request to Odoo sets: only http and https, no redirect followed (a JSON-RPC POST
+ * redirected becomes a GET, and a redirect could point anywhere); TLS peers verified (libcurl's
+ * defaults, set explicitly so no build or environment can turn them off); bounded in time and
+ * size. Returns whether libcurl took them all. */
+static bool curl_set_common(CURL *curl, const char *url, long timeout_sec, struct curl_slist *headers,
+                            Buffer *buf, char *curl_error) {
+        return sym_curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, buf) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") == CURLE_OK;
+}
+
 static char *jsonrpc_url(const char *base) {
         size_t n = strlen(base);
         char *url;
@@ -194,25 +216,9 @@ int odoo_call_timeout(const Config *c, const char *service, const char *method, 
         if (!curl || !headers)
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
 
-        /* Only http and https, no redirect followed (a JSON-RPC POST redirected becomes a GET,
-         * and a redirect could point anywhere); TLS peers verified (libcurl's defaults, set
-         * explicitly so no build or environment can turn them off). */
-        if (sym_curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec > 0 ? timeout_sec : (long) ODOO_CALL_TIMEOUT_SEC) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+        if (!curl_set_common(curl, url, timeout_sec > 0 ? timeout_sec : (long) ODOO_CALL_TIMEOUT_SEC, headers, &buf, curl_error) ||
             sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body)) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") != CURLE_OK)
+            sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body)) != CURLE_OK)
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
 
         cr = sym_curl_easy_perform(curl);
@@ -400,22 +406,9 @@ int odoo_signin(const Config *c, const char *host, const char *proto, const char
                 explicit_bzero(url, strlen(url));
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
         }
-        if (sym_curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long) ODOO_SIGNIN_TIMEOUT_SEC) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+        if (!curl_set_common(curl, url, (long) ODOO_SIGNIN_TIMEOUT_SEC, headers, &buf, curl_error) ||
             sym_curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, signin_header_cb) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_HEADERDATA, &h) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") != CURLE_OK) {
+            sym_curl_easy_setopt(curl, CURLOPT_HEADERDATA, &h) != CURLE_OK) {
                 explicit_bzero(url, strlen(url));
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
         }
