@@ -184,6 +184,24 @@ call GET "$API_URL/api/v1/sso/enter?token=$(head -c 32 /dev/urandom | base64 | t
         -H "X-Forwarded-Host: acme-ltd.vumacloud.test"
 check_eq "$STATUS" 403 "an unknown token"
 
+echo "# the validation endpoint: once per token, and for its tenant only"
+t=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+pg_psql vumaerp "INSERT INTO sso_tokens (token_hash, kind, db_name, provider_id, login, oauth_uid, expires_at)
+        VALUES ('\\x$(sha256_hex "$t")', 'odoo', 'acme_ltd', $PROVIDER, 'admin@example.com', 'vumaerp:2', now() + interval '30 s')"
+call GET "$API_URL/api/v1/sso/validate?db_name=beta_co&access_token=$t"
+check_eq "$STATUS" 403 "acme_ltd's token validated for beta_co"
+call GET "$API_URL/api/v1/sso/validate?db_name=acme_ltd" -H "Authorization: Bearer $t"
+check_eq "$STATUS" 200 "acme_ltd's token validated for acme_ltd"
+jq -e '.user_id == "vumaerp:2" and .sub == "vumaerp:2"' >/dev/null <<<"$BODY" || fail "the validation's answer: $BODY"
+call GET "$API_URL/api/v1/sso/validate?db_name=acme_ltd&access_token=$t"
+check_eq "$STATUS" 403 "the same token validated twice"
+call GET "$API_URL/api/v1/sso/validate?db_name=no_such&access_token=$t"
+check_eq "$STATUS" 403 "another name"
+call GET "$API_URL/api/v1/sso/validate?db_name=Bad%0Aname&access_token=$t"
+check_eq "$STATUS" 400 "a db_name that is no name"
+# Odoo called the endpoint once per sign-in: two sign-ins, two accepted validations before these.
+check_eq "$(grep -c 'sso-validate 200' "$API_LOG")" 3 "validations accepted"
+
 echo "# no token or cookie in the log lines"
 for secret in "$LINK_TOKEN" "$STORED" "${SECOND#session_id=}" "$BETA_LINK"; do
         [ -n "$secret" ] || continue

@@ -276,6 +276,10 @@ int sso_issue(const Config *c, json_t *request, json_t **ret) {
         if (status != EXIT_OK)
                 return status;
         q.whmcs_service_id = service[0] ? service : NULL;
+        /* The link would lead nowhere: vumaerp signs the browser in through Odoo at odoo.url. */
+        if (!c->odoo_url)
+                return result_fail(ret, EXIT_UNAVAILABLE, "sso_unavailable",
+                                   "odoo.url is not configured: vumaerp cannot sign anyone in");
         return tenant_session_run(c, db_name, "sso", issue_locked, &q, ret);
 }
 
