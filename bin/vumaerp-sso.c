@@ -8,7 +8,7 @@ int main(int argc, char *argv[]) {
         static const ToolOption options[] = {
                 { "db-name", "db_name", "the tenant database (or give it as the argument)", 0 },
                 { "login", "login", "the Odoo user to sign in (default: the tenant's admin)", 0 },
-                { "whmcs-service-id", "whmcs_service_id", "the WHMCS service asking (refused if the tenant is another's)", 0 },
+                TOOL_OPTIONS_OWNER,
                 {}
         };
         static const ToolSpec spec = {

@@ -7,6 +7,7 @@ int main(int argc, char *argv[]) {
         static const char *const positional[] = { "db_name", NULL };
         static const ToolOption options[] = {
                 { "db-name", "db_name", "the tenant database (or give it as the argument)", 0 },
+                TOOL_OPTIONS_OWNER,
                 {}
         };
         static const ToolSpec spec = {

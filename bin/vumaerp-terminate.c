@@ -8,6 +8,7 @@ int main(int argc, char *argv[]) {
         static const char *const positional[] = { "db_name", NULL };
         static const ToolOption options[] = {
                 { "db-name", "db_name", "the tenant database (or give it as the argument)", 0 },
+                TOOL_OPTIONS_OWNER,
                 { "skip-backup", "skip_backup", "drop without a backup first", 1 },
                 {}
         };

@@ -76,6 +76,15 @@ run_suite() {
         check_eq "$STATUS" 200 "$mode status by form POST"
         call GET "/api/v1/status?db_name=sleepy_co" "${auth[@]}"
         check_eq "$(jq -r .state <<<"$BODY")" suspended "$mode status of a suspended tenant"
+        # A WHMCS service's call on a tenant made at the shell (no owner recorded): 409 until
+        # claimed, with nothing changed; the service id from a query string and a form.
+        call GET "/api/v1/status?db_name=acme_ltd&whmcs_service_id=7" "${auth[@]}"
+        check_eq "$STATUS" 409 "$mode status of an unclaimed tenant by a service"
+        check_eq "$(code)" unclaimed "$mode unclaimed code"
+        call POST /api/v1/suspend "${auth[@]}" -d 'db_name=acme_ltd' -d 'whmcs_service_id=7'
+        check_eq "$STATUS" 409 "$mode suspend of an unclaimed tenant by a service"
+        call GET "/api/v1/status?db_name=acme_ltd" "${auth[@]}"
+        check_eq "$(jq -r .state <<<"$BODY"):$(jq -r .whmcs_service_id <<<"$BODY")" active:null "$mode the refused calls changed nothing"
         call GET /api/v1/list "${auth[@]}"
         check_eq "$(jq -r '[.tenants[].db_name] | join(",")' <<<"$BODY")" acme_ltd,sleepy_co "$mode list names"
 

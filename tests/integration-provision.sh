@@ -255,12 +255,15 @@ restart_pg() {
 # is too ("fixups": CREATE DATABASE done, the fixups and the registry not). Then starts it again,
 # and the next provision of the name must clean up and make the tenant whole.
 fault_during() {
-        local mode=$1 attempt name pid rc faulted= cond
+        local mode=$1 attempt name pid rc faulted= faulted_sid= cond sid
         for attempt in 1 2 3 4 5; do
                 name="fault_${mode}_$attempt"
+                # Each attempt a service of its own: a service has one live tenant (owner.h), and a
+                # finished attempt's tenant stays.
+                sid=$(( ${#mode} * 1000 + 9000 + attempt ))
                 cond="SELECT count(*) FROM tenants WHERE db_name = '$name' AND state = 'provisioning'"
                 [ "$mode" = fixups ] && cond="$cond AND EXISTS (SELECT FROM pg_database WHERE datname = '$name')"
-                "$PROVISION" --config "$CONF" --json <<<"$(req "$name" --argjson whmcs_service_id 9000)" >"$tmp/fault.out" 2>"$tmp/fault.err" &
+                "$PROVISION" --config "$CONF" --json <<<"$(req "$name" --argjson whmcs_service_id "$sid")" >"$tmp/fault.out" 2>"$tmp/fault.err" &
                 pid=$!
                 for _ in $(seq 1 1000); do
                         [ "$(pg_psql vumaerp "$cond" 2>/dev/null)" = 1 ] && break
@@ -275,7 +278,7 @@ fault_during() {
                 fi
                 echo "# $mode, attempt $attempt: the interrupted provision exited $rc: $(cat "$tmp/fault.out")"
                 case "$rc" in 69|75) ;; *) cat "$tmp/fault.err" >&2; fail "an interrupted provision exited $rc, expected 503" ;; esac
-                faulted=$name
+                faulted=$name faulted_sid=$sid
                 break
         done
         [ -n "$faulted" ] || fail "could not stop PostgreSQL during a provision ($mode) in 5 attempts"
@@ -288,7 +291,7 @@ fault_during() {
                 [ "$(pg_psql vumaerp "SELECT state FROM tenants WHERE db_name = '$faulted'")" = provisioning ] \
                         || fail "a half-made tenant is recorded as $(pg_psql vumaerp "SELECT state FROM tenants WHERE db_name = '$faulted'")"
         fi
-        provision "$(req "$faulted" --argjson whmcs_service_id 9000 --arg admin_password "after the fault")"
+        provision "$(req "$faulted" --argjson whmcs_service_id "$faulted_sid" --arg admin_password "after the fault")"
         expect 0 '.success == true and .existed == false' "the next provision after the fault ($mode)"
         passlib_verify "after the fault" "$(admin_hash "$faulted")" || fail "the redone tenant's password"
         [ "$(pg_psql "$faulted" "SELECT name FROM res_company WHERE id = 1")" = "Acme Ltd" ] || fail "the redone tenant's company"

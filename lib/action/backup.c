@@ -16,6 +16,7 @@
 #include "log.h"
 #include "message-id.h"
 #include "names.h"
+#include "owner.h"
 #include "pg.h"
 #include "registry.h"
 #include "registry-backup.h"
@@ -722,19 +723,21 @@ static int prune(const Config *c, json_t **ret) {
 }
 
 int tenant_backup(const Config *c, json_t *request, json_t **ret) {
-        const char *name = NULL;
+        TenantOwner owner;
         int bad = 0, status;
         bool do_prune = request_bool(request, "prune", false, &bad);
 
         if (bad)
                 return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "prune must be true or false");
         if (do_prune) {
-                if (json_object_get(request, "db_name") && !json_is_null(json_object_get(request, "db_name")))
-                        return result_fail(ret, EXIT_USAGE, "bad_request", "prune applies to every backup: give no db_name");
+                if ((json_object_get(request, "db_name") && !json_is_null(json_object_get(request, "db_name"))) ||
+                    (json_object_get(request, "whmcs_service_id") && !json_is_null(json_object_get(request, "whmcs_service_id"))))
+                        return result_fail(ret, EXIT_USAGE, "bad_request",
+                                           "prune applies to every backup: give no db_name or whmcs_service_id");
                 return prune(c, ret);
         }
-        status = request_db_name(c, request, &name, ret);
+        status = owner_request(c, request, &owner, ret);
         if (status != EXIT_OK)
                 return status;
-        return tenant_session_run(c, name, "backup", backup_locked, NULL, ret);
+        return owner_session_run(c, &owner, "backup", backup_locked, NULL, ret);
 }

@@ -17,7 +17,7 @@
 #include "config.h"
 #include "session.h"
 
-/* Request "db_name" (the tenant to back up), or "prune": true (apply the retention to every
+/* Request "db_name" (the tenant to back up; optional "whmcs_service_id" and "claim", owner.h), or "prune": true (apply the retention to every
  * backup instead). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256",
  * "filestore":{"path","size_bytes","sha256"} or null}};
  * failure 503 backup_failed. Prune: {"success":true,"retention_days":N,"count":N,"deleted":[…]}. */

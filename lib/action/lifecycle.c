@@ -11,6 +11,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "names.h"
+#include "owner.h"
 #include "pg.h"
 #include "registry.h"
 #include "registry-tenant.h"
@@ -96,10 +97,11 @@ static int set_suspended_locked(TenantSession *s, void *userdata, json_t **ret) 
 }
 
 static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, json_t **ret) {
-        const char *name = NULL, *reason = NULL;
+        const char *reason = NULL;
+        TenantOwner owner;
         int bad = 0, status;
 
-        status = request_db_name(c, request, &name, ret);
+        status = owner_request(c, request, &owner, ret);
         if (status != EXIT_OK)
                 return status;
         if (suspend) {
@@ -114,7 +116,7 @@ static int suspend_or_unsuspend(const Config *c, json_t *request, bool suspend, 
                                            "reason must be one line of text without control characters");
         }
 
-        return tenant_session_run(c, name, suspend ? "suspend" : "unsuspend", set_suspended_locked,
+        return owner_session_run(c, &owner, suspend ? "suspend" : "unsuspend", set_suspended_locked,
                                   &(SuspendRequest) { .suspend = suspend, .reason = reason }, ret);
 }
 
@@ -276,16 +278,16 @@ static int terminate_locked(TenantSession *s, void *userdata, json_t **ret) {
 }
 
 int tenant_terminate(const Config *c, json_t *request, json_t **ret) {
-        const char *name = NULL;
+        TenantOwner owner;
         int bad = 0, status;
         bool skip_backup;
 
-        status = request_db_name(c, request, &name, ret);
+        status = owner_request(c, request, &owner, ret);
         if (status != EXIT_OK)
                 return status;
         skip_backup = request_bool(request, "skip_backup", false, &bad);
         if (bad)
                 return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "skip_backup must be true or false");
 
-        return tenant_session_run(c, name, "terminate", terminate_locked, &skip_backup, ret);
+        return owner_session_run(c, &owner, "terminate", terminate_locked, &skip_backup, ret);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lifecycle.h: suspending, unsuspending and terminating a tenant, each inside a tenant session
- * (session.h).
+ * (session.h). Each also takes "whmcs_service_id" and "claim" (owner.h): with them it acts only on
+ * that WHMCS service's tenant (409 owned_by_another_service, 409 unclaimed), found by the service
+ * when "db_name" is absent.
  */
 #pragma once
 

@@ -69,8 +69,7 @@ int order_field_string(json_t *request, const char *key, bool required, const ch
         return EXIT_OK;
 }
 
-/* whmcs_service_id: a JSON integer, or (from forms and the command line) a string of digits. */
-int order_service_id(json_t *request, char out[24], json_t **ret) {
+int order_field_service_id(json_t *request, char out[24], json_t **ret) {
         json_t *v = json_object_get(request, "whmcs_service_id");
         long long id = -1;
 
@@ -118,7 +117,7 @@ int order_parse(const Config *c, json_t *request, Order *o, json_t **ret) {
             (status = order_field_string(request, "company_name", true, &o->company_name, ret)) != EXIT_OK ||
             (status = order_field_string(request, "admin_password", false, &o->admin_password, ret)) != EXIT_OK ||
             (status = order_field_string(request, "admin_login", false, &o->admin_login, ret)) != EXIT_OK ||
-            (status = order_service_id(request, o->whmcs_service_id, ret)) != EXIT_OK)
+            (status = order_field_service_id(request, o->whmcs_service_id, ret)) != EXIT_OK)
                 return status;
 
         o->country = strlen(country) <= COUNTRY_CODE_MAX ? config_find_country(c, country) : NULL;

@@ -40,9 +40,11 @@ bool email_is_valid(const char *s);
  * else 65 invalid_request (not a string) or 64 missing_field, with *ret set. */
 int order_field_string(json_t *request, const char *key, bool required, const char **ret_value, json_t **ret);
 
-/* whmcs_service_id, when given: a JSON integer or a string of digits, positive; out: its decimal
- * text ("" when absent). Else 65 invalid_whmcs_service_id with *ret set. */
-int order_service_id(json_t *request, char out[24], json_t **ret);
+/* whmcs_service_id: a JSON integer, or (from forms and the command line) a string of digits, a
+ * positive integer of at most 18 digits. EXIT_OK with out the decimal ("" when absent or null),
+ * else 65 invalid_whmcs_service_id with *ret set. Every action that names a tenant reads it so
+ * (owner.h). */
+int order_field_service_id(json_t *request, char out[24], json_t **ret);
 
 /* admin_password, when given (pw non-NULL): not empty, at most PASSWORD_MAX_LENGTH bytes; else
  * 65 invalid_admin_password with *ret set. */

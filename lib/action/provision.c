@@ -20,6 +20,7 @@
 #include "odoo-hosting.h"
 #include "pg.h"
 #include "provision.h"
+#include "owner.h"
 #include "provision-order.h"
 #include "registry.h"
 #include "registry-tenant.h"
@@ -453,6 +454,15 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 status = result_fail(ret, EXIT_EXISTS, "db_exists", "the name \"%s\" is taken", o->db_name);
                 goto wipe;
         }
+        if (r == -ENOTUNIQ) {
+                /* The service got a tenant of another name since provision_locked() looked: the
+                 * registry's unique index is the last word. */
+                status = owner_service_free(s->conn, o->whmcs_service_id, o->db_name, ret);
+                if (status == EXIT_OK)
+                        status = result_fail(ret, EXIT_EXISTS, "service_has_tenant",
+                                             "WHMCS service %s already has a tenant", o->whmcs_service_id);
+                goto wipe;
+        }
         if (r < 0) {
                 status = pg_failure(s->conn, "recording the tenant in the registry", ret);
                 goto wipe;
@@ -555,6 +565,14 @@ static int provision_locked(TenantSession *s, void *userdata, json_t **ret) {
                         return status;
         }
 
+        /* A service has one live tenant: a provision for it under another name is refused
+         * before anything is made; the retry of its own provision goes on below. */
+        if (o->whmcs_service_id[0]) {
+                status = owner_service_free(s->conn, o->whmcs_service_id, o->db_name, ret);
+                if (status != EXIT_OK)
+                        return status;
+        }
+
         if (e.db_exists) {
                 bool ours = e.has_row &&
                         (streq_ptr(e.state, "active") || streq_ptr(e.state, "suspended")) &&
@@ -649,10 +667,11 @@ static int password_locked(TenantSession *s, void *userdata, json_t **ret) {
 }
 
 int tenant_password(const Config *c, json_t *request, json_t **ret) {
-        const char *db_name = NULL, *password = NULL;
+        const char *password = NULL;
+        TenantOwner owner;
         int status;
 
-        status = request_db_name(c, request, &db_name, ret);
+        status = owner_request(c, request, &owner, ret);
         if (status != EXIT_OK)
                 return status;
         status = order_field_string(request, "admin_password", false, &password, ret);
@@ -662,5 +681,5 @@ int tenant_password(const Config *c, json_t *request, json_t **ret) {
         if (status != EXIT_OK)
                 return status;
         /* The request's string: const for the session's sake, never written. */
-        return tenant_session_run(c, db_name, "password", password_locked, (void *) password, ret);
+        return owner_session_run(c, &owner, "password", password_locked, (void *) password, ret);
 }

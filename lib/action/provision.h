@@ -23,7 +23,8 @@
  *
  * A repeat with the same whmcs_service_id and country succeeds with "existed": true (a given
  * password is set again); anyone else asking for a taken name gets 409 db_exists. A tenant left
- * half-made by a crash ("provisioning" in the registry) is dropped and made again.
+ * half-made by a crash ("provisioning" in the registry) is dropped and made again. A service that
+ * already owns another tenant that is not terminated gets 409 service_has_tenant (owner.h).
  *
  * {"success":true,"db_name","url","admin_email","admin_login","admin_password" (only when this
  *  call set it),"country" (its name: "Kenya"),"country_code","company_name","existed",
@@ -32,7 +33,8 @@
  * template_busy, tenant_busy, database_unavailable; 500 otherwise. */
 int tenant_provision(const Config *c, json_t *request, json_t **ret);
 
-/* Request: db_name, optional admin_password (generated when absent). Sets the admin's (Odoo's
+/* Request: db_name, optional admin_password (generated when absent), optional whmcs_service_id
+ * and claim (owner.h). Sets the admin's (Odoo's
  * base.user_admin, res_users id 2) password hash. A suspended tenant is refused (409
  * tenant_suspended): its database accepts no connection, not even ours, and opening it for a
  * moment would let its users in too. Absent: 404 no_such_tenant.

@@ -25,6 +25,7 @@
 #include "access.h"
 #include "names.h"
 #include "odoo.h"
+#include "owner.h"
 #include "pg.h"
 #include "provision-order.h"
 #include "registry.h"
@@ -86,17 +87,7 @@ static int tenant_host(const Config *c, const char *db_name, TenantHost *ret) {
 
 typedef struct Issue {
         const char *login;              /* NULL: the tenant's admin */
-        const char *whmcs_service_id;   /* NULL: not given */
 } Issue;
-
-/* The one check of a WHMCS service against the tenant's owner here (a shared one for every
- * action may replace it): a tenant recorded for another service is not this service's. */
-static int owned_by_another_service(const char *recorded, const char *given, const char *db_name, json_t **ret) {
-        if (!recorded || !given || streq(recorded, given))
-                return EXIT_OK;
-        return result_fail(ret, EXIT_EXISTS, "owned_by_another_service",
-                           "%s belongs to another WHMCS service", db_name);
-}
 
 /* Inside the tenant, as Odoo's role: vumaerp's provider row (disabled: the login page lists only
  * enabled providers, while signin finds a provider by id whatever its flag, as
@@ -188,7 +179,7 @@ static int prepare_tenant(const Config *c, const char *db_name, const char *logi
 
 static int issue_locked(TenantSession *s, void *userdata, json_t **ret) {
         static const char sql[] =
-                "SELECT " ACCESS_STATE_SQL("$2") " = 'open', t.state, t.admin_login, t.whmcs_service_id::text"
+                "SELECT " ACCESS_STATE_SQL("$2") " = 'open', t.state, t.admin_login"
                 "  FROM pg_catalog.pg_database d"
                 "  JOIN pg_catalog.pg_roles r ON r.oid = d.datdba"
                 "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
@@ -215,11 +206,6 @@ static int issue_locked(TenantSession *s, void *userdata, json_t **ret) {
         /* A suspended tenant is held: nobody signs in to it, by a link or otherwise. */
         if (!streq(PQgetvalue(res, 0, 0), "t") || streq(state, "suspended"))
                 return result_fail(ret, EXIT_EXISTS, "tenant_suspended", "%s is suspended: nobody can sign in to it", s->db_name);
-        status = owned_by_another_service(PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3), q->whmcs_service_id,
-                                          s->db_name, ret);
-        if (status != EXIT_OK)
-                return status;
-
         t.login = strdup(q->login ? q->login : PQgetisnull(res, 0, 2) ? "" : PQgetvalue(res, 0, 2));
         t.db_name = strdup(s->db_name);
         if (!t.login || !t.db_name)
@@ -259,28 +245,24 @@ static int issue_locked(TenantSession *s, void *userdata, json_t **ret) {
 }
 
 int sso_issue(const Config *c, json_t *request, json_t **ret) {
+        TenantOwner owner = {};
         Issue q = {};
-        const char *db_name = NULL;
-        char service[24] = "";
         int status;
 
-        status = request_db_name(c, request, &db_name, ret);
-        if (status != EXIT_OK)
-                return status;
         status = order_field_string(request, "login", false, &q.login, ret);
         if (status != EXIT_OK)
                 return status;
         if (q.login && (!*q.login || strlen(q.login) > SSO_LOGIN_MAX))
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_login", "login must be 1 to %d bytes", SSO_LOGIN_MAX);
-        status = order_service_id(request, service, ret);
-        if (status != EXIT_OK)
-                return status;
-        q.whmcs_service_id = service[0] ? service : NULL;
         /* The link would lead nowhere: vumaerp signs the browser in through Odoo at odoo.url. */
         if (!c->odoo_url)
                 return result_fail(ret, EXIT_UNAVAILABLE, "sso_unavailable",
                                    "odoo.url is not configured: vumaerp cannot sign anyone in");
-        return tenant_session_run(c, db_name, "sso", issue_locked, &q, ret);
+        /* A WHMCS service signs in only to its own tenant (owner.h), checked under the lock. */
+        status = owner_request(c, request, &owner, ret);
+        if (status != EXIT_OK)
+                return status;
+        return owner_session_run(c, &owner, "sso", issue_locked, &q, ret);
 }
 
 /* --- enter: GET /api/v1/sso/enter (the browser, through nginx), vumaerp-sso-enter ----------- */

@@ -16,10 +16,10 @@
 
 #include "config.h"
 
-/* vumaerp-sso: db_name, optional login (default: the tenant's admin as the registry knows it)
- * and whmcs_service_id → url, expires_at. 404 unknown tenant or login, 409 suspended or
- * terminated (tenant_suspended, tenant_not_active), another service's tenant
- * (owned_by_another_service), no auth_oauth (sso_unavailable). */
+/* vumaerp-sso: db_name, optional login (default: the tenant's admin as the registry knows it),
+ * whmcs_service_id and claim (owner.h) → url, expires_at. 404 unknown tenant or login, 409
+ * suspended or terminated (tenant_suspended, tenant_not_active), another service's or an unclaimed
+ * tenant (owner.h), no auth_oauth (sso_unavailable); 503 sso_unavailable without odoo.url. */
 int sso_issue(const Config *c, json_t *request, json_t **ret);
 
 /* vumaerp-sso-enter: token (the link's) and host (the one the browser asked) → location and

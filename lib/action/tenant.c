@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "names.h"
+#include "owner.h"
 #include "pg.h"
 #include "registry.h"
 #include "registry-backup.h"
@@ -298,12 +299,21 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_json_ json_t *out = NULL;
-        const char *name = NULL;
+        const char *name, *recorded;
+        TenantOwner owner;
+        OwnerVerdict v;
         int status, r;
 
-        status = request_db_name(c, request, &name, ret);
+        status = owner_request(c, request, &owner, ret);
         if (status != EXIT_OK)
                 return status;
+        name = owner.db_name;
+        /* status takes no lock; a claim, which writes, takes one of its own first. */
+        if (owner.claim) {
+                status = owner_claim(c, &owner, ret);
+                if (status != EXIT_OK)
+                        return status;
+        }
 
         status = query_tenants(c, name, 0, &conn, &res, ret);
         if (status != EXIT_OK)
@@ -311,6 +321,12 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
 
         if (PQntuples(res) == 0)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", name);
+        /* Another service's tenant is not described to it: the same check as the locked actions',
+         * on the row just read. */
+        recorded = PQgetisnull(res, 0, COL_WHMCS) ? NULL : PQgetvalue(res, 0, COL_WHMCS);
+        v = owner_decide(owner.whmcs_service_id, false, recorded, true);
+        if (v != OWNER_GO)
+                return owner_refusal(&owner, v, recorded, ret);
 
         out = result_ok();
         if (!out || tenant_fill(c, res, 0, out) < 0)

@@ -22,6 +22,12 @@ typedef struct ToolOption {
         int is_flag;          /* no argument: sets the field to true */
 } ToolOption;
 
+/* The options of every program that acts on one tenant for a WHMCS service (owner.h): act only
+ * if the service owns it (or find its tenant without a db_name), and claim a tenant without one. */
+#define TOOL_OPTIONS_OWNER                                                                                       \
+        { "whmcs-service-id", "whmcs_service_id", "act only if this WHMCS service owns the tenant (or find its tenant)", 0 }, \
+        { "claim", "claim", "record --whmcs-service-id as the owner of a tenant that has none", 1 }
+
 typedef struct ToolSpec {
         const char *name;                  /* "status": the action, and vumaerp-<name> */
         const char *summary;               /* one line for --help */

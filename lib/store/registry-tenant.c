@@ -9,6 +9,19 @@
 #include "pg.h"
 #include "registry-tenant.h"
 
+/* unique_violation: on tenants, with the conflict on db_name handled by ON CONFLICT, only the
+ * index that lets a WHMCS service own one live tenant (registry.c, schema version 3) raises it. */
+#define SQLSTATE_UNIQUE_VIOLATION "23505"
+
+/* A one-value result's text, malloc'd, or NULL for no row or SQL NULL. */
+static int first_value(PGresult *res, char **ret) {
+        *ret = NULL;
+        if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0))
+                return 0;
+        *ret = strdup(PQgetvalue(res, 0, 0));
+        return *ret ? 0 : -ENOMEM;
+}
+
 int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t) {
         static const char sql[] =
                 "INSERT INTO public.tenants AS t (db_name, country, company_name, admin_email, admin_login,"
@@ -25,10 +38,11 @@ int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t) {
         const char *params[6] = {
                 t->db_name, t->country, t->company_name, t->admin_email, t->admin_login, t->whmcs_service_id,
         };
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 6, params);
+        char state[6] = "";
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, state, sql, 6, params);
 
         if (!res)
-                return -EIO;
+                return streq(state, SQLSTATE_UNIQUE_VIOLATION) ? -ENOTUNIQ : -EIO;
         return PQntuples(res) == 1 ? 0 : -EEXIST;
 }
 
@@ -107,7 +121,12 @@ int registry_tenant_restored(PGconn *conn, const char *db_name, const char *sour
                 "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
                 "     country = excluded.country, company_name = excluded.company_name,"
                 "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
-                "     whmcs_service_id = CASE WHEN t.db_name = $2 THEN t.whmcs_service_id END,"
+                /* Its own owner back, unless that service has another live tenant by now (one
+                 * each: the unique index): then the restored tenant has none, to be claimed. */
+                "     whmcs_service_id = CASE WHEN t.db_name = $2 AND NOT EXISTS ("
+                "         SELECT 1 FROM public.tenants o WHERE o.whmcs_service_id = t.whmcs_service_id"
+                "            AND o.state <> 'terminated' AND o.db_name <> t.db_name)"
+                "       THEN t.whmcs_service_id END,"
                 "     updated_at = now()";
 
         return pg_run(conn, sql, 2, (const char *const[]) { db_name, source_db });
@@ -120,6 +139,46 @@ int registry_tenant_is_live(PGconn *conn, const char *db_name) {
         if (!res)
                 return -EIO;
         return PQntuples(res) > 0;
+}
+
+int registry_tenant_get_owner(PGconn *conn, const char *db_name, char **ret_service_id) {
+        static const char sql[] = "SELECT whmcs_service_id FROM public.tenants WHERE db_name = $1";
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
+
+        *ret_service_id = NULL;
+        if (!res)
+                return -EIO;
+        return first_value(res, ret_service_id);
+}
+
+int registry_tenant_claim(PGconn *conn, const char *db_name, const char *service_id, const char *state) {
+        /* Only a row without an owner takes one: an owner is never replaced by a claim. */
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, whmcs_service_id)"
+                "     VALUES ($1, $3, $2::bigint)"
+                " ON CONFLICT (db_name) DO UPDATE SET whmcs_service_id = excluded.whmcs_service_id, updated_at = now()"
+                "   WHERE t.whmcs_service_id IS NULL"
+                " RETURNING 1";
+        char sqlstate[6] = "";
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, sqlstate, sql, 3, (const char *const[]) { db_name, service_id, state });
+
+        if (!res)
+                return streq(sqlstate, SQLSTATE_UNIQUE_VIOLATION) ? -ENOTUNIQ : -EIO;
+        return PQntuples(res) == 1 ? 0 : -EEXIST;
+}
+
+int registry_tenant_find_by_service(PGconn *conn, const char *service_id, char **ret_db_name) {
+        /* The predicate of the unique index, so the index answers it. */
+        static const char sql[] =
+                "SELECT db_name FROM public.tenants"
+                " WHERE whmcs_service_id = $1::bigint AND whmcs_service_id IS NOT NULL AND state <> 'terminated'"
+                " ORDER BY db_name LIMIT 1";
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { service_id });
+
+        *ret_db_name = NULL;
+        if (!res)
+                return -EIO;
+        return first_value(res, ret_db_name);
 }
 
 int registry_tenant_get_state(PGconn *conn, const char *db_name, char **ret_state, json_t **ret_backup) {

@@ -39,7 +39,9 @@ typedef struct RegistryTenant {
 
 /* Records the tenant as 'provisioning', committed before anything is made, so that the next
  * provision of the name finds what this one leaves if it dies. A row of a terminated tenant is
- * replaced (its times cleared). -EEXIST: the name has a row in any other state. */
+ * replaced (its times cleared). -EEXIST: the name has a row in any other state; -ENOTUNIQ: the
+ * WHMCS service already owns another tenant that is not terminated (the registry's unique index,
+ * schema version 3). */
 int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t);
 
 /* provisioning → active, the creation time now. -ENOENT: no row of the name is provisioning. */
@@ -61,11 +63,26 @@ int registry_tenant_unsuspend(PGconn *conn, const char *db_name, bool changed);
 int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *state);
 
 /* A restore made db_name: active, with source_db's details (the country, company, admin) and,
- * when it is the same name, its WHMCS service id; a former tenant's row of the name is replaced. */
+ * when it is the same name, its WHMCS service id, unless that service owns another live tenant by
+ * now (then none: it may be claimed, owner.h); a former tenant's row of the name is replaced. */
 int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db);
 
 /* Whether db_name is a tenant to the registry (a row not terminated): 1, 0, or a negative errno. */
 int registry_tenant_is_live(PGconn *conn, const char *db_name);
+
+/* The WHMCS service recorded as db_name's owner: *ret_service_id malloc'd (decimal), NULL when the
+ * row has none or there is no row. */
+int registry_tenant_get_owner(PGconn *conn, const char *db_name, char **ret_service_id);
+
+/* Records service_id as the owner of db_name, which has none (a tenant made at the shell): its
+ * row gets it, or a row is made in state (what the catalog says: "active" or "suspended") for a
+ * tenant that had none. -EEXIST: the row already has an owner (never replaced here); -ENOTUNIQ:
+ * the service already owns another tenant that is not terminated. */
+int registry_tenant_claim(PGconn *conn, const char *db_name, const char *service_id, const char *state);
+
+/* The tenant the WHMCS service owns that is not terminated (at most one: the unique index):
+ * *ret_db_name malloc'd, NULL when none. */
+int registry_tenant_find_by_service(PGconn *conn, const char *service_id, char **ret_db_name);
 
 /* The state of db_name's row (*ret_state malloc'd, NULL: no row) and the newest backup its
  * termination made (*ret_backup: {"path","size_bytes","sha256","filestore_path",

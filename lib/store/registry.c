@@ -96,7 +96,32 @@ static const char *const migrations[] = {
         "  lock_key bigint GENERATED ALWAYS AS IDENTITY UNIQUE"
         ");",
 
-        /* 3: single sign-on's one-time tokens (registry-sso.c): only their SHA-256; a link's token
+        /* 3: a WHMCS service owns at most one tenant that is not terminated (issue 13): an action
+         * from another service is refused, and a service's tenant is found by its id. The unique
+         * index replaces the plain one. A registry that already holds a service owning several
+         * live tenants is NOT changed: which of them is the service's is a decision for an admin,
+         * and dropping an owner silently would open that tenant to the next claim. So the
+         * migration fails, naming them, and every action answers that until the admin has set
+         * whmcs_service_id to NULL on the rows that are not the service's (then claims them, if
+         * they belong to other services: vumaerp-status --whmcs-service-id N --claim DB). */
+        "DO $$DECLARE dups text;"
+        "BEGIN"
+        "  SELECT string_agg(pg_catalog.format('service %s owns %s', s.id, s.names), '; ' ORDER BY s.id) INTO dups"
+        "    FROM (SELECT whmcs_service_id AS id, string_agg(db_name, ', ' ORDER BY db_name) AS names"
+        "            FROM public.tenants"
+        "           WHERE whmcs_service_id IS NOT NULL AND state <> 'terminated'"
+        "           GROUP BY whmcs_service_id HAVING count(*) > 1) s;"
+        "  IF dups IS NOT NULL THEN"
+        "    RAISE EXCEPTION 'cannot upgrade the registry to schema version 3 (one live tenant per WHMCS service): %;"
+        " keep each service on its own tenant and set whmcs_service_id to NULL on the others"
+        " (UPDATE public.tenants SET whmcs_service_id = NULL WHERE db_name = ...), then run any action again', dups;"
+        "  END IF;"
+        "END$$;"
+        "DROP INDEX public.tenants_whmcs_service_id_idx;"
+        "CREATE UNIQUE INDEX tenants_whmcs_service_id_live_idx ON public.tenants (whmcs_service_id)"
+        "  WHERE whmcs_service_id IS NOT NULL AND state <> 'terminated';",
+
+        /* 4: single sign-on's one-time tokens (registry-sso.c): only their SHA-256; a link's token
          * (kind 'link', given to WHMCS) or the one vumaerp hands Odoo for the sign-in itself (kind
          * 'odoo', never leaves the host); the tenant, its provider row and the Odoo identity
          * (oauth_uid) each signs in; when it stops being good and when it was used. A row is good

@@ -373,7 +373,7 @@ PHP
         /* What each function waited for, from its logged request. */
         $p = $this->params(array('configoption3' => ''));
         foreach (array('CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword', 'UsageUpdate',
-            'backupNow', 'refreshStatus', 'TestConnection', 'AdminServicesTabFields', 'ClientArea') as $f) {
+            'backupNow', 'refreshStatus', 'TestConnection', 'AdminServicesTabFields', 'ClientArea', 'ListAccounts') as $f) {
             call_user_func('vumaerp_' . $f, $p);
         }
         $waited = array();
@@ -385,7 +385,7 @@ PHP
             'vumaerp_CreateAccount' => 330, 'vumaerp_SuspendAccount' => 330, 'vumaerp_UnsuspendAccount' => 330,
             'vumaerp_TerminateAccount' => 330, 'vumaerp_ChangePassword' => 330, 'vumaerp_UsageUpdate' => 330,
             'vumaerp_backupNow' => 330, 'vumaerp_refreshStatus' => 330, 'vumaerp_TestConnection' => 10,
-            'vumaerp_AdminServicesTabFields' => 10, 'vumaerp_ClientArea' => 10,
+            'vumaerp_AdminServicesTabFields' => 10, 'vumaerp_ClientArea' => 10, 'vumaerp_ListAccounts' => 10,
         ), $waited);
     }
 

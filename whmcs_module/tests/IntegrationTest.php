@@ -178,6 +178,27 @@ class IntegrationTest extends TestCase
     }
 
     /**
+     * The API's part of issue 13, item 1: a service whose calls name another service's tenant
+     * (its db_name field set by hand to the other's name) is refused by the API itself, with the
+     * reason shown, and nothing changes.
+     *
+     * @depends testCreateAccount
+     */
+    public function testAnotherServicesCallsAreRefused()
+    {
+        $p = $this->params(array('serviceid' => 44, 'customfields' => array('db_name' => 'acme_ltd')));
+        $this->assertSame('acme_ltd', vumaerp_db_name($p));
+        $state = $this->dbState('acme_ltd');
+        foreach (array('vumaerp_SuspendAccount', 'vumaerp_UnsuspendAccount', 'vumaerp_TerminateAccount') as $action) {
+            $r = $action($p);
+            $this->assertStringContainsString('belongs to WHMCS service 42, not to service 44', $r, $action);
+            $this->assertStringContainsString('(HTTP 409, owned_by_another_service)', $r, $action);
+        }
+        $this->assertSame($state, $this->dbState('acme_ltd'), 'nothing changed');
+        $this->assertSame('42', self::psql('vumaerp', "SELECT whmcs_service_id FROM tenants WHERE db_name = 'acme_ltd'"));
+    }
+
+    /**
      * @depends testCreateAccount
      */
     public function testSuspendUnsuspendAndWhatAdminsAndClientsSee()
@@ -199,11 +220,90 @@ class IntegrationTest extends TestCase
         $this->assertSame('suspended', $ca['templateVariables']['vumaerpState']);
         $this->assertSame('https://acme-ltd.vumacloud.test', $ca['templateVariables']['vumaerpUrl']);
         $this->assertSame('Kenya', $ca['templateVariables']['vumaerpCountry']);
+        /* The client is told, with the reason the API kept, escaped; and WHMCS's sync and usage
+         * billing see it suspended, with no users counted. */
+        $this->assertTrue($ca['templateVariables']['vumaerpSuspended']);
+        $this->assertSame('Reason: Overdue on Invoice #12 &lt;b&gt;', $ca['templateVariables']['vumaerpSuspendReason']);
+        $this->assertSame('', $ca['templateVariables']['vumaerpLoginUrl']);
+        $this->assertSame('Suspended', $this->syncAccount('acme_ltd')['status']);
+        $usage = $this->usageValues(vumaerp_MetricProvider($this->params())->tenantUsage('acme_ltd'));
+        $this->assertNull($usage['users'], 'a suspended tenant is not entered to count its users');
+        $this->assertGreaterThan(0, $usage['disk']);
         $this->assertSame('success', vumaerp_SuspendAccount($p), 'suspending twice');
 
         $this->assertSame('success', vumaerp_UnsuspendAccount($p));
         $this->assertSame('true', $this->dbState('acme_ltd'));
         $this->assertSame('active', vumaerp_ClientArea($p)['templateVariables']['vumaerpState']);
+    }
+
+    /* The account server sync sees for a tenant. */
+    private function syncAccount($db)
+    {
+        $r = vumaerp_ListAccounts($this->params());
+        $this->assertTrue($r['success'], isset($r['error']) ? $r['error'] : '');
+        foreach ($r['accounts'] as $a) {
+            if ($a['uniqueIdentifier'] === $db) {
+                return $a;
+            }
+        }
+        $this->fail("no account $db in " . json_encode($r));
+    }
+
+    /* A tenant's metrics' usage values by name (null: none). */
+    private function usageValues(array $metrics)
+    {
+        $out = array();
+        foreach ($metrics as $m) {
+            $out[$m->systemName()] = $m->usage() ? $m->usage()->value() : null;
+        }
+        return $out;
+    }
+
+    /**
+     * Server sync, usage billing and the client area of an active tenant, against what its
+     * database says.
+     *
+     * @depends testCreateAccount
+     */
+    public function testServerSyncUsageAndClientArea()
+    {
+        $a = $this->syncAccount('acme_ltd');
+        $this->assertSame('owner@acme.co.ke', $a['email']);
+        $this->assertSame('owner@acme.co.ke', $a['username']);
+        $this->assertSame('acme-ltd.vumacloud.test', $a['domain']);
+        $this->assertSame('ke', $a['product']);
+        $this->assertSame('Active', $a['status']);
+        $this->assertSame(42, $a['whmcs_service_id']);
+        $this->assertMatchesRegularExpression('/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/', $a['created']);
+        $this->assertSame(self::psql('vumaerp', "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM tenants WHERE db_name = 'acme_ltd'"),
+            $a['created']);
+        /* WHMCS matches it to the service whose db_name custom field names it. */
+        $this->assertSame($a['uniqueIdentifier'], $this->params()['customfields']['db_name']);
+
+        $users = (int) self::psql('acme_ltd', 'SELECT count(*) FROM res_users WHERE active AND NOT coalesce(share, false)');
+        $this->assertGreaterThan(0, $users);
+        $provider = vumaerp_MetricProvider($this->params());
+        $one = $this->usageValues($provider->tenantUsage('acme_ltd'));
+        $this->assertSame($users, $one['users'], 'active internal users, as SQL counts them');
+        $bytes = (int) self::psql('postgres', "SELECT pg_database_size('acme_ltd')");
+        $this->assertEqualsWithDelta($bytes / 1073741824, $one['disk'], 0.01, 'the database, in GB');
+        $all = vumaerp_MetricProvider($this->params())->usage();
+        $this->assertArrayHasKey('acme_ltd', $all);
+        $this->assertSame($users, $this->usageValues($all['acme_ltd'])['users']);
+        self::psql('acme_ltd', "UPDATE res_users SET share = true WHERE id = 2");
+        $this->assertSame($users - 1, $this->usageValues(vumaerp_MetricProvider($this->params())->tenantUsage('acme_ltd'))['users'],
+            'a portal (share) user is not billed');
+        self::psql('acme_ltd', "UPDATE res_users SET share = false WHERE id = 2");
+
+        $v = vumaerp_ClientArea($this->params(array('clientsdetails' => array('language' => 'swahili'))))['templateVariables'];
+        $this->assertSame('', $v['vumaerpError']);
+        $this->assertFalse($v['vumaerpSuspended']);
+        $this->assertSame((string) $users, $v['vumaerpUsers']);
+        $this->assertSame('owner@acme.co.ke', $v['vumaerpLogin']);
+        $this->assertSame('Acme Ltd', $v['vumaerpCompany']);
+        $this->assertSame('Inatumika', $v['vumaerpStateText']);
+        $this->assertMatchesRegularExpression('/^\d+\.\d MB kati ya 2\.00 GB$/', $v['vumaerpStorage']);
+        $this->assertSame('https://acme-ltd.vumacloud.test/web/login', $v['vumaerpLoginUrl']);
     }
 
     /**
@@ -404,7 +504,8 @@ PHP
             $this->assertNotEmpty($call['replaceVars'], "call $i ({$call['action']}) names its secrets for WHMCS to scrub");
             /* Every call about a tenant names the service too, and the API takes it (it ignored an
              * unknown field until it learnt this one). */
-            if (isset($call['request']['fields']['db_name'])) {
+            /* (Usage billing asks about tenants for the server, not for one service.) */
+            if (isset($call['request']['fields']['db_name']) && $call['action'] !== 'vumaerp_MetricProvider') {
                 $this->assertIsInt($call['request']['fields']['whmcs_service_id'], "call $i ({$call['action']}) names the service");
             }
         }
@@ -416,6 +517,7 @@ PHP
         $this->assertContains(self::$token, $provision[0]['replaceVars']);
         $this->assertStringContainsString('/api/v1/provision', $provision[0]['stored']);
         $this->assertStringContainsString('********', print_r($provision[0]['request'], true), 'the password was there, masked');
-        $this->assertStringContainsString('"admin_password":"********"', $provision[0]['response'], 'the API said it back, masked');
+        /* The API never says a given password back (only one it generated): nothing to mask. */
+        $this->assertStringNotContainsString('admin_password', $provision[0]['response'], 'the API does not echo the given password');
     }
 }

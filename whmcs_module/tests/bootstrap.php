@@ -6,7 +6,8 @@
  * WHMCS\Database\Capsule as a stand-in over a real SQLite database with WHMCS's tblhosting,
  * tblproducts, tblcustomfields and tblcustomfieldsvalues, and the service model's
  * serviceProperties. The stand-in offers only the query-builder calls the module uses:
- * table()->where(column, value)...->get() / first() / update() / insert().
+ * table()->where(column, value)...->get() / first() / update() / insert(). And the usage billing
+ * classes (WHMCS\UsageBilling) and WHMCS\Service\Status, as WHMCS documents them.
  */
 
 namespace WHMCS\Database {
@@ -114,6 +115,187 @@ namespace WHMCS\Database {
                 . implode(', ', array_fill(0, count($values), '?')) . ')');
             return $st->execute(array_values($values));
         }
+    }
+}
+
+/* WHMCS's usage billing classes (7.9+) as classdocs.whmcs.com documents them, reduced to what
+ * the module uses: the interfaces with their documented methods, Metric and Usage with their
+ * documented constructors, and the units it names. The TYPE_* values are this stand-in's own. */
+namespace WHMCS\UsageBilling\Contracts\Metrics {
+
+    interface UsageInterface
+    {
+        public function collectedAt();
+        public function startAt();
+        public function endAt();
+        public function value();
+    }
+
+    interface UnitInterface
+    {
+        public function name();
+    }
+
+    interface MetricInterface
+    {
+        const TYPE_SNAPSHOT = 'snapshot';
+        const TYPE_PERIOD_DAY = 'day';
+        const TYPE_PERIOD_MONTH = 'month';
+        public function usage();
+        public function withUsage(UsageInterface $usage = null);
+        public function units();
+        public function systemName();
+        public function displayName();
+        public function type();
+    }
+
+    interface ProviderInterface
+    {
+        public function metrics();
+        public function usage();
+        public function tenantUsage($tenant);
+    }
+}
+
+namespace WHMCS\UsageBilling\Metrics {
+
+    use WHMCS\UsageBilling\Contracts\Metrics\MetricInterface;
+    use WHMCS\UsageBilling\Contracts\Metrics\UnitInterface;
+    use WHMCS\UsageBilling\Contracts\Metrics\UsageInterface;
+
+    class Usage implements UsageInterface
+    {
+        private $value;
+        private $collectedAt;
+
+        public function __construct($value, $collectedAt = null, $startAt = null, $endAt = null)
+        {
+            $this->value = $value;
+            $this->collectedAt = $collectedAt === null ? time() : $collectedAt;
+        }
+
+        public function collectedAt()
+        {
+            return $this->collectedAt;
+        }
+
+        public function startAt()
+        {
+            return null;
+        }
+
+        public function endAt()
+        {
+            return null;
+        }
+
+        public function value()
+        {
+            return $this->value;
+        }
+    }
+
+    class Metric implements MetricInterface
+    {
+        private $systemName;
+        private $displayName;
+        private $type;
+        private $units;
+        private $usage;
+
+        public function __construct($systemName, $displayName = null, $type = null, UnitInterface $units = null, UsageInterface $usage = null)
+        {
+            $this->systemName = $systemName;
+            $this->displayName = $displayName;
+            $this->type = $type;
+            $this->units = $units;
+            $this->usage = $usage;
+        }
+
+        public function usage()
+        {
+            return $this->usage;
+        }
+
+        public function withUsage(UsageInterface $usage = null)
+        {
+            return new static($this->systemName, $this->displayName, $this->type, $this->units, $usage);
+        }
+
+        public function units()
+        {
+            return $this->units;
+        }
+
+        public function systemName()
+        {
+            return $this->systemName;
+        }
+
+        public function displayName()
+        {
+            return $this->displayName;
+        }
+
+        public function type()
+        {
+            return $this->type;
+        }
+    }
+}
+
+namespace WHMCS\UsageBilling\Metrics\Units {
+
+    use WHMCS\UsageBilling\Contracts\Metrics\UnitInterface;
+
+    abstract class AbstractUnit implements UnitInterface
+    {
+        private $name;
+
+        public function __construct($name, $singlePerUnitName = null, $pluralPerUnitName = null, $prefix = null, $suffix = null)
+        {
+            $this->name = $name;
+        }
+
+        public function name()
+        {
+            return $this->name;
+        }
+    }
+
+    class WholeNumber extends AbstractUnit
+    {
+    }
+
+    class FloatingPoint extends AbstractUnit
+    {
+    }
+
+    class Accounts extends WholeNumber
+    {
+    }
+
+    class GigaBytes extends FloatingPoint
+    {
+        public function __construct($name = 'Gigabytes', $singlePerUnitName = null, $pluralPerUnitName = null, $prefix = null, $suffix = 'GB')
+        {
+            parent::__construct($name, $singlePerUnitName, $pluralPerUnitName, $prefix, $suffix);
+        }
+    }
+}
+
+/* WHMCS\Service\Status (the statuses server sync takes), with WHMCS's values. */
+namespace WHMCS\Service {
+
+    class Status
+    {
+        const PENDING = 'Pending';
+        const ACTIVE = 'Active';
+        const SUSPENDED = 'Suspended';
+        const TERMINATED = 'Terminated';
+        const CANCELLED = 'Cancelled';
+        const FRAUD = 'Fraud';
+        const COMPLETED = 'Completed';
     }
 }
 

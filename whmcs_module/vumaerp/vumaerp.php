@@ -49,6 +49,13 @@ function vumaerp_MetaData()
         'RequiresServer' => true,
         'DefaultNonSSLPort' => '5000',
         'DefaultSSLPort' => '443',
+        /* Server sync (WHMCS 7.8+, vumaerp_ListAccounts): a tenant is matched to the service
+         * whose db_name custom field names it, and an imported tenant's name is written there,
+         * where every call finds it. Its product is the one whose default country (configoption1)
+         * is the tenant's. The usage billing tenant (vumaerp_MetricProvider) is the same name. */
+        'ListAccountsUniqueIdentifierDisplayName' => 'Tenant database',
+        'ListAccountsUniqueIdentifierField' => 'customfield.db_name',
+        'ListAccountsProductField' => 'configoption1',
     );
 }
 
@@ -401,6 +408,69 @@ function vumaerp_status(array $params, $action, $view)
     return vumaerp_call($params, $action, 'GET', '/api/v1/status', vumaerp_tenant($params), true, $view);
 }
 
+/* --- what the client reads, in the client's language ----------------------------------------- */
+
+/* The language the client reads: the one WHMCS shows now (Lang::getName(), where there is one),
+ * else the client's own setting (clientsdetails' language), else WHMCS's default ($CONFIG's
+ * Language), else English; the first that has a file in lang/ (english.php, french.php,
+ * swahili.php: WHMCS's names of its languages). */
+function vumaerp_language(array $params)
+{
+    $candidates = array();
+    if (class_exists('Lang', false) && is_callable(array('Lang', 'getName'))) {
+        $candidates[] = call_user_func(array('Lang', 'getName'));
+    }
+    if (isset($params['clientsdetails']['language'])) {
+        $candidates[] = $params['clientsdetails']['language'];
+    }
+    if (isset($GLOBALS['CONFIG']['Language'])) {
+        $candidates[] = $GLOBALS['CONFIG']['Language'];
+    }
+    foreach ($candidates as $name) {
+        $name = strtolower(trim((string) $name));
+        if (preg_match('/^[a-z_-]{2,32}$/', $name) && is_file(__DIR__ . '/lang/' . $name . '.php')) {
+            return $name;
+        }
+    }
+    return 'english';
+}
+
+/* One language file's strings, read in this function's scope (WHMCS's own $_LANG is untouched). */
+function vumaerp_lang_file($language)
+{
+    $_LANG = array();
+    include __DIR__ . '/lang/' . $language . '.php';
+    return $_LANG;
+}
+
+/* Every string of a language, English filling in whatever its file lacks. Plain text. */
+function vumaerp_lang($language)
+{
+    static $loaded = array();
+    if (!isset($loaded[$language])) {
+        $strings = vumaerp_lang_file('english');
+        if ($language !== 'english' && preg_match('/^[a-z_-]{2,32}$/', $language) && is_file(__DIR__ . '/lang/' . $language . '.php')) {
+            $strings = array_merge($strings, vumaerp_lang_file($language));
+        }
+        $loaded[$language] = $strings;
+    }
+    return $loaded[$language];
+}
+
+/* One string in the client's language (plain text: escape it where it becomes HTML). */
+function vumaerp_t(array $params, $key)
+{
+    $strings = vumaerp_lang(vumaerp_language($params));
+    return isset($strings[$key]) ? $strings[$key] : $key;
+}
+
+/* Text made safe for HTML: tenant data (a company name, a suspension's reason) is whatever
+ * someone typed. */
+function vumaerp_escape($v)
+{
+    return htmlspecialchars((string) $v, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
+}
+
 /* --- actions ------------------------------------------------------------------------------ */
 
 /* A Create refused with db_exists may be this service's own retry with another country than
@@ -574,7 +644,8 @@ function vumaerp_ChangePassword(array $params)
             vumaerp_tenant($params) + array('admin_password' => $password));
     } catch (\Throwable $e) {
         vumaerp_fail(__FUNCTION__, $params, $e);
-        return $e instanceof ApiException && $e->apiCode === 'invalid_admin_password' ? VUMAERP_PASSWORD_REFUSED : VUMAERP_PASSWORD_FAILED;
+        /* In the client's language (VUMAERP_PASSWORD_* are the English). */
+        return vumaerp_t($params, $e instanceof ApiException && $e->apiCode === 'invalid_admin_password' ? 'password_refused' : 'password_failed');
     }
     return 'success';
 }
@@ -715,42 +786,84 @@ function vumaerp_AdminServicesTabFields(array $params)
     }
 }
 
+/* A size for people: MB below a GiB, GB above (binary units, as WHMCS's disk usage is in MB). */
+function vumaerp_format_size($bytes)
+{
+    $mb = ((float) $bytes) / 1048576;
+    return $mb < 1024 ? sprintf('%.1f MB', $mb) : sprintf('%.2f GB', $mb / 1024);
+}
+
 /**
- * The tenant URL with a login button, its state and its country.
+ * The client's view of the tenant: its URL and a login button (while active), the login, its
+ * state, users, storage and country, and, when suspended, a notice that says so with the
+ * suspension's reason. In the client's language (vumaerp_language()).
+ *
+ * Every template variable is HTML-escaped here (vumaerp_escape), labels included, because the
+ * tenant's data is whatever someone typed (a company name, a suspension's reason): the template
+ * prints them as they are. vumaerpSuspended is a boolean, vumaerpText every label.
  *
  * @return array
  */
 function vumaerp_ClientArea(array $params)
 {
+    $language = vumaerp_language($params);
+    $lang = vumaerp_lang($language);
+    $vars = array(
+        'vumaerpLanguage' => vumaerp_escape($language),
+        'vumaerpText' => array_map('vumaerp_escape', $lang),
+        'vumaerpUrl' => '',
+        'vumaerpLoginUrl' => '',
+        'vumaerpState' => '',
+        'vumaerpStateText' => '',
+        'vumaerpCountry' => '',
+        'vumaerpCompany' => '',
+        'vumaerpLogin' => '',
+        'vumaerpUsers' => '',
+        'vumaerpStorage' => '',
+        'vumaerpSuspended' => false,
+        'vumaerpSuspendReason' => '',
+        'vumaerpError' => '',
+    );
     try {
         $s = vumaerp_status($params, __FUNCTION__, true);
         $countries = vumaerp_countries();
-        $country = isset($s['country']) ? (string) $s['country'] : '';
-        $url = isset($s['url']) && is_string($s['url']) && preg_match('#^https?://#', $s['url']) ? $s['url'] : '';
-        return array(
-            'tabOverviewModuleOutputTemplate' => 'templates/overview.tpl',
-            'templateVariables' => array(
-                'vumaerpUrl' => $url,
-                'vumaerpLoginUrl' => $url !== '' ? rtrim($url, '/') . '/web/login' : '',
-                'vumaerpState' => isset($s['state']) ? (string) $s['state'] : '',
-                'vumaerpCountry' => isset($countries[$country]) ? $countries[$country] : $country,
-                'vumaerpError' => '',
-            ),
-        );
+        $text = function ($key) use ($s) {
+            return isset($s[$key]) && (is_string($s[$key]) || is_numeric($s[$key])) ? (string) $s[$key] : '';
+        };
+        $state = $text('state');
+        $country = $text('country');
+        $url = preg_match('#^https?://#', $text('url')) ? $text('url') : '';
+        $login = $text('admin_login') !== '' ? $text('admin_login') : $text('admin_email');
+        $storage = '';
+        if (isset($s['size_bytes']) && is_numeric($s['size_bytes'])) {
+            $storage = vumaerp_format_size($s['size_bytes']);
+            $limit = vumaerp_disk_limit(isset($params['configoption4']) ? $params['configoption4'] : '');
+            if ($limit > 0) {
+                $storage = sprintf($lang['storage_of_limit'], $storage, vumaerp_format_size($limit * 1048576));
+            }
+        }
+        $vars['vumaerpUrl'] = vumaerp_escape($url);
+        $vars['vumaerpLoginUrl'] = $url !== '' && $state === 'active' ? vumaerp_escape(rtrim($url, '/') . '/web/login') : '';
+        $vars['vumaerpState'] = vumaerp_escape($state);
+        $vars['vumaerpStateText'] = vumaerp_escape(isset($lang['state_' . $state]) ? $lang['state_' . $state] : $state);
+        $vars['vumaerpCountry'] = vumaerp_escape(isset($countries[$country]) ? $countries[$country] : $country);
+        $vars['vumaerpCompany'] = vumaerp_escape($text('company_name'));
+        $vars['vumaerpLogin'] = vumaerp_escape($login);
+        $vars['vumaerpUsers'] = vumaerp_escape(isset($s['users']) && is_numeric($s['users']) ? (string) (int) $s['users'] : $lang['unknown']);
+        $vars['vumaerpStorage'] = vumaerp_escape($storage !== '' ? $storage : $lang['unknown']);
+        $vars['vumaerpSuspended'] = $state === 'suspended';
+        if ($state === 'suspended' && trim($text('suspend_reason')) !== '') {
+            $vars['vumaerpSuspendReason'] = vumaerp_escape(sprintf($lang['suspended_reason'], trim($text('suspend_reason'))));
+        }
     } catch (\Throwable $e) {
         vumaerp_fail(__FUNCTION__, $params, $e);
-        return array(
-            'tabOverviewModuleOutputTemplate' => 'templates/overview.tpl',
-            'templateVariables' => array(
-                'vumaerpUrl' => '',
-                'vumaerpLoginUrl' => '',
-                'vumaerpState' => '',
-                'vumaerpCountry' => '',
-                /* The client sees that it is unavailable, not the API's inner workings. */
-                'vumaerpError' => 'The ERP status is unavailable right now.',
-            ),
-        );
+        /* The client sees that it is unavailable, not the API's inner workings. */
+        $vars['vumaerpError'] = vumaerp_escape($lang['status_unavailable']);
     }
+    return array(
+        'tabOverviewModuleOutputTemplate' => 'templates/overview.tpl',
+        'templateVariables' => $vars,
+    );
 }
 
 /**
@@ -793,4 +906,89 @@ function vumaerp_UsageUpdate(array $params)
         return vumaerp_fail(__FUNCTION__, $params, $e);
     }
     return 'success';
+}
+
+/* --- server sync and usage billing -------------------------------------------------------- */
+
+/* WHMCS's service status for a tenant's state: WHMCS\Service\Status's constants (WHMCS 7.8+),
+ * whose values these are. A tenant half made is Pending, one half removed Terminated. */
+function vumaerp_service_status($state)
+{
+    $names = array('active' => 'ACTIVE', 'suspended' => 'SUSPENDED', 'provisioning' => 'PENDING', 'terminating' => 'TERMINATED');
+    $name = isset($names[$state]) ? $names[$state] : 'PENDING';
+    $constant = 'WHMCS\Service\Status::' . $name;
+    return defined($constant) ? constant($constant) : ucfirst(strtolower($name));
+}
+
+/* A time the API gives (2026-01-31T09:00:00Z) as WHMCS's server sync wants it (Y-m-d H:i:s,
+ * UTC); '' when there is none. */
+function vumaerp_sync_time($value)
+{
+    if (!is_string($value) || !preg_match('/^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})Z$/', $value, $m)) {
+        return '';
+    }
+    return $m[1] . ' ' . $m[2];
+}
+
+/* One list entry as a server sync account (developers.whmcs.com: Server Sync). */
+function vumaerp_sync_account(array $t)
+{
+    $email = isset($t['admin_email']) && is_string($t['admin_email']) ? $t['admin_email'] : '';
+    return array(
+        'email' => $email,
+        /* The Odoo login, which Create writes to the service's username. */
+        'username' => $email,
+        'domain' => vumaerp_url_host(isset($t['url']) ? $t['url'] : ''),
+        /* ListAccountsUniqueIdentifierField: the service's db_name custom field. */
+        'uniqueIdentifier' => $t['db_name'],
+        /* ListAccountsProductField: a product's default country (configoption1). */
+        'product' => isset($t['country']) && is_string($t['country']) ? $t['country'] : '',
+        'primaryip' => '',
+        'created' => vumaerp_sync_time(isset($t['created_at']) ? $t['created_at'] : null),
+        'status' => vumaerp_service_status(isset($t['state']) ? $t['state'] : ''),
+        /* Not WHMCS's: the service the API recorded as the tenant's owner, if any. */
+        'whmcs_service_id' => isset($t['whmcs_service_id']) && is_numeric($t['whmcs_service_id']) ? (int) $t['whmcs_service_id'] : null,
+    );
+}
+
+/**
+ * Server sync (WHMCS 7.8+, Utilities → Server Sync): every tenant on this server, from one list
+ * call, in the shape WHMCS documents: success, and accounts (email, username, domain,
+ * uniqueIdentifier, product, primaryip, created, status), or success false and an error.
+ *
+ * @return array
+ */
+function vumaerp_ListAccounts(array $params)
+{
+    try {
+        /* An admin's page (Server Sync) waits for it: a page view's timeout. */
+        $answer = vumaerp_call($params, __FUNCTION__, 'GET', '/api/v1/list', array(), true, true);
+        $accounts = array();
+        foreach (isset($answer['tenants']) && is_array($answer['tenants']) ? $answer['tenants'] : array() as $t) {
+            if (is_array($t) && isset($t['db_name']) && is_string($t['db_name']) && $t['db_name'] !== '') {
+                $accounts[] = vumaerp_sync_account($t);
+            }
+        }
+        return array('success' => true, 'accounts' => $accounts);
+    } catch (\Throwable $e) {
+        return array('success' => false, 'accounts' => array(), 'error' => vumaerp_fail(__FUNCTION__, $params, $e));
+    }
+}
+
+/**
+ * Usage billing (WHMCS 7.9+): an object implementing
+ * WHMCS\UsageBilling\Contracts\Metrics\ProviderInterface (lib/MetricsProvider.php) with two
+ * snapshot metrics per tenant: users (active internal Odoo users, counted by vumaerp in the
+ * tenant's database) and disk (the tenant's database, in GB). Null on a WHMCS without usage
+ * billing, where the class could not even be declared.
+ *
+ * @return \WHMCS\Module\Server\Vumaerp\MetricsProvider|null
+ */
+function vumaerp_MetricProvider(array $params)
+{
+    if (!interface_exists('WHMCS\UsageBilling\Contracts\Metrics\ProviderInterface')) {
+        return null;
+    }
+    require_once __DIR__ . '/lib/MetricsProvider.php';
+    return new \WHMCS\Module\Server\Vumaerp\MetricsProvider($params);
 }
