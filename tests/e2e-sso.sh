@@ -144,6 +144,8 @@ enter acme-ltd.vumacloud.test "$LINK_TOKEN"
 check_eq "$STATUS" 303 "entering with the Bearer header: $BODY"
 SECOND=$COOKIE
 check_eq "$(session_uid acme_ltd "$SECOND")" 2 "the second session"
+# auth_oauth's own rule: a new token for the user ends the user's other sessions.
+check_eq "$(session_uid acme_ltd "$FIRST")" expired "the first session after the second sign-in"
 
 echo "# why vumaerp keeps what Odoo stored: clearing it logs the session out"
 # (Odoo notices at the next cache invalidation, or in any other worker at once.)
