@@ -81,7 +81,13 @@ echo "# a template planted by Odoo's role, then sealed"
 restore_fixture erp_ke ke "$tmp/conf/filestore"
 plant erp_ke
 trapped+=(erp_ke)
-run template seal ke
+# 75 (database_busy) is seal's "try again": a backend (autovacuum on the freshly restored
+# database) may outlive the wait on a loaded machine; WHMCS and admins retry, so does the test.
+for attempt in 1 2 3; do
+        run template seal ke
+        [ "$RC" = 75 ] || break
+        sleep 5
+done
 ok "seal ke"
 check_after "seal"
 for stmt in "ALTER DATABASE erp_ke ALLOW_CONNECTIONS true" "ALTER DATABASE erp_ke IS_TEMPLATE false"; do
