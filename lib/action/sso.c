@@ -89,6 +89,15 @@ typedef struct Issue {
         const char *login;              /* NULL: the tenant's admin */
 } Issue;
 
+static bool oauth_uid_is_ours(const char *v) {
+        const char *digits;
+
+        if (strncmp(v, "vumaerp:", strlen("vumaerp:")) != 0)
+                return false;
+        digits = v + strlen("vumaerp:");
+        return *digits && strlen(digits) <= 10 && strspn(digits, "0123456789") == strlen(digits);
+}
+
 /* Inside the tenant, as Odoo's role: vumaerp's provider row (disabled: the login page lists only
  * enabled providers, while signin finds a provider by id whatever its flag, as
  * _auth_oauth_validate browse()s it), Odoo.com's provider disabled, and the user's identity at
@@ -167,6 +176,11 @@ static int prepare_tenant(const Config *c, const char *db_name, const char *logi
                 return pg_failure(conn, "linking the user to the sign-in provider", ret);
         if (PQntuples(res) != 1)
                 return result_fail(ret, EXIT_NO_TENANT, "no_such_login", "%s has no active user with that login", db_name);
+        /* What came back is the tenant's to shape (a trigger, a changed column): it reaches the
+         * registry and Odoo's sign-in, so it must be what we wrote, 'vumaerp:' and an id. */
+        if (!oauth_uid_is_ours(PQgetvalue(res, 0, 0)))
+                return result_fail(ret, EXIT_EXISTS, "sso_unavailable",
+                                   "%s changed the sign-in identity vumaerp wrote: single sign-on refused", db_name);
         t->oauth_uid = strdup(PQgetvalue(res, 0, 0));
         if (!t->oauth_uid)
                 return result_oom(ret);

@@ -247,7 +247,7 @@ PHP
             $this->assertStringNotContainsString('escape', $use[3], "$use[0]: escaped twice");
             $this->assertStringNotContainsString('nofilter', $use[3], $use[0]);
         }
-        $this->assertStringContainsString('SSO BUTTON PLACEHOLDER', $tpl);
+        $this->assertStringContainsString('{$vumaerpSsoUrl}', $tpl, 'the single sign-on button');
     }
 
     /* Every string a template variable holds, flattened. */
@@ -270,6 +270,8 @@ PHP
         $this->assertSame('', $v['vumaerpError']);
         $this->assertSame('https://acme-ltd.vumacloud.test', $v['vumaerpUrl']);
         $this->assertSame('https://acme-ltd.vumacloud.test/web/login', $v['vumaerpLoginUrl']);
+        $this->assertSame('clientarea.php?action=productdetails&amp;id=42&amp;dosinglesignon=1',
+            $v['vumaerpSsoUrl'], 'WHMCS\'s own single sign-on request, escaped for the href');
         $this->assertSame('owner@acme.co.ke', $v['vumaerpLogin']);
         $this->assertSame('active', $v['vumaerpState']);
         $this->assertSame('Active', $v['vumaerpStateText']);
@@ -292,6 +294,7 @@ PHP
         $this->assertSame('suspended', $v['vumaerpState']);
         $this->assertSame('Suspended', $v['vumaerpStateText']);
         $this->assertSame('', $v['vumaerpLoginUrl'], 'no login button: nobody can enter a suspended ERP');
+        $this->assertSame('', $v['vumaerpSsoUrl'], 'no single sign-on button either');
         $this->assertSame('—', $v['vumaerpUsers']);
         $this->assertSame(htmlspecialchars(self::HOSTILE_COMPANY, ENT_QUOTES, 'UTF-8'), $v['vumaerpCompany']);
         $this->assertSame('Reason: ' . htmlspecialchars(self::HOSTILE_REASON, ENT_QUOTES, 'UTF-8'), $v['vumaerpSuspendReason']);

@@ -813,6 +813,7 @@ function vumaerp_ClientArea(array $params)
         'vumaerpText' => array_map('vumaerp_escape', $lang),
         'vumaerpUrl' => '',
         'vumaerpLoginUrl' => '',
+        'vumaerpSsoUrl' => '',
         'vumaerpState' => '',
         'vumaerpStateText' => '',
         'vumaerpCountry' => '',
@@ -844,6 +845,12 @@ function vumaerp_ClientArea(array $params)
         }
         $vars['vumaerpUrl'] = vumaerp_escape($url);
         $vars['vumaerpLoginUrl'] = $url !== '' && $state === 'active' ? vumaerp_escape(rtrim($url, '/') . '/web/login') : '';
+        /* WHMCS's own single sign-on request (clientarea.php's dosinglesignon, as its cPanel
+         * module's template links it): WHMCS checks the client owns the service, then calls
+         * vumaerp_ServiceSingleSignOn and redirects to the one-time link. */
+        $serviceId = isset($params['serviceid']) ? (int) $params['serviceid'] : 0;
+        $vars['vumaerpSsoUrl'] = $serviceId > 0 && $state === 'active'
+            ? vumaerp_escape('clientarea.php?action=productdetails&id=' . $serviceId . '&dosinglesignon=1') : '';
         $vars['vumaerpState'] = vumaerp_escape($state);
         $vars['vumaerpStateText'] = vumaerp_escape(isset($lang['state_' . $state]) ? $lang['state_' . $state] : $state);
         $vars['vumaerpCountry'] = vumaerp_escape(isset($countries[$country]) ? $countries[$country] : $country);

@@ -14,6 +14,7 @@ if (!defined("WHMCS")) {
 
 $_LANG['your_erp'] = 'Your ERP';
 $_LANG['log_in'] = 'Log in to VumaERP';
+$_LANG['login_page'] = 'Open the login page';
 $_LANG['login'] = 'Login';
 $_LANG['state'] = 'State';
 $_LANG['state_active'] = 'Active';

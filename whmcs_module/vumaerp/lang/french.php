@@ -8,6 +8,7 @@ if (!defined("WHMCS")) {
 
 $_LANG['your_erp'] = 'Votre ERP';
 $_LANG['log_in'] = 'Se connecter à VumaERP';
+$_LANG['login_page'] = 'Ouvrir la page de connexion';
 $_LANG['login'] = 'Identifiant';
 $_LANG['state'] = 'État';
 $_LANG['state_active'] = 'Actif';

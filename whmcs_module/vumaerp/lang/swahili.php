@@ -8,6 +8,7 @@ if (!defined("WHMCS")) {
 
 $_LANG['your_erp'] = 'ERP yako';
 $_LANG['log_in'] = 'Ingia kwenye VumaERP';
+$_LANG['login_page'] = 'Fungua ukurasa wa kuingia';
 $_LANG['login'] = 'Jina la kuingia';
 $_LANG['state'] = 'Hali';
 $_LANG['state_active'] = 'Inatumika';
