@@ -50,7 +50,7 @@ api_start "$CONF"
 # The token travels as a file name, never as a value in the environment.
 rc=0
 VUMAERP_TEST_API_PORT=$API_PORT VUMAERP_TEST_TOKEN_FILE="$tmp/conf/api-token" \
-VUMAERP_TEST_BACKUP_DIR="$tmp/conf/backups" \
+VUMAERP_TEST_BACKUP_DIR="$tmp/conf/backups" VUMAERP_TEST_FILESTORE_DIR="$tmp/conf/filestore/filestore" \
         phpunit --colors=never --do-not-cache-result --fail-on-skipped --fail-on-risky --bootstrap "$MODULE_DIR/tests/bootstrap.php" \
         "$MODULE_DIR/tests" || rc=$?
 if [ "$rc" != 0 ]; then

@@ -286,7 +286,19 @@ class IntegrationTest extends TestCase
         $one = $this->usageValues($provider->tenantUsage('acme_ltd'));
         $this->assertSame($users, $one['users'], 'active internal users, as SQL counts them');
         $bytes = (int) self::psql('postgres', "SELECT pg_database_size('acme_ltd')");
-        $this->assertEqualsWithDelta($bytes / 1073741824, $one['disk'], 0.01, 'the database, in GB');
+        $this->assertEqualsWithDelta($bytes / 1073741824, $one['disk'], 0.01, 'the database, in GB (no files yet)');
+        /* An attachment of 512 MiB in the tenant's filestore (sparse: its size is what counts). */
+        $dir = getenv('VUMAERP_TEST_FILESTORE_DIR') . '/acme_ltd/zz';
+        $this->assertTrue(is_dir($dir) || mkdir($dir, 0750, true));
+        $f = fopen("$dir/zz0123456789", 'x');
+        $this->assertTrue(ftruncate($f, 512 * 1048576));
+        fclose($f);
+        try {
+            $one = $this->usageValues(vumaerp_MetricProvider($this->params())->tenantUsage('acme_ltd'));
+            $this->assertEqualsWithDelta(($bytes + 512 * 1048576) / 1073741824, $one['disk'], 0.01, 'the database and its files, in GB');
+        } finally {
+            unlink("$dir/zz0123456789");
+        }
         $all = vumaerp_MetricProvider($this->params())->usage();
         $this->assertArrayHasKey('acme_ltd', $all);
         $this->assertSame($users, $this->usageValues($all['acme_ltd'])['users']);

@@ -378,6 +378,18 @@ function vumaerp_url_host($url)
     return is_string($host) ? $host : '';
 }
 
+/* What a tenant takes on disk, from a status or list entry: its database and its filestore
+ * ("disk_bytes"), or the database alone from an API that does not measure files; null: neither. */
+function vumaerp_disk_bytes($answer)
+{
+    foreach (array('disk_bytes', 'size_bytes') as $key) {
+        if (is_array($answer) && isset($answer[$key]) && is_numeric($answer[$key])) {
+            return $answer[$key];
+        }
+    }
+    return null;
+}
+
 /* A product's disk limit in MB (its configoption4), 0 for unlimited as WHMCS reads it. */
 function vumaerp_disk_limit($value)
 {
@@ -733,8 +745,8 @@ function vumaerp_refreshStatus(array $params)
 {
     try {
         $answer = vumaerp_status($params, __FUNCTION__, false);
-        if (!empty($params['serviceid']) && isset($answer['size_bytes']) && is_numeric($answer['size_bytes'])) {
-            vumaerp_store_usage($params, $answer['size_bytes']);
+        if (!empty($params['serviceid']) && vumaerp_disk_bytes($answer) !== null) {
+            vumaerp_store_usage($params, vumaerp_disk_bytes($answer));
         }
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
@@ -836,8 +848,8 @@ function vumaerp_ClientArea(array $params)
         $url = preg_match('#^https?://#', $text('url')) ? $text('url') : '';
         $login = $text('admin_login') !== '' ? $text('admin_login') : $text('admin_email');
         $storage = '';
-        if (isset($s['size_bytes']) && is_numeric($s['size_bytes'])) {
-            $storage = vumaerp_format_size($s['size_bytes']);
+        if (vumaerp_disk_bytes($s) !== null) {
+            $storage = vumaerp_format_size(vumaerp_disk_bytes($s));
             $limit = vumaerp_disk_limit(isset($params['configoption4']) ? $params['configoption4'] : '');
             if ($limit > 0) {
                 $storage = sprintf($lang['storage_of_limit'], $storage, vumaerp_format_size($limit * 1048576));
@@ -889,7 +901,7 @@ function vumaerp_UsageUpdate(array $params)
         $tenants = isset($answer['tenants']) && is_array($answer['tenants']) ? $answer['tenants'] : array();
         $limits = array();
         foreach ($tenants as $t) {
-            if (!is_array($t) || !isset($t['size_bytes']) || !is_numeric($t['size_bytes'])) {
+            if (vumaerp_disk_bytes($t) === null) {
                 continue;
             }
             $service = null;
@@ -907,7 +919,7 @@ function vumaerp_UsageUpdate(array $params)
                 $product = Capsule::table('tblproducts')->where('id', $pid)->first();
                 $limits[$pid] = vumaerp_disk_limit($product ? $product->configoption4 : '');
             }
-            Capsule::table('tblhosting')->where('id', (int) $service->id)->update(vumaerp_usage($t['size_bytes'], $limits[$pid]));
+            Capsule::table('tblhosting')->where('id', (int) $service->id)->update(vumaerp_usage(vumaerp_disk_bytes($t), $limits[$pid]));
         }
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
