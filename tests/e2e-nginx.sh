@@ -94,6 +94,29 @@ out=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H "X-Forwarded-Ho
 [ "$out" = "303 $ODOO_URL/web/database/selector" ] ||
         fail "Odoo (the stand-in) reached a tenant through the hyphenated host itself ($out): this test proves nothing"
 
+echo "# single sign-on: the link on the tenant's host, through nginx; the validation endpoint hidden"
+printf 'sso:\n  validation_url: %s\n' "http://127.0.0.1:$API_PORT/api/v1/sso/validate" >>"$CONF"
+token_header="X-API-Token: $(cat "$tmp/conf/api-token")"
+out=$(curl -sS --max-time 60 -H "$token_header" -d db_name=acme_ltd "http://127.0.0.1:$NGINX_API_PORT/provision/api/v1/sso")
+link=$(jq -r '.url // empty' <<<"$out")
+[[ "$link" == "$url/vumaerp/sso?token="* ]] || fail "the sso link through /provision/: $out"
+get "$host" "/vumaerp/sso?token=${link##*token=}"
+[ "$STATUS" = 303 ] && grep -qix 'location: /web' <(tr -d '\r' <"$tmp/headers") || fail "the link through nginx: HTTP $STATUS: $BODY"
+cookie=$(tr -d '\r' <"$tmp/headers" | sed -n 's/^set-cookie: \(session_id=[^;]*\).*/\1/Ip')
+[ -n "$cookie" ] || fail "no session cookie through nginx: $(cat "$tmp/headers")"
+out=$(curl -sS --max-time 30 -H "Host: $host" -H "Cookie: $cookie" -H 'Content-Type: application/json' \
+        -d '{"jsonrpc":"2.0","id":1,"params":{}}' "http://127.0.0.1:$NGINX_PORT/web/session/get_session_info")
+[ "$(jq -r '.result.uid // empty' <<<"$out")" = 2 ] || fail "the session made through nginx: $out"
+get "$host" "/vumaerp/sso?token=${link##*token=}"
+[ "$STATUS" = 403 ] || fail "the link through nginx a second time: HTTP $STATUS"
+grep -qF "${link##*token=}" "$tmp/nginx/access.log" 2>/dev/null && fail "the link's token is in nginx's access log"
+for p in /provision/api/v1/sso/validate /provision/api/v1/sso/enter; do
+        s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "http://127.0.0.1:$NGINX_API_PORT$p?db_name=acme_ltd&access_token=x")
+        [ "$s" = 404 ] || fail "$p is reachable through the API's nginx: HTTP $s"
+done
+s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Host: $host" "http://127.0.0.1:$NGINX_PORT/api/v1/sso/validate?db_name=acme_ltd")
+[ "$s" != 403 ] || fail "the validation endpoint is reachable on a tenant's host"
+
 echo "# an unknown host, a route out of the tenants, and the database manager name no tenant"
 get nosuch.vumacloud.test /web/login
 [ "$STATUS" = 404 ] || fail "an unknown host: HTTP $STATUS"

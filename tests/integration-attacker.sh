@@ -18,6 +18,8 @@ dump="$FIXTURES_DIR/odoo17/erp/erp_ke.pgdump"
 need_fixture "$dump"
 
 pg_start_with_config attacker
+# Making a sign-in link never calls Odoo, but it needs odoo.url to lead somewhere: nothing listens.
+sed -i 's|^odoo:$|odoo:\n  url: http://127.0.0.1:9|' "$CONF"
 ok() { [ "$RC" = 0 ] || { cat "$tmp/stderr" >&2; fail "$1: exit $RC: $OUT"; }; }
 
 # The traps, as Odoo's role. vumaerp_trap_log is written by every trap; each trap then tries to
@@ -131,6 +133,11 @@ check_after "backup while suspended"
 run unsuspend acme_ltd
 ok "unsuspend"
 check_after "unsuspend"
+run sso --whmcs-service-id 7 acme_ltd
+ok "sso"
+check_after "sso"
+[ "$(pg_psql acme_ltd "SET search_path = pg_catalog; SELECT count(*) FROM public.res_users WHERE oauth_uid LIKE 'vumaerp:%'")" = 1 ] ||
+        fail "sso linked nobody to its provider"
 run reconcile
 ok "reconcile"
 check_after "reconcile"

@@ -87,6 +87,19 @@ echo "# status"
 run_tool "$STATUS" --config "$CONF" acme_ltd
 expect 0 '.success == true and .db_name == "acme_ltd" and .state == "active" and .size_bytes > 0
           and .url == "https://acme-ltd.vumacloud.test" and .company_name == "Acme Ltd" and .whmcs_service_id == 4242' "status acme_ltd"
+echo "# disk: the database and its filestore's files (never through a symlink)"
+fs="$tmp/conf/filestore/filestore"
+mkdir -p "$fs/acme_ltd/ab" "$fs/acme_ltd/cd" "$tmp/outside"
+head -c 3000 /dev/zero >"$fs/acme_ltd/ab/one"
+head -c 500 /dev/zero >"$fs/acme_ltd/cd/two"
+head -c 100000 /dev/zero >"$tmp/outside/big"
+ln -s "$tmp/outside" "$fs/acme_ltd/ln"
+ln -s "$tmp/outside/big" "$fs/acme_ltd/cd/big"
+run_tool "$STATUS" --config "$CONF" acme_ltd
+expect 0 '.filestore_bytes == 3500 and .disk_bytes == .size_bytes + 3500' "status counts the filestore's files"
+run_tool "$LIST" --config "$CONF"
+expect 0 '(.tenants[] | select(.db_name == "acme_ltd") | .disk_bytes == .size_bytes + 3500)
+          and (.tenants[] | select(.db_name == "beta_co") | .filestore_bytes == 0 and .disk_bytes == .size_bytes)' "list too; no filestore is 0"
 status_json '{"db_name":"susp_co"}'
 expect 0 '.success == true and .db_name == "susp_co" and .state == "suspended" and .accepting_connections == false' "status --json susp_co"
 run_tool "$STATUS" --config "$CONF" --db-name beta_co

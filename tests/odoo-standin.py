@@ -15,7 +15,11 @@ PostgreSQL (connecting as the Odoo role, like Odoo):
   db.rename and db.drop (exp_rename, exp_drop: the registry forgotten, the sessions ended, the
   filestore under --data-dir moved or removed); GET /web/content/<id>?db=<name> (a stored
   attachment's file, HTTP 500 when it is missing, as Odoo 17 answers); /web/session/authenticate
-  and /web/session/get_session_info (sessions, with res.users' session token cache); GET /, /web,
+  and /web/session/get_session_info (sessions, with res.users' session token cache, whose fields
+  include auth_oauth's oauth_access_token where auth_oauth is installed); GET /auth_oauth/signin
+  (addons/auth_oauth: the provider's validation endpoint called over HTTP, the user matched by
+  oauth_uid and oauth_provider_id, oauth_access_token written, then accepted as the password by
+  _check_credentials); GET /, /web,
   /web/login and /web/database/selector with the database chosen as odoo/http.py chooses it
   (--dbfilter with %d and %h, --proxy-mode's X-Forwarded-Host, the session's database, a database
   whose registry cannot load served as none: /web then redirects to the selector), the selector
@@ -50,6 +54,9 @@ import tarfile
 import threading
 import time
 import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg2
@@ -112,6 +119,18 @@ class Registry:
             self.columns[model] = [r[0] for r in cr.fetchall()]
         self.registry_sequence, self.cache_sequences = get_sequences(cr)
         self.cache = {}   # the 'default' cache: ('_compute_session_token', sid) -> token
+        # The modules whose code the registry loaded: auth_oauth adds its route and its overrides
+        # of res.users (_check_credentials, _get_session_token_fields).
+        cr.execute("SELECT name FROM ir_module_module WHERE state = 'installed' AND name = 'auth_oauth'")
+        self.auth_oauth = cr.fetchone() is not None
+
+    def session_token_fields(self):
+        """res.users._get_session_token_fields: base's id, login, password, active, and auth_oauth's
+        oauth_access_token: a session is valid only while the token it signed in with is stored."""
+        fields = {"id", "login", "password", "active"}
+        if self.auth_oauth:
+            fields.add("oauth_access_token")
+        return sorted(fields)
 
 
 def get_sequences(cr):
@@ -194,8 +213,10 @@ def common_version():
     }
 
 
-def check_credentials(cr, uid, password):
-    """res.users._check_credentials: the stored hash verified (and upgraded) with the context."""
+def check_credentials(cr, uid, password, reg=None):
+    """res.users._check_credentials: the stored hash verified (and upgraded) with the context;
+    with auth_oauth, its override: on AccessDenied, the user (active) whose stored
+    oauth_access_token equals the password is let in (passwd_allowed: interactive, or no 2FA)."""
     if not password:
         raise AccessDenied()
     cr.execute("SELECT COALESCE(password, '') FROM res_users WHERE id = %s", (uid,))
@@ -205,6 +226,10 @@ def check_credentials(cr, uid, password):
     if replacement is not None:
         cr.execute("UPDATE res_users SET password = %s WHERE id = %s", (replacement, uid))
     if not valid:
+        if reg is not None and reg.auth_oauth:
+            cr.execute("SELECT 1 FROM res_users WHERE id = %s AND active AND oauth_access_token = %s", (uid, password))
+            if cr.fetchone():
+                return
         raise AccessDenied()
 
 
@@ -215,7 +240,7 @@ def common_authenticate(db, login, password, user_agent_env=None):
     try:
         with conn:
             with conn.cursor() as cr:
-                registry(db, cr)
+                reg = registry(db, cr)
                 try:
                     if not password:
                         raise AccessDenied()
@@ -225,7 +250,7 @@ def common_authenticate(db, login, password, user_agent_env=None):
                     if not row:
                         raise AccessDenied()
                     uid = row[0]
-                    check_credentials(cr, uid, password)
+                    check_credentials(cr, uid, password, reg)
                     # _update_last_login
                     cr.execute("INSERT INTO res_users_log (create_uid, create_date, write_uid, write_date)"
                                " VALUES (%s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')", (uid, uid))
@@ -475,8 +500,8 @@ def compute_session_token(cr, reg, uid, sid):
     key = ("_compute_session_token", uid, sid)
     if key in reg.cache:
         return reg.cache[key]
-    cr.execute("SELECT active, id, login, password, (SELECT value FROM ir_config_parameter"
-               " WHERE key = 'database.secret') FROM res_users WHERE id = %s", (uid,))
+    cr.execute("SELECT %s, (SELECT value FROM ir_config_parameter"
+               " WHERE key = 'database.secret') FROM res_users WHERE id = %%s" % ", ".join(reg.session_token_fields()), (uid,))
     row = cr.fetchone()
     if not row:
         return False
@@ -632,6 +657,126 @@ def web_page(path, session, host):
     return 404, {}, b"Not Found\n"
 
 
+# --- addons/auth_oauth (17.0) ------------------------------------------------------------------
+
+def auth_oauth_rpc(cr, endpoint, access_token):
+    """res.users._auth_oauth_rpc: GET the endpoint with the token as the access_token parameter,
+    or, when the auth_oauth.authorization_header parameter is set, as "Authorization: Bearer";
+    a 2xx answer's JSON is the validation; otherwise a WWW-Authenticate Bearer challenge with an
+    error is, and else {'error': 'invalid_request'}."""
+    cr.execute("SELECT value FROM ir_config_parameter WHERE key = 'auth_oauth.authorization_header'")
+    row = cr.fetchone()
+    if row and row[0]:
+        req = urllib.request.Request(endpoint, headers={"Authorization": "Bearer %s" % access_token})
+    else:
+        # requests.get(endpoint, params=…) appends to a query the endpoint already has.
+        sep = "&" if urllib.parse.urlsplit(endpoint).query else "?"
+        req = urllib.request.Request(endpoint + sep + urllib.parse.urlencode({"access_token": access_token}))
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        challenge = exc.headers.get("WWW-Authenticate") or ""
+        scheme, _, rest = challenge.partition(" ")
+        if scheme.lower() == "bearer":
+            params = dict(m.groups() for m in re.finditer(r'(\w+)="([^"]*)"', rest))
+            if "error" in params:
+                return params
+        return {"error": "invalid_request"}
+
+
+def auth_oauth_validate(cr, provider, access_token):
+    """res.users._auth_oauth_validate: the provider by id (browse: whether it is enabled does not
+    matter; list_providers alone filters on enabled), its validation_endpoint (and data_endpoint)
+    called, an "error" raised, the subject unified: sub, id or user_id becomes user_id."""
+    cr.execute("SELECT validation_endpoint, data_endpoint FROM auth_oauth_provider WHERE id = %s", (provider,))
+    row = cr.fetchone()
+    if not row:
+        # browse() of a missing id: validation_endpoint is False, requests.get(False) raises.
+        raise Exception("Invalid URL 'False': No scheme supplied.")
+    validation = auth_oauth_rpc(cr, row[0], access_token)
+    if validation.get("error"):
+        raise Exception(validation["error"])
+    if row[1]:
+        validation.update(auth_oauth_rpc(cr, row[1], access_token))
+    subject = next(filter(None, [validation.pop(key, None) for key in ("sub", "id", "user_id")]), None)
+    if not subject:
+        raise AccessDenied("Missing subject identity")
+    validation["user_id"] = subject
+    return validation
+
+
+def auth_oauth_signin(cr, reg, provider, validation, params):
+    """res.users._auth_oauth_signin: the user whose oauth_uid and oauth_provider_id match (active
+    ones: search's active_test) gets oauth_access_token = the access token (a write of a
+    USER_PRIVATE_FIELDS field: registry.clear_cache()); none: sign up, which auth_signup refuses
+    to an uninvited user (invitation_scope b2b, the default), so AccessDenied."""
+    cr.execute("SELECT id, login FROM res_users WHERE oauth_uid = %s AND oauth_provider_id = %s AND active",
+               (str(validation["user_id"]), provider))
+    rows = cr.fetchall()
+    if not rows:
+        raise AccessDenied()
+    assert len(rows) == 1
+    cr.execute("UPDATE res_users SET oauth_access_token = %s, write_date = now() AT TIME ZONE 'UTC' WHERE id = %s",
+               (params["access_token"], rows[0][0]))
+    reg.cache.clear()
+    return rows[0][1]
+
+
+def oauth_signin(query, session, host):
+    """GET /auth_oauth/signin (OAuthController.signin, type='http', auth='none'): a module's route,
+    so it exists only on a request bound to a database that has auth_oauth (404 otherwise);
+    state's d must pass db_filter (400) and be the session's database (ensure_db(db=d): else a
+    302 to the same URL under a new session); auth_oauth() then commit; session.authenticate(d,
+    login, access_token), which _check_credentials passes by the stored token; 303 to state's r.
+    AccessDenied: 303 /web/login?oauth_error=3; any other exception: oauth_error=2."""
+    db = request_db(session, host)
+    if not db:
+        return 404, {}, b"Not Found\n"
+    conn = connect(db)
+    try:
+        with conn, conn.cursor() as cr:
+            reg = registry(db, cr)
+    finally:
+        conn.close()
+    if not reg.auth_oauth:
+        return 404, {}, b"Not Found\n"
+    kw = {k: v[0] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+    kw.pop("debug", None)
+    if not kw:   # fragment_to_query_string: a page that moves the fragment into the query
+        return 200, {}, b"<html><head><script>window.location = '/';</script></head><body></body></html>"
+    try:
+        state = json.loads(kw["state"])
+        dbname = state["d"]
+    except Exception:
+        return 500, {}, b"Internal Server Error\n"
+    if not db_filter([dbname], host):
+        return 400, {}, b"Bad Request\n"
+    if dbname != session.get("db"):
+        session.clear()
+        session["db"] = dbname
+        return 302, {"Location": "/auth_oauth/signin?" + query}, b""
+    provider = state["p"]
+    try:
+        conn = connect(dbname)
+        try:
+            with conn, conn.cursor() as cr:
+                reg = registry(dbname, cr)
+                validation = auth_oauth_validate(cr, provider, kw.get("access_token"))
+                login = auth_oauth_signin(cr, reg, provider, validation, kw)
+        finally:
+            conn.close()
+        url = urllib.parse.unquote_plus(state["r"]) if state.get("r") else "/web"
+        sid, _ = session_authenticate(dbname, login, kw.get("access_token"))
+        return 303, {"Location": url, "X-Standin-Session": sid}, b""
+    except AccessDenied:
+        url = "/web/login?oauth_error=3"
+    except Exception as exc:
+        sys.stderr.write("ERROR %s odoo.addons.auth_oauth.controllers.main: OAuth2: %s\n" % (db, type(exc).__name__))
+        url = "/web/login?oauth_error=2"
+    return 303, {"Location": url}, b""
+
+
 def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
     conn = connect(db)
     try:
@@ -641,7 +786,7 @@ def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
             cr.execute("SELECT 1 FROM res_users WHERE id = %s AND active", (uid,))
             if not cr.fetchone():
                 raise AccessDenied()
-            check_credentials(cr, uid, passwd)
+            check_credentials(cr, uid, passwd, reg)
             if model in MODEL_TABLES and method == "search_read":
                 return model_search_read(cr, reg, model)
             if model != "ir.module.module":
@@ -727,10 +872,16 @@ class Handler(BaseHTTPRequestHandler):
                 sid = secrets.token_urlsafe(30)
                 SESSIONS[sid] = {}
             session = SESSIONS[sid]
+        path, _, query = self.path.partition("?")
         try:
-            status, headers, body = web_page(self.path.partition("?")[0], session, request_host(self.headers))
+            if path == "/auth_oauth/signin":
+                status, headers, body = oauth_signin(query, session, request_host(self.headers))
+            else:
+                status, headers, body = web_page(path, session, request_host(self.headers))
         except Exception as exc:
             status, headers, body = 500, {}, ("Internal Server Error\n%s\n" % type(exc).__name__).encode()
+        # A login rotates the session (Session.should_rotate): the cookie names the new one.
+        sid = headers.pop("X-Standin-Session", sid)
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)

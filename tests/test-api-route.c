@@ -17,18 +17,24 @@ typedef struct Endpoint {
         const char *action;            /* NULL: vumaerp-api answers itself */
         const char *admin_only_field;
         const char *allow;
+        unsigned flags;                /* API_ROUTE_*: only single sign-on's own-token endpoints */
 } Endpoint;
 
 static const Endpoint documented[] = {
-        { "/health",           true,  false, NULL,        NULL,    "Allow: GET\r\n" },
-        { "/api/v1/list",      true,  true,  "list",      NULL,    "Allow: GET, POST\r\n" },
-        { "/api/v1/status",    true,  true,  "status",    NULL,    "Allow: GET, POST\r\n" },
-        { "/api/v1/provision", false, true,  "provision", NULL,    "Allow: POST\r\n" },
-        { "/api/v1/suspend",   false, true,  "suspend",   NULL,    "Allow: POST\r\n" },
-        { "/api/v1/unsuspend", false, true,  "unsuspend", NULL,    "Allow: POST\r\n" },
-        { "/api/v1/terminate", false, true,  "terminate", NULL,    "Allow: POST\r\n" },
-        { "/api/v1/backup",    false, true,  "backup",    "prune", "Allow: POST\r\n" },
-        { "/api/v1/password",  false, true,  "password",  NULL,    "Allow: POST\r\n" },
+        { "/health",           true,  false, NULL,        NULL,    "Allow: GET\r\n", 0 },
+        { "/api/v1/list",      true,  true,  "list",      NULL,    "Allow: GET, POST\r\n", 0 },
+        { "/api/v1/status",    true,  true,  "status",    NULL,    "Allow: GET, POST\r\n", 0 },
+        { "/api/v1/provision", false, true,  "provision", NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/suspend",   false, true,  "suspend",   NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/unsuspend", false, true,  "unsuspend", NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/terminate", false, true,  "terminate", NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/backup",    false, true,  "backup",    "prune", "Allow: POST\r\n", 0 },
+        { "/api/v1/password",  false, true,  "password",  NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/sso",       false, true,  "sso",       NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/sso/enter", true,  false, "sso-enter", NULL,    "Allow: GET\r\n",
+          API_ROUTE_OWN_TOKEN | API_ROUTE_HOST | API_ROUTE_REDIRECT },
+        { "/api/v1/sso/validate", true, false, "sso-validate", NULL, "Allow: GET\r\n",
+          API_ROUTE_OWN_TOKEN | API_ROUTE_BEARER },
 };
 
 static void test_documented(void) {
@@ -55,6 +61,8 @@ static void test_documented(void) {
                 else
                         CHECK(route->admin_only_field == NULL);
                 CHECK_STR(api_route_allow(route), e->allow);
+                /* Without X-API-Token only where the request brings its own one-time token. */
+                CHECK_INT(route->flags, e->flags);
 
                 route = NULL;
                 r = api_route_find(e->path, "POST", &route);

@@ -112,6 +112,8 @@ static void check_defaults(const Config *c) {
         CHECK(!c->api_token_file);
         CHECK(!c->api_allowed_clients);
         CHECK(!c->action_dir);
+        CHECK_STR(c->sso_validation_url, "http://127.0.0.1:5000/api/v1/sso/validate");
+        CHECK_INT(c->sso_token_lifetime_sec, 60);
 }
 
 static void test_shipped_config(void) {
@@ -418,6 +420,12 @@ static void test_main_errors(void) {
                      "'deadline' must be an integer between 1 and 86400, not '86401'");
         expect_error("api:\n  receive_timeout: 301\n", "2:20",
                      "'receive_timeout' must be an integer between 1 and 300, not '301'");
+        /* A sign-in link is good for a minute at most. */
+        expect_error("sso:\n  token_lifetime: 61\n", "2:19",
+                     "'token_lifetime' must be an integer between 5 and 60, not '61'");
+        expect_error("sso:\n  validation_url: ftp://127.0.0.1/x\n", "2:19",
+                     "'validation_url' must start with http:// or https://, not 'ftp://127.0.0.1/x'");
+        expect_error("sso:\n  validation_ur: http://127.0.0.1/x\n", "2:3", "unknown key 'validation_ur' in section 'sso'");
         expect_error("backups:\n  dir: /srv\n  retention_days: 0\n", "3:19",
                      "'retention_days' must be an integer between 1 and 36500, not '0'");
         expect_error("postgres:\n  port: [5432]\n", "2:9",

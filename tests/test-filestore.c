@@ -153,6 +153,25 @@ static void test_has_file(void) {
         CHECK_INT(unlink(p("filestore/tpl_ke/cd/link")), 0);
 }
 
+/* What status reports as the tenant's files: regular files only, never through a symlink. */
+static void test_size(void) {
+        int64_t n = -1;
+
+        CHECK_INT(filestore_size(dir, "no_such_db", &n), 0);
+        CHECK(n == 0);
+        CHECK_INT(filestore_size(dir, "../x", &n), -EINVAL);
+        CHECK_INT(mkdir(p("filestore/sized"), 0755), 0);
+        CHECK_INT(mkdir(p("filestore/sized/ab"), 0755), 0);
+        CHECK_INT(mkdir(p("filestore/sized/cd"), 0755), 0);
+        put("filestore/sized/ab/one", "12345");
+        put("filestore/sized/cd/two", "1234567890");
+        CHECK_INT(symlink(p("outside"), p("filestore/sized/ln")), 0);
+        CHECK_INT(symlink(p("filestore/sized/ab/one"), p("filestore/sized/cd/link")), 0);
+        CHECK_INT(filestore_size(dir, "sized", &n), 0);
+        CHECK(n == 15);
+        CHECK_INT(filestore_remove(dir, "sized"), 0);
+}
+
 static void test_no_root(void) {
         char other[] = "/tmp/test-filestore-empty.XXXXXX";
 
@@ -177,6 +196,7 @@ int main(void) {
         test_copy();
         test_symlinks();
         test_has_file();
+        test_size();
         test_no_root();
         /* Clean up with the code under test, then what it must not have touched. */
         CHECK_INT(filestore_remove(dir, "tpl_ke"), 0);

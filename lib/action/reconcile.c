@@ -12,6 +12,7 @@
 
 #include "access.h"
 #include "session.h"
+#include "sso.h"
 #include "log.h"
 #include "message-id.h"
 #include "pg.h"
@@ -109,13 +110,17 @@ int tenant_reconcile(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL, *excluded = tenant_excluded_names(c);
         _cleanup_json_ json_t *out = NULL, *repaired = json_array();
-        int r, status = EXIT_OK;
+        int r, swept, status = EXIT_OK;
 
         if (!excluded || !repaired)
                 return result_oom(ret);
         r = registry_open(c, &conn, &error);
         if (r < 0)
                 return registry_open_failure(r, error, ret);
+        /* Single sign-on's spent tokens go too: a hash nobody can use any more is worth nothing. */
+        swept = sso_sweep(conn, ret);
+        if (swept < 0)
+                return EXIT_SOFTWARE;
         res = drift_rows(c, conn, excluded, NULL);
         if (!res)
                 return pg_failure(conn, "listing tenant databases", ret);
@@ -151,7 +156,8 @@ int tenant_reconcile(const Config *c, json_t *request, json_t **ret) {
         out = result_ok();
         if (!out ||
             json_object_set_new(out, "count", json_integer((json_int_t) json_array_size(repaired))) < 0 ||
-            json_object_set_new(out, "repaired", TAKE_PTR(repaired)) < 0)
+            json_object_set_new(out, "repaired", TAKE_PTR(repaired)) < 0 ||
+            json_object_set_new(out, "sso_tokens_deleted", json_integer(swept)) < 0)
                 return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;

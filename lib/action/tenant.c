@@ -15,6 +15,7 @@
 #include "tenant.h"
 #include "tenant-db.h"
 #include "access.h"
+#include "filestore.h"
 
 /* One statement for both actions, on the control database: pg_database and pg_roles are shared
  * catalogs, visible from any database, so list and status need a single connection.
@@ -159,12 +160,24 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
                 { "drift", json_loads(PQgetvalue(res, row, COL_DRIFT), 0, NULL) },
         };
         int r = 0;
+        int64_t files = 0;
 
         /* json_object_set_new() takes (and on failure frees) every value, so all are handed
          * over even after one fails; a NULL value (OOM, or a name not in UTF-8) fails the row. */
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (!fields[i].value || json_object_set_new(obj, fields[i].key, fields[i].value) < 0)
                         r = -ENOMEM;
+        /* The tenant's attachments, measured at each call (about a millisecond for a template's
+         * thousand files): with the database, what it takes on disk, and what a host bills. Null
+         * when vumaerp has no data dir or may not read the tree. */
+        if (c->odoo_data_dir && filestore_size(c->odoo_data_dir, name, &files) >= 0 && !PQgetisnull(res, row, COL_SIZE)) {
+                if (json_object_set_new(obj, "filestore_bytes", json_integer(files)) < 0 ||
+                    json_object_set_new(obj, "disk_bytes",
+                                        json_integer(files + strtoll(PQgetvalue(res, row, COL_SIZE), NULL, 10))) < 0)
+                        r = -ENOMEM;
+        } else if (json_object_set_new(obj, "filestore_bytes", json_null()) < 0 ||
+                   json_object_set_new(obj, "disk_bytes", json_null()) < 0)
+                r = -ENOMEM;
         return r;
 }
 

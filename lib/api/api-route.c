@@ -12,17 +12,24 @@
 /* The original API's endpoints (and backup and password, which the WHMCS module needs). GET
  * endpoints also take POST, as the original's did; the ones that change something take only POST. */
 static const ApiRoute routes[] = {
-        { "/health",            API_METHOD_GET,                   NULL, NULL },
-        { "/api/v1/list",       API_METHOD_GET | API_METHOD_POST, "list", NULL },
-        { "/api/v1/status",     API_METHOD_GET | API_METHOD_POST, "status", NULL },
-        { "/api/v1/provision",  API_METHOD_POST,                  "provision", NULL },
-        { "/api/v1/suspend",    API_METHOD_POST,                  "suspend", NULL },
-        { "/api/v1/unsuspend",  API_METHOD_POST,                  "unsuspend", NULL },
-        { "/api/v1/terminate",  API_METHOD_POST,                  "terminate", NULL },
+        { "/health",            API_METHOD_GET,                   NULL, NULL, 0 },
+        { "/api/v1/list",       API_METHOD_GET | API_METHOD_POST, "list", NULL, 0 },
+        { "/api/v1/status",     API_METHOD_GET | API_METHOD_POST, "status", NULL, 0 },
+        { "/api/v1/provision",  API_METHOD_POST,                  "provision", NULL, 0 },
+        { "/api/v1/suspend",    API_METHOD_POST,                  "suspend", NULL, 0 },
+        { "/api/v1/unsuspend",  API_METHOD_POST,                  "unsuspend", NULL, 0 },
+        { "/api/v1/terminate",  API_METHOD_POST,                  "terminate", NULL, 0 },
         /* Pruning deletes every tenant's old backups: an admin's job (and the timer's), never a
          * billing system's. */
-        { "/api/v1/backup",     API_METHOD_POST,                  "backup",    "prune" },
-        { "/api/v1/password",   API_METHOD_POST,                  "password", NULL },
+        { "/api/v1/backup",     API_METHOD_POST,                  "backup",    "prune", 0 },
+        { "/api/v1/password",   API_METHOD_POST,                  "password", NULL, 0 },
+        { "/api/v1/sso",        API_METHOD_POST,                  "sso", NULL, 0 },
+        /* The browser, by a one-time link, through nginx on the tenant's host. */
+        { "/api/v1/sso/enter",  API_METHOD_GET,                   "sso-enter", NULL,
+          API_ROUTE_OWN_TOKEN | API_ROUTE_HOST | API_ROUTE_REDIRECT },
+        /* The tenant's Odoo (auth_oauth's validation endpoint), on loopback only. */
+        { "/api/v1/sso/validate", API_METHOD_GET,                 "sso-validate", NULL,
+          API_ROUTE_OWN_TOKEN | API_ROUTE_BEARER },
 };
 
 static const ApiRoute *find_route(const char *path) {

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -220,6 +221,80 @@ static bool authenticated(const Config *c, const HttpRequest *req, json_t *field
         return ok;
 }
 
+/* The fields of a route that carries its own one-time token (API_ROUTE_OWN_TOKEN) besides the
+ * query's: the Bearer token, the host the browser asked for. Anybody who can reach such a route
+ * can call it, so nothing of theirs reaches the journal unchecked: a db_name must be a name. */
+static bool own_token_fields(const ApiRoute *route, const HttpRequest *req, json_t *fields, Exchange *x) {
+        json_t *db = json_object_get(fields, "db_name");
+
+        if (db && !(json_is_string(db) && db_name_is_valid(json_string_value(db)))) {
+                answer_error(x, 400, NULL, "invalid_db_name", "db_name is not a tenant's name");
+                return false;
+        }
+        json_object_del(fields, "host");
+        if (route->flags & API_ROUTE_BEARER) {
+                const char *auth = http_request_header(req, "Authorization");
+
+                if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && !json_object_get(fields, "access_token")) {
+                        const char *v = auth + 7;
+
+                        v += strspn(v, " ");
+                        if (json_object_set_new(fields, "access_token", json_string(v)) < 0) {
+                                answer_error(x, 400, NULL, "bad_request", "the Authorization header is not UTF-8");
+                                return false;
+                        }
+                }
+        }
+        if (route->flags & API_ROUTE_HOST) {
+                /* nginx sets X-Forwarded-Host to the host the browser asked for (its last value is
+                 * nginx's own); without it, the request's Host. The port does not name a tenant. */
+                const char *h = http_request_header(req, "X-Forwarded-Host");
+                const char *comma;
+                size_t n;
+
+                if (!h)
+                        h = http_request_header(req, "Host");
+                if (h) {
+                        comma = strrchr(h, ',');
+                        if (comma)
+                                h = comma + 1;
+                        h += strspn(h, " \t");
+                        n = strcspn(h, ":, \t");
+                        if (n > 0 && n < 256 && json_object_set_new(fields, "host", json_stringn(h, n)) < 0) {
+                                answer_error(x, 400, NULL, "bad_request", "the Host header is not UTF-8");
+                                return false;
+                        }
+                }
+        }
+        return true;
+}
+
+/* A header value we copy from an action's answer into ours: printable ASCII, bounded. */
+static bool header_value_is_safe(const char *v) {
+        if (!v || !*v || strlen(v) > 1024)
+                return false;
+        for (const char *p = v; *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e)
+                        return false;
+        return true;
+}
+
+/* API_ROUTE_REDIRECT's success: the browser goes on to a path of the same host with the cookie
+ * the action got; the cookie is in a header only, never in a body. */
+static void answer_redirect(Exchange *x, json_t *reply) {
+        static const char body[] = "{\"success\":true}";
+        const char *location = json_string_value(json_object_get(reply, "location"));
+        const char *cookie = json_string_value(json_object_get(reply, "set_cookie"));
+        _cleanup_free_ char *headers = NULL;
+
+        if (!header_value_is_safe(location) || location[0] != '/' || location[1] == '/' ||
+            !header_value_is_safe(cookie) ||
+            asprintf(&headers, "Location: %s\r\nSet-Cookie: %s\r\nCache-Control: no-store\r\n", location, cookie) < 0)
+                return answer_error(x, 500, NULL, "action_failed", "the action gave no valid answer; see the journal");
+        answer_text(x, 303, headers, body, strlen(body), NULL);
+        explicit_bzero(headers, strlen(headers));
+}
+
 static void run_action(const Config *c, const ApiRoute *route, json_t *fields, Exchange *x) {
         _cleanup_free_ char *dir = NULL, *path = NULL, *input = NULL, *env_id = NULL, *env_peer = NULL;
         _cleanup_json_ json_t *reply = NULL;
@@ -287,6 +362,8 @@ static void run_action(const Config *c, const ApiRoute *route, json_t *fields, E
                 reply = res.output_truncated ? NULL : json_loadb(res.output, n, 0, &err);
                 if (!json_is_object(reply))
                         answer_error(x, 500, NULL, "action_failed", "the action gave no valid answer; see the journal");
+                else if ((route->flags & API_ROUTE_REDIRECT) && res.exit_status == EXIT_OK)
+                        answer_redirect(x, reply);
                 else {
                         while (n > 0 && (res.output[n - 1] == '\n' || res.output[n - 1] == ' '))
                                 n--;
@@ -350,7 +427,10 @@ static void serve(const Config *c, Exchange *x, const struct sockaddr *peer, soc
                 answer_error(x, status ? status : 500, NULL, code ? code : "internal_error", message ? message : "out of memory");
                 goto finish;
         }
-        if (!authenticated(c, &req, fields, x))
+        if (route->flags & API_ROUTE_OWN_TOKEN) {
+                if (!own_token_fields(route, &req, fields, x))
+                        goto finish;
+        } else if (!authenticated(c, &req, fields, x))
                 goto finish;
 
         /* Only now, and only a well-formed name: whoever is not authenticated writes nothing of

@@ -381,11 +381,13 @@ static const Key keys[] = {
         K("api",      "token_file",      KEY_STRING,       api_token_file),
         K("api",      "allowed_clients", KEY_CIDR_LIST,    api_allowed_clients),
         K("api",      "action_dir",      KEY_ABS_PATH,     action_dir),
+        K("sso",      "validation_url",  KEY_HTTP_URL,     sso_validation_url),
+        K("sso",      "token_lifetime",  KEY_INT,          sso_token_lifetime_sec, .min = 5, .max = 60),
         K(NULL,       "countries",       KEY_STRING,       countries_path, .required = true),
 };
 #undef K
 
-static const char *const sections[] = { "postgres", "odoo", "tenants", "web", "backups", "offsite", "api" };
+static const char *const sections[] = { "postgres", "odoo", "tenants", "web", "backups", "offsite", "api", "sso" };
 
 /* S3's names (they reach URLs and signatures as they are, so only characters that need no
  * encoding): a region, a bucket (S3's rules, less the dots-only and IP-address cases), a key
@@ -586,7 +588,10 @@ Config *config_new_default(void) {
         c->offsite_retries = 4;
         c->api_deadline_sec = 300;
         c->api_receive_timeout_sec = 10;
-        if (!c->pg_maintenance_db || !c->control_db || !c->odoo_role || !c->tenant_url_template || !c->web_brand)
+        c->sso_validation_url = strdup("http://127.0.0.1:5000/api/v1/sso/validate");
+        c->sso_token_lifetime_sec = 60;
+        if (!c->pg_maintenance_db || !c->control_db || !c->odoo_role || !c->tenant_url_template || !c->web_brand
+            || !c->sso_validation_url)
                 return NULL;
         return TAKE_PTR(c);
 }
@@ -951,6 +956,7 @@ Config *config_free(Config *c) {
         free(c->api_token_file);
         strv_free(c->api_allowed_clients);
         free(c->action_dir);
+        free(c->sso_validation_url);
         for (size_t i = 0; i < c->n_countries; i++)
                 country_done(&c->countries[i]);
         free(c->countries);

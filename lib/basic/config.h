@@ -97,6 +97,11 @@ typedef struct Config {
                                        * checked with inet_pton(); NULL or empty: everyone */
         char *action_dir;             /* where vumaerp-<action> live; NULL: beside vumaerp-api */
 
+        /* sso: */
+        char *sso_validation_url;     /* what tenants' Odoo calls to validate a sign-in token (vumaerp-api
+                                       * on loopback); default http://127.0.0.1:5000/api/v1/sso/validate */
+        int sso_token_lifetime_sec;   /* how long a sign-in link is good for; 5..60, default 60 */
+
         Country *countries;
         size_t n_countries;
 } Config;

@@ -97,5 +97,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 #define EXIT_UNAVAILABLE  EX_UNAVAILABLE /* 69  → 503 */
 #define EXIT_SOFTWARE     EX_SOFTWARE    /* 70  → 500 */
 #define EXIT_EXISTS       EX_CANTCREAT   /* 73  → 409 */
+#define EXIT_DENIED       EX_NOPERM      /* 77  → 403: a one-time token not (or no longer) good */
 #define EXIT_TEMPFAIL     EX_TEMPFAIL    /* 75  → 503 */
 #define EXIT_CONFIG       EX_CONFIG      /* 78  → 500 */

@@ -92,6 +92,8 @@ int http_status_for_exit(int status) {
                 return 404;
         case EXIT_EXISTS:
                 return 409;
+        case EXIT_DENIED:
+                return 403;
         case EXIT_UNAVAILABLE:
         case EXIT_TEMPFAIL:
                 return 503;

@@ -373,6 +373,70 @@ int filestore_open(const char *data_dir, const char *name) {
         return fd < 0 ? negative_errno() : fd;
 }
 
+/* The bytes of the regular files under fd, symlinks not followed (a link planted in the tree
+ * counts nothing, its target is not the tenant's). */
+static int sum_contents(int fd, int depth, int64_t *total) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int dfd;
+
+        if (depth > FILESTORE_MAX_DEPTH)
+                return -ELOOP;
+        dfd = dup(fd);
+        if (dfd < 0)
+                return negative_errno();
+        d = fdopendir(dfd);
+        if (!d) {
+                (void) close(dfd);
+                return negative_errno();
+        }
+        while ((errno = 0, de = readdir(d))) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)    /* Odoo removed it meanwhile */
+                                continue;
+                        return negative_errno();
+                }
+                if (S_ISREG(st.st_mode))
+                        *total += st.st_size;
+                else if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        int k;
+
+                        if (sub < 0) {
+                                if (errno == ENOENT)
+                                        continue;
+                                return negative_errno();
+                        }
+                        k = sum_contents(sub, depth + 1, total);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        return errno != 0 ? negative_errno() : 0;
+}
+
+int filestore_size(const char *data_dir, const char *name, int64_t *ret_bytes) {
+        _cleanup_close_ int fd = filestore_open(data_dir, name);
+        int64_t total = 0;
+        int r;
+
+        if (fd == -ENOENT) {
+                *ret_bytes = 0;
+                return 0;
+        }
+        if (fd < 0)
+                return fd;
+        r = sum_contents(fd, 0, &total);
+        if (r < 0)
+                return r;
+        *ret_bytes = total;
+        return 0;
+}
+
 int filestore_has_file(int dir_fd, const char *store_fname) {
         _cleanup_close_ int cur = -1;
         char path[PATH_MAX], *p, *slash;

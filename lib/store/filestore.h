@@ -34,6 +34,11 @@ char *filestore_path(const char *data_dir, const char *name);
  * Returns the descriptor, -ENOENT when there is none, or another negative errno. */
 int filestore_open(const char *data_dir, const char *name);
 
+/* The bytes of the regular files in <data_dir>/filestore/<name> (apparent sizes: a file hard-linked
+ * from the template counts in full, as it is the tenant's to keep), symlinks not followed; none:
+ * 0 bytes. Returns 0 or a negative errno (-EACCES: vumaerp may not read the tree). */
+int filestore_size(const char *data_dir, const char *name, int64_t *ret_bytes);
+
 /* Whether the attachment file store_fname is in the filestore open as dir_fd, the name taken as
  * Odoo 17 takes it (ir.attachment._full_path: every '.' removed, '/' and '\' stripped at both
  * ends). Returns 1 (a regular file), 0 (none, or not a regular file, or reached only through a

@@ -5,6 +5,7 @@
  * answers and error objects into results and one-line messages, and the master password file.
  */
 #include <stdarg.h>
+#include <strings.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +126,28 @@ char *odoo_error_message(json_t *error) {
         return out;
 }
 
+/* What every request to Odoo sets: only http and https, no redirect followed (a JSON-RPC POST
+ * redirected becomes a GET, and a redirect could point anywhere); TLS peers verified (libcurl's
+ * defaults, set explicitly so no build or environment can turn them off); bounded in time and
+ * size. Returns whether libcurl took them all. */
+static bool curl_set_common(CURL *curl, const char *url, long timeout_sec, struct curl_slist *headers,
+                            Buffer *buf, char *curl_error) {
+        return sym_curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, buf) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK &&
+               sym_curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") == CURLE_OK;
+}
+
 static char *jsonrpc_url(const char *base) {
         size_t n = strlen(base);
         char *url;
@@ -184,25 +207,9 @@ int odoo_call_timeout(const Config *c, const char *service, const char *method, 
         if (!curl || !headers)
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
 
-        /* Only http and https, no redirect followed (a JSON-RPC POST redirected becomes a GET,
-         * and a redirect could point anywhere); TLS peers verified (libcurl's defaults, set
-         * explicitly so no build or environment can turn them off). */
-        if (sym_curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) ODOO_CONNECT_TIMEOUT_SEC) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_sec > 0 ? timeout_sec : (long) ODOO_CALL_TIMEOUT_SEC) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) ODOO_MAX_RESPONSE) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+        if (!curl_set_common(curl, url, timeout_sec > 0 ? timeout_sec : (long) ODOO_CALL_TIMEOUT_SEC, headers, &buf, curl_error) ||
             sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body)) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) != CURLE_OK ||
-            sym_curl_easy_setopt(curl, CURLOPT_USERAGENT, "vumaerp") != CURLE_OK)
+            sym_curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body)) != CURLE_OK)
                 return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
 
         cr = sym_curl_easy_perform(curl);
@@ -296,5 +303,121 @@ int odoo_master_password(const Config *c, char **ret, char **ret_error) {
                 return set_error(ret_error, r, "out of memory");
         if (r < 0)
                 return -ENOKEY;
+        return 0;
+}
+
+typedef struct SigninHeaders {
+        char *location;
+        char *session_cookie;
+} SigninHeaders;
+
+/* A header line's value when its name is name (case-insensitive), without the line's end; only
+ * printable ASCII and spaces pass (what reaches our own answer's headers must not split them). */
+static char *header_value(const char *line, size_t n, const char *name) {
+        size_t k = strlen(name);
+
+        if (n <= k + 1 || strncasecmp(line, name, k) != 0 || line[k] != ':')
+                return NULL;
+        line += k + 1, n -= k + 1;
+        while (n > 0 && (*line == ' ' || *line == '\t'))
+                line++, n--;
+        while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
+                n--;
+        if (n == 0 || n > ODOO_SIGNIN_HEADER_MAX)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) line[i] < 0x20 || (unsigned char) line[i] > 0x7e)
+                        return NULL;
+        return strndup(line, n);
+}
+
+static size_t signin_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        SigninHeaders *h = userdata;
+        size_t n = size * nmemb;
+        char *v;
+
+        if (!h->location && (v = header_value(ptr, n, "Location")))
+                h->location = v;
+        else if (!h->session_cookie && (v = header_value(ptr, n, "Set-Cookie"))) {
+                if (strncmp(v, "session_id=", strlen("session_id=")) == 0)
+                        h->session_cookie = v;
+                else
+                        free(v);
+        }
+        return n;
+}
+
+void odoo_signin_done(OdooSignin *s) {
+        free(s->location);
+        free(s->session_cookie);
+        *s = (OdooSignin) {};
+}
+
+int odoo_signin(const Config *c, const char *host, const char *proto, const char *path_and_query,
+                OdooSignin *ret, char **ret_error) {
+        _cleanup_(curl_easy_cleanupp) CURL *curl = NULL;
+        _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
+        _cleanup_free_ char *url = NULL, *host_header = NULL, *forwarded_host = NULL, *forwarded_proto = NULL;
+        _cleanup_(buffer_done) Buffer buf = {};
+        char curl_error[CURL_ERROR_SIZE] = "";
+        SigninHeaders h = {};
+        long http_status = 0;
+        CURLcode cr;
+        size_t n;
+
+        if (!c->odoo_url)
+                return set_error(ret_error, -EDESTADDRREQ, "odoo.url is not configured");
+        n = strlen(c->odoo_url);
+        while (n > 0 && c->odoo_url[n - 1] == '/')
+                n--;
+        /* The path holds a token: the URL is wiped below, and no message here quotes it. */
+        if (asprintf(&url, "%.*s%s", (int) n, c->odoo_url, path_and_query) < 0 ||
+            asprintf(&host_header, "Host: %s", host) < 0 ||
+            asprintf(&forwarded_host, "X-Forwarded-Host: %s", host) < 0 ||
+            asprintf(&forwarded_proto, "X-Forwarded-Proto: %s", proto) < 0)
+                return set_error(ret_error, -ENOMEM, "out of memory");
+
+        {
+                _cleanup_free_ char *why = NULL;
+                int k = dlopen_curl(&why);
+                if (k < 0) {
+                        explicit_bzero(url, strlen(url));
+                        return set_error(ret_error, k, "%s", why ? why : "cannot load libcurl");
+                }
+        }
+        curl = sym_curl_easy_init();
+        /* Odoo picks the database from the host (dbfilter), X-Forwarded-Host under proxy_mode: the
+         * sign-in route exists only on a request bound to the tenant's database. */
+        headers = sym_curl_slist_append(NULL, host_header);
+        if (headers && !sym_curl_slist_append(headers, forwarded_host))
+                headers = NULL;
+        if (headers && !sym_curl_slist_append(headers, forwarded_proto))
+                headers = NULL;
+        if (!curl || !headers) {
+                explicit_bzero(url, strlen(url));
+                return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
+        }
+        if (!curl_set_common(curl, url, (long) ODOO_SIGNIN_TIMEOUT_SEC, headers, &buf, curl_error) ||
+            sym_curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, signin_header_cb) != CURLE_OK ||
+            sym_curl_easy_setopt(curl, CURLOPT_HEADERDATA, &h) != CURLE_OK) {
+                explicit_bzero(url, strlen(url));
+                return set_error(ret_error, -ENOMEM, "cannot set up libcurl");
+        }
+        cr = sym_curl_easy_perform(curl);
+        explicit_bzero(url, strlen(url));
+        if (cr != CURLE_OK) {
+                const char *what = curl_error[0] ? curl_error : sym_curl_easy_strerror(cr);
+
+                free(h.location);
+                free(h.session_cookie);
+                if (cr == CURLE_COULDNT_CONNECT || cr == CURLE_COULDNT_RESOLVE_HOST || cr == CURLE_SSL_CONNECT_ERROR)
+                        return set_error(ret_error, -ECONNREFUSED, "cannot reach Odoo: %s", what);
+                if (cr == CURLE_OPERATION_TIMEDOUT)
+                        return set_error(ret_error, -ETIMEDOUT, "Odoo did not answer the sign-in within %d s",
+                                         ODOO_SIGNIN_TIMEOUT_SEC);
+                return set_error(ret_error, -EPROTO, "the sign-in request to Odoo failed: %s", what);
+        }
+        (void) sym_curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
+        *ret = (OdooSignin) { .status = http_status, .location = h.location, .session_cookie = h.session_cookie };
         return 0;
 }

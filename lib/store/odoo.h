@@ -55,6 +55,27 @@ char *odoo_error_message(json_t *error);
  * odoo_secret_free(). -ENOKEY (with *ret_error) when it is not configured or cannot be read. */
 int odoo_master_password(const Config *c, char **ret, char **ret_error);
 
+/* What Odoo answered a sign-in (odoo_signin()). */
+typedef struct OdooSignin {
+        long status;            /* HTTP status */
+        char *location;         /* its Location header, NULL: none */
+        char *session_cookie;   /* its Set-Cookie header for session_id ("session_id=…; …"), NULL: none */
+} OdooSignin;
+
+#define ODOO_SIGNIN_TIMEOUT_SEC 30
+#define ODOO_SIGNIN_HEADER_MAX 1024
+
+void odoo_signin_done(OdooSignin *s);
+
+/* GET <odoo.url><path_and_query> from Odoo's web server as the browser of host would reach it:
+ * Host and X-Forwarded-Host host, X-Forwarded-Proto proto (Odoo binds a request to a database by
+ * its host, and auth_oauth's /auth_oauth/signin exists only on a bound request). No redirect
+ * followed; headers kept only when they are printable ASCII of at most ODOO_SIGNIN_HEADER_MAX
+ * bytes. The path holds a secret: it is wiped and never quoted in a message. 0 with *ret, or
+ * -EDESTADDRREQ (odoo.url not configured), -ECONNREFUSED, -ETIMEDOUT, -EPROTO with *ret_error. */
+int odoo_signin(const Config *c, const char *host, const char *proto, const char *path_and_query,
+                OdooSignin *ret, char **ret_error);
+
 /* Wipes and frees a NUL-terminated secret; NULL is fine. */
 void odoo_secret_free(char *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char *, odoo_secret_free);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * registry-offsite.h: the registry's offsite_objects table (registry.h, schema 4) — one row per
+ * registry-offsite.h: the registry's offsite_objects table (registry.h, schema 5) — one row per
  * object this host uploaded to the offsite store and checked there (s3.h), keyed by its key,
  * tied to the backup it copies while that backup's row lives: which backups still have a file
  * to upload, and which objects the local retention has left without a backup (to delete).

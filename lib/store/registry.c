@@ -121,7 +121,24 @@ static const char *const migrations[] = {
         "CREATE UNIQUE INDEX tenants_whmcs_service_id_live_idx ON public.tenants (whmcs_service_id)"
         "  WHERE whmcs_service_id IS NOT NULL AND state <> 'terminated';",
 
-        /* 4: offsite copies (issue 15): one row per object this host uploaded and checked, by
+        /* 4: single sign-on's one-time tokens (registry-sso.c): only their SHA-256; a link's token
+         * (kind 'link', given to WHMCS) or the one vumaerp hands Odoo for the sign-in itself (kind
+         * 'odoo', never leaves the host); the tenant, its provider row and the Odoo identity
+         * (oauth_uid) each signs in; when it stops being good and when it was used. A row is good
+         * once: used_at is set in the statement that accepts it. */
+        "CREATE TABLE sso_tokens ("
+        "  token_hash bytea PRIMARY KEY CHECK (octet_length(token_hash) = 32),"
+        "  kind text NOT NULL CHECK (kind IN ('link', 'odoo')),"
+        "  db_name text NOT NULL,"
+        "  provider_id int NOT NULL,"
+        "  login text NOT NULL,"
+        "  oauth_uid text NOT NULL,"
+        "  created_at timestamptz NOT NULL DEFAULT now(),"
+        "  expires_at timestamptz NOT NULL,"
+        "  used_at timestamptz"
+        ");"
+        "CREATE INDEX sso_tokens_expires_at_idx ON sso_tokens (expires_at);",
+        /* 5: offsite copies (issue 15): one row per object this host uploaded and checked, by
          * key. A backup's row going (retention) leaves its objects' rows with backup_id NULL:
          * what the remote retention deletes next, and forgets once deleted. Objects another
          * host wrote have no row here and are never deleted from here. */

@@ -86,6 +86,7 @@ nginx_start() {
         nginx_subst "$conf" "/usr/share/vumaerp/nginx" "$NGINX_SRC"
         cp "$NGINX_SRC/vumaerp-api.conf" "$d/vumaerp-api.conf"
         if [ -n "$api" ]; then
+                nginx_subst "$conf" "server 127.0.0.1:5000;" "server 127.0.0.1:$api;"
                 nginx_subst "$d/vumaerp-api.conf" "proxy_pass http://127.0.0.1:5000/;" "proxy_pass http://127.0.0.1:$api/;"
         fi
         NGINX_API_PORT=$(free_port)

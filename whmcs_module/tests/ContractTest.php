@@ -61,6 +61,9 @@ class ContractTest extends TestCase
         foreach (array_values(vumaerp_AdminCustomButtonArray()) as $f) {
             $this->assertTrue(function_exists('vumaerp_' . $f), "button function $f");
         }
+        $sso = vumaerp_ServiceSingleSignOn($p);
+        $this->assertSame(array('success' => false, 'errorMsg' => VUMAERP_SSO_FAILED), $sso, 'single sign-on with the API down');
+
         $t = vumaerp_TestConnection($p);
         $this->assertIsArray($t);
         $this->assertFalse($t['success']);
@@ -468,7 +471,7 @@ PHP
                     (10, 5, 1, 'erp.example.com'), (11, 3, 2, 'elsewhere.vumacloud.test'), (12, 5, 1, 'beta.vumacloud.test')");
         $mb = 1048576;
         $list = array('success' => true, 'count' => 6, 'tenants' => array(
-            array('db_name' => 'acme_ltd', 'whmcs_service_id' => 7, 'size_bytes' => 300 * $mb, 'url' => 'https://acme-ltd.vumacloud.test'),
+            array('db_name' => 'acme_ltd', 'whmcs_service_id' => 7, 'size_bytes' => 300 * $mb, 'disk_bytes' => 320 * $mb, 'url' => 'https://acme-ltd.vumacloud.test'),
             array('db_name' => 'shell_made', 'whmcs_service_id' => null, 'size_bytes' => 40 * $mb, 'url' => 'https://shell-made.vumacloud.test'),
             array('db_name' => 'path_one', 'whmcs_service_id' => null, 'size_bytes' => 50 * $mb, 'url' => 'https://erp.example.com/path_one'),
             array('db_name' => 'other_server', 'whmcs_service_id' => 11, 'size_bytes' => 60 * $mb, 'url' => 'https://elsewhere.vumacloud.test'),
@@ -479,7 +482,7 @@ PHP
         $this->assertSame('success', vumaerp_UsageUpdate($this->params(array('serverport' => $port))));
         $rows = $pdo->query("SELECT id, diskusage, disklimit, lastupdate != '0000-00-00 00:00:00' FROM tblhosting ORDER BY id")->fetchAll(PDO::FETCH_NUM);
         $this->assertEquals(array(
-            array(7, 300, 2048, 1),   // its owner, its product's limit
+            array(7, 320, 2048, 1),   // its owner, its product's limit; its database and its files
             array(8, 40, 0, 1),       // no owner recorded: the one service with its host; no limit set
             array(9, 0, 0, 0),        // two services share the host of a path URL: neither; unmeasured: untouched
             array(10, 0, 0, 0),

@@ -286,7 +286,19 @@ class IntegrationTest extends TestCase
         $one = $this->usageValues($provider->tenantUsage('acme_ltd'));
         $this->assertSame($users, $one['users'], 'active internal users, as SQL counts them');
         $bytes = (int) self::psql('postgres', "SELECT pg_database_size('acme_ltd')");
-        $this->assertEqualsWithDelta($bytes / 1073741824, $one['disk'], 0.01, 'the database, in GB');
+        $this->assertEqualsWithDelta($bytes / 1073741824, $one['disk'], 0.01, 'the database, in GB (no files yet)');
+        /* An attachment of 512 MiB in the tenant's filestore (sparse: its size is what counts). */
+        $dir = getenv('VUMAERP_TEST_FILESTORE_DIR') . '/acme_ltd/zz';
+        $this->assertTrue(is_dir($dir) || mkdir($dir, 0750, true));
+        $f = fopen("$dir/zz0123456789", 'x');
+        $this->assertTrue(ftruncate($f, 512 * 1048576));
+        fclose($f);
+        try {
+            $one = $this->usageValues(vumaerp_MetricProvider($this->params())->tenantUsage('acme_ltd'));
+            $this->assertEqualsWithDelta(($bytes + 512 * 1048576) / 1073741824, $one['disk'], 0.01, 'the database and its files, in GB');
+        } finally {
+            unlink("$dir/zz0123456789");
+        }
         $all = vumaerp_MetricProvider($this->params())->usage();
         $this->assertArrayHasKey('acme_ltd', $all);
         $this->assertSame($users, $this->usageValues($all['acme_ltd'])['users']);
@@ -315,6 +327,39 @@ class IntegrationTest extends TestCase
         $this->assertSame('success', vumaerp_ChangePassword($this->params(array('password' => $new))));
         $this->assertAdminPassword('acme_ltd', $new);
         $this->assertAdminPassword('acme_ltd', $this->params()['password'], false);
+    }
+
+    /**
+     * @depends testCreateAccount
+     */
+    public function testSingleSignOn()
+    {
+        $p = $this->params();
+        $r = vumaerp_ServiceSingleSignOn($p);
+        $this->assertTrue($r['success'], print_r($r, true));
+        $this->assertMatchesRegularExpression('#^https://acme-ltd\.vumacloud\.test/vumaerp/sso\?token=[A-Za-z0-9_-]{43}$#', $r['redirectTo']);
+        $token = substr($r['redirectTo'], strpos($r['redirectTo'], 'token=') + 6);
+        self::$secrets[] = $token;
+        $this->assertSame(hash('sha256', $token), self::psql('vumaerp',
+            "SELECT encode(token_hash, 'hex') FROM sso_tokens WHERE db_name = 'acme_ltd' AND kind = 'link' AND used_at IS NULL"),
+            'only the token\'s hash is stored');
+        $logged = end($GLOBALS['vumaerp_logged_calls']);
+        $this->assertSame('vumaerp_ServiceSingleSignOn', $logged['action']);
+        $this->assertStringContainsString('/api/v1/sso', $logged['stored']);
+        $this->assertStringContainsString('token=********', $logged['stored'], 'the link is logged, its token masked');
+        $this->assertStringNotContainsString($token, $logged['stored']);
+
+        /* Suspended: refused, and the page says nothing of why. */
+        $this->assertSame('success', vumaerp_SuspendAccount($p));
+        $r = vumaerp_ServiceSingleSignOn($p);
+        $this->assertSame(array('success' => false, 'errorMsg' => VUMAERP_SSO_FAILED), $r);
+        $this->assertStringContainsString('tenant_suspended', end($GLOBALS['vumaerp_logged_calls'])['stored']);
+        $this->assertSame('success', vumaerp_UnsuspendAccount($p));
+
+        /* Another service naming this tenant: refused. */
+        $r = vumaerp_ServiceSingleSignOn($this->params(array('serviceid' => 43, 'customfields' => array('db_name' => 'acme_ltd'))));
+        $this->assertFalse($r['success']);
+        $this->assertStringContainsString('owned_by_another_service', end($GLOBALS['vumaerp_logged_calls'])['stored']);
     }
 
     /**
@@ -451,7 +496,8 @@ PHP
             return $c['action'];
         }, $calls));
         foreach (array('vumaerp_CreateAccount', 'vumaerp_SuspendAccount', 'vumaerp_UnsuspendAccount', 'vumaerp_TerminateAccount',
-            'vumaerp_ChangePassword', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow') as $a) {
+            'vumaerp_ChangePassword', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow',
+            'vumaerp_ServiceSingleSignOn') as $a) {
             $this->assertContains($a, $actions, "$a is logged");
         }
         $secrets = array_unique(self::$secrets);

@@ -34,7 +34,7 @@ class SyncUsageClientAreaTest extends TestCase
             'acme_ltd' => array('db_name' => 'acme_ltd', 'state' => 'active', 'size_bytes' => 1 * self::GIB, 'url' => 'https://acme-ltd.vumacloud.test',
                 'country' => 'ke', 'company_name' => 'Acme Ltd', 'admin_email' => 'owner@acme.co.ke', 'whmcs_service_id' => 42,
                 'created_at' => '2026-01-31T09:05:07Z', 'suspend_reason' => null),
-            'beta' => array('db_name' => 'beta', 'state' => 'suspended', 'size_bytes' => 3 * self::GIB, 'url' => 'https://beta.vumacloud.test',
+            'beta' => array('db_name' => 'beta', 'state' => 'suspended', 'size_bytes' => 3 * self::GIB, 'disk_bytes' => 3.5 * self::GIB, 'url' => 'https://beta.vumacloud.test',
                 'country' => 'ng', 'company_name' => self::HOSTILE_COMPANY, 'admin_email' => 'b@beta.example', 'whmcs_service_id' => null,
                 'created_at' => '2025-12-01T00:00:00Z', 'suspend_reason' => self::HOSTILE_REASON),
             'half_made' => array('db_name' => 'half_made', 'state' => 'provisioning', 'size_bytes' => null, 'url' => 'https://half-made.vumacloud.test',
@@ -193,8 +193,8 @@ PHP
             'status\'s users and its size measured now, in GB');
         $logged = end($GLOBALS['vumaerp_logged_calls']);
         $this->assertStringContainsString('/api/v1/status?db_name=acme_ltd', $logged['request']['url']);
-        $this->assertSame(array('users' => null, 'disk' => 3.0), self::values($p->tenantUsage('beta')),
-            'a suspended tenant: its size, no users counted');
+        $this->assertSame(array('users' => null, 'disk' => 3.5), self::values($p->tenantUsage('beta')),
+            'a suspended tenant: its database and files, no users counted');
         $this->assertSame(array(), $p->tenantUsage('no_such'), 'a tenant the API does not know: no usage');
         $this->assertSame(array(), $p->tenantUsage(''));
         foreach ($p->tenantUsage('acme_ltd') as $m) {
@@ -208,7 +208,7 @@ PHP
         $usage = $p->usage();
         $this->assertSame(array('acme_ltd', 'beta', 'half_made', 'going'), array_keys($usage), 'keyed by tenant, as the db_name custom field has it');
         $this->assertSame(array('users' => 5, 'disk' => 2.0), self::values($usage['acme_ltd']), 'an active tenant: from its status');
-        $this->assertSame(array('users' => null, 'disk' => 3.0), self::values($usage['beta']), 'a suspended one: its listed size, no users');
+        $this->assertSame(array('users' => null, 'disk' => 3.5), self::values($usage['beta']), 'a suspended one: its listed disk, no users');
         $this->assertSame(array('users' => null, 'disk' => null), self::values($usage['half_made']));
         $this->assertEqualsWithDelta(5 / self::GIB, self::values($usage['going'])['disk'], 1e-6);
         $urls = array_map(function ($c) {
@@ -247,7 +247,7 @@ PHP
             $this->assertStringNotContainsString('escape', $use[3], "$use[0]: escaped twice");
             $this->assertStringNotContainsString('nofilter', $use[3], $use[0]);
         }
-        $this->assertStringContainsString('SSO BUTTON PLACEHOLDER', $tpl);
+        $this->assertStringContainsString('{$vumaerpSsoUrl}', $tpl, 'the single sign-on button');
     }
 
     /* Every string a template variable holds, flattened. */
@@ -270,6 +270,8 @@ PHP
         $this->assertSame('', $v['vumaerpError']);
         $this->assertSame('https://acme-ltd.vumacloud.test', $v['vumaerpUrl']);
         $this->assertSame('https://acme-ltd.vumacloud.test/web/login', $v['vumaerpLoginUrl']);
+        $this->assertSame('clientarea.php?action=productdetails&amp;id=42&amp;dosinglesignon=1',
+            $v['vumaerpSsoUrl'], 'WHMCS\'s own single sign-on request, escaped for the href');
         $this->assertSame('owner@acme.co.ke', $v['vumaerpLogin']);
         $this->assertSame('active', $v['vumaerpState']);
         $this->assertSame('Active', $v['vumaerpStateText']);
@@ -292,6 +294,7 @@ PHP
         $this->assertSame('suspended', $v['vumaerpState']);
         $this->assertSame('Suspended', $v['vumaerpStateText']);
         $this->assertSame('', $v['vumaerpLoginUrl'], 'no login button: nobody can enter a suspended ERP');
+        $this->assertSame('', $v['vumaerpSsoUrl'], 'no single sign-on button either');
         $this->assertSame('—', $v['vumaerpUsers']);
         $this->assertSame(htmlspecialchars(self::HOSTILE_COMPANY, ENT_QUOTES, 'UTF-8'), $v['vumaerpCompany']);
         $this->assertSame('Reason: ' . htmlspecialchars(self::HOSTILE_REASON, ENT_QUOTES, 'UTF-8'), $v['vumaerpSuspendReason']);

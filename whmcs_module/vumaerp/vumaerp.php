@@ -189,6 +189,9 @@ function vumaerp_scrub($data, array $secrets)
         return $data;
     }
     $text = $secrets ? str_replace($secrets, VUMAERP_MASK, $data) : $data;
+    /* A one-time sign-in link's token (vumaerp_ServiceSingleSignOn): in a URL, and unknown
+     * before the API answers, so found by its place, in any escaping of the URL. */
+    $text = preg_replace('/((?:[?&]|%3[Ff]|%26)(?:access_)?token(?:=|%3[Dd]))[A-Za-z0-9_\-]+/', '$1' . VUMAERP_MASK, $text);
     $first = substr(ltrim($text), 0, 1);
     if ($first === '{' || $first === '[') {
         $decoded = json_decode($text, true);
@@ -373,6 +376,18 @@ function vumaerp_url_host($url)
 {
     $host = parse_url((string) $url, PHP_URL_HOST);
     return is_string($host) ? $host : '';
+}
+
+/* What a tenant takes on disk, from a status or list entry: its database and its filestore
+ * ("disk_bytes"), or the database alone from an API that does not measure files; null: neither. */
+function vumaerp_disk_bytes($answer)
+{
+    foreach (array('disk_bytes', 'size_bytes') as $key) {
+        if (is_array($answer) && isset($answer[$key]) && is_numeric($answer[$key])) {
+            return $answer[$key];
+        }
+    }
+    return null;
 }
 
 /* A product's disk limit in MB (its configoption4), 0 for unlimited as WHMCS reads it. */
@@ -647,6 +662,31 @@ function vumaerp_ChangePassword(array $params)
     return 'success';
 }
 
+/* What the client or the admin sees when single sign-on fails: what went wrong is in the module
+ * log, never on the page. */
+const VUMAERP_SSO_FAILED = 'Signing in to VumaERP is not possible right now. Please try again in a moment, or log in with your password.';
+
+/**
+ * "Log in to VumaERP" (client area) and "Login to Control Panel" (admin): a one-time link
+ * (good once, for at most 60 s) that signs the service's Odoo administrator in. WHMCS sends the
+ * browser there at once; the link's token is masked in the module log like every secret.
+ *
+ * @return array success and redirectTo, or success false and errorMsg
+ */
+function vumaerp_ServiceSingleSignOn(array $params)
+{
+    try {
+        $answer = vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/sso', vumaerp_tenant($params), true, true);
+        if (empty($answer['url']) || !is_string($answer['url']) || !preg_match('#^https?://#', $answer['url'])) {
+            throw new ApiException('The API answered the sign-in without a link.');
+        }
+        return array('success' => true, 'redirectTo' => $answer['url']);
+    } catch (\Throwable $e) {
+        vumaerp_fail(__FUNCTION__, $params, $e);
+        return array('success' => false, 'errorMsg' => VUMAERP_SSO_FAILED);
+    }
+}
+
 /**
  * /health (is it there, is it vumaerp-api), then an authenticated call (is the token right).
  *
@@ -705,8 +745,8 @@ function vumaerp_refreshStatus(array $params)
 {
     try {
         $answer = vumaerp_status($params, __FUNCTION__, false);
-        if (!empty($params['serviceid']) && isset($answer['size_bytes']) && is_numeric($answer['size_bytes'])) {
-            vumaerp_store_usage($params, $answer['size_bytes']);
+        if (!empty($params['serviceid']) && vumaerp_disk_bytes($answer) !== null) {
+            vumaerp_store_usage($params, vumaerp_disk_bytes($answer));
         }
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);
@@ -785,6 +825,7 @@ function vumaerp_ClientArea(array $params)
         'vumaerpText' => array_map('vumaerp_escape', $lang),
         'vumaerpUrl' => '',
         'vumaerpLoginUrl' => '',
+        'vumaerpSsoUrl' => '',
         'vumaerpState' => '',
         'vumaerpStateText' => '',
         'vumaerpCountry' => '',
@@ -807,8 +848,8 @@ function vumaerp_ClientArea(array $params)
         $url = preg_match('#^https?://#', $text('url')) ? $text('url') : '';
         $login = $text('admin_login') !== '' ? $text('admin_login') : $text('admin_email');
         $storage = '';
-        if (isset($s['size_bytes']) && is_numeric($s['size_bytes'])) {
-            $storage = vumaerp_format_size($s['size_bytes']);
+        if (vumaerp_disk_bytes($s) !== null) {
+            $storage = vumaerp_format_size(vumaerp_disk_bytes($s));
             $limit = vumaerp_disk_limit(isset($params['configoption4']) ? $params['configoption4'] : '');
             if ($limit > 0) {
                 $storage = sprintf($lang['storage_of_limit'], $storage, vumaerp_format_size($limit * 1048576));
@@ -816,6 +857,12 @@ function vumaerp_ClientArea(array $params)
         }
         $vars['vumaerpUrl'] = vumaerp_escape($url);
         $vars['vumaerpLoginUrl'] = $url !== '' && $state === 'active' ? vumaerp_escape(rtrim($url, '/') . '/web/login') : '';
+        /* WHMCS's own single sign-on request (clientarea.php's dosinglesignon, as its cPanel
+         * module's template links it): WHMCS checks the client owns the service, then calls
+         * vumaerp_ServiceSingleSignOn and redirects to the one-time link. */
+        $serviceId = isset($params['serviceid']) ? (int) $params['serviceid'] : 0;
+        $vars['vumaerpSsoUrl'] = $serviceId > 0 && $state === 'active'
+            ? vumaerp_escape('clientarea.php?action=productdetails&id=' . $serviceId . '&dosinglesignon=1') : '';
         $vars['vumaerpState'] = vumaerp_escape($state);
         $vars['vumaerpStateText'] = vumaerp_escape(isset($lang['state_' . $state]) ? $lang['state_' . $state] : $state);
         $vars['vumaerpCountry'] = vumaerp_escape(isset($countries[$country]) ? $countries[$country] : $country);
@@ -854,7 +901,7 @@ function vumaerp_UsageUpdate(array $params)
         $tenants = isset($answer['tenants']) && is_array($answer['tenants']) ? $answer['tenants'] : array();
         $limits = array();
         foreach ($tenants as $t) {
-            if (!is_array($t) || !isset($t['size_bytes']) || !is_numeric($t['size_bytes'])) {
+            if (vumaerp_disk_bytes($t) === null) {
                 continue;
             }
             $service = null;
@@ -872,7 +919,7 @@ function vumaerp_UsageUpdate(array $params)
                 $product = Capsule::table('tblproducts')->where('id', $pid)->first();
                 $limits[$pid] = vumaerp_disk_limit($product ? $product->configoption4 : '');
             }
-            Capsule::table('tblhosting')->where('id', (int) $service->id)->update(vumaerp_usage($t['size_bytes'], $limits[$pid]));
+            Capsule::table('tblhosting')->where('id', (int) $service->id)->update(vumaerp_usage(vumaerp_disk_bytes($t), $limits[$pid]));
         }
     } catch (\Throwable $e) {
         return vumaerp_fail(__FUNCTION__, $params, $e);

@@ -14,6 +14,7 @@ if (!defined("WHMCS")) {
 
 $_LANG['your_erp'] = 'Your ERP';
 $_LANG['log_in'] = 'Log in to VumaERP';
+$_LANG['login_page'] = 'Open the login page';
 $_LANG['login'] = 'Login';
 $_LANG['state'] = 'State';
 $_LANG['state_active'] = 'Active';
@@ -23,7 +24,7 @@ $_LANG['state_terminating'] = 'Being removed';
 $_LANG['country'] = 'Country';
 $_LANG['company'] = 'Company';
 $_LANG['users'] = 'Users';
-$_LANG['storage'] = 'Database storage';
+$_LANG['storage'] = 'Storage';
 $_LANG['storage_of_limit'] = '%s of %s';
 $_LANG['unknown'] = '—';
 $_LANG['suspended_notice'] = 'This ERP is suspended: nobody can log in to it until it is reactivated. Please settle any outstanding invoice or contact support.';

@@ -8,6 +8,7 @@ if (!defined("WHMCS")) {
 
 $_LANG['your_erp'] = 'Votre ERP';
 $_LANG['log_in'] = 'Se connecter à VumaERP';
+$_LANG['login_page'] = 'Ouvrir la page de connexion';
 $_LANG['login'] = 'Identifiant';
 $_LANG['state'] = 'État';
 $_LANG['state_active'] = 'Actif';
@@ -17,7 +18,7 @@ $_LANG['state_terminating'] = 'En cours de suppression';
 $_LANG['country'] = 'Pays';
 $_LANG['company'] = 'Société';
 $_LANG['users'] = 'Utilisateurs';
-$_LANG['storage'] = 'Stockage de la base de données';
+$_LANG['storage'] = 'Stockage';
 $_LANG['storage_of_limit'] = '%s sur %s';
 $_LANG['unknown'] = '—';
 $_LANG['suspended_notice'] = 'Cet ERP est suspendu : personne ne peut s\'y connecter avant sa réactivation. Veuillez régler toute facture en attente ou contacter le support.';

@@ -8,6 +8,7 @@ if (!defined("WHMCS")) {
 
 $_LANG['your_erp'] = 'ERP yako';
 $_LANG['log_in'] = 'Ingia kwenye VumaERP';
+$_LANG['login_page'] = 'Fungua ukurasa wa kuingia';
 $_LANG['login'] = 'Jina la kuingia';
 $_LANG['state'] = 'Hali';
 $_LANG['state_active'] = 'Inatumika';
@@ -17,7 +18,7 @@ $_LANG['state_terminating'] = 'Inaondolewa';
 $_LANG['country'] = 'Nchi';
 $_LANG['company'] = 'Kampuni';
 $_LANG['users'] = 'Watumiaji';
-$_LANG['storage'] = 'Hifadhi ya hifadhidata';
+$_LANG['storage'] = 'Hifadhi';
 $_LANG['storage_of_limit'] = '%s kati ya %s';
 $_LANG['unknown'] = '—';
 $_LANG['suspended_notice'] = 'ERP hii imesimamishwa: hakuna anayeweza kuingia hadi itakapoamilishwa tena. Tafadhali lipa ankara yoyote inayodaiwa au wasiliana na huduma kwa wateja.';

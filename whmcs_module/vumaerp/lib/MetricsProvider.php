@@ -10,8 +10,8 @@
  *   users  active internal Odoo users (res_users: active, not share), counted by vumaerp over
  *          SQL in the tenant's database (status's "users"), not a number the tenant can edit;
  *          none while suspended (a suspended tenant is not entered to be counted).
- *   disk   the tenant's database (status's and list's "size_bytes", pg_database_size) in GB.
- *          The filestore (attachments) is not in it.
+ *   disk   what the tenant takes on disk in GB: its database and its filestore (attachments),
+ *          status's and list's "disk_bytes" (the database's "size_bytes" alone from an older API).
  * Both are snapshots: nothing resets them, WHMCS bills what it last saw.
  *
  * Loaded only by vumaerp_MetricProvider(), on a WHMCS that has the interface. Failures are in
@@ -115,8 +115,8 @@ class MetricsProvider implements ProviderInterface
     {
         $values = array(
             self::USERS => isset($answer['users']) && is_numeric($answer['users']) ? (int) $answer['users'] : null,
-            self::DISK => isset($answer['size_bytes']) && is_numeric($answer['size_bytes'])
-                ? round(((float) $answer['size_bytes']) / 1073741824, 6) : null,
+            self::DISK => \vumaerp_disk_bytes($answer) !== null
+                ? round(((float) \vumaerp_disk_bytes($answer)) / 1073741824, 6) : null,
         );
         $wrapped = array();
         foreach ($this->metrics() as $name => $metric) {

@@ -22,12 +22,11 @@
         <tr><th>{$vumaerpText.storage}</th><td>{$vumaerpStorage}</td></tr>
         <tr><th>{$vumaerpText.country}</th><td>{$vumaerpCountry}</td></tr>
     </table>
-    {if $vumaerpLoginUrl}
-        <a class="btn btn-primary" href="{$vumaerpLoginUrl}" target="_blank" rel="noopener">{$vumaerpText.log_in}</a>
+    {if $vumaerpSsoUrl}
+        <a class="btn btn-primary" href="{$vumaerpSsoUrl}" target="_blank" rel="noopener">{$vumaerpText.log_in}</a>
     {/if}
-    {* ===== SSO BUTTON PLACEHOLDER (issue 13, single sign-on) =====
-       vumaerp_ServiceSingleSignOn and its button come from another branch: put the button
-       here, beside the login button, shown only while the ERP is active ($vumaerpLoginUrl).
-       ===== END SSO BUTTON PLACEHOLDER ===== *}
+    {if $vumaerpLoginUrl}
+        <a class="btn btn-default" href="{$vumaerpLoginUrl}" target="_blank" rel="noopener">{$vumaerpText.login_page}</a>
+    {/if}
 {/if}
 </div>
