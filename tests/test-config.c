@@ -17,7 +17,7 @@ static char tmpdir[] = "/tmp/test-config.XXXXXX";
 
 /* Names created under tmpdir, removed at the end. */
 static const char *const tmpfiles[] = {
-        "vumaerp.yaml", "countries.yaml", "other-countries.yaml", "big.yaml", "env.yaml",
+        "vumaerp.yaml", "countries.yaml", "other-countries.yaml", "big.yaml", "env.yaml", "plans.yaml",
 };
 
 static char *tmp_path(const char *name) {
@@ -116,6 +116,27 @@ static void check_defaults(const Config *c) {
         CHECK_INT(c->sso_token_lifetime_sec, 60);
 }
 
+static void check_plan(const Config *c, const char *code, const char *name, int max_users, int storage_mb,
+                       bool is_default, const char *const *apps) {
+        const Plan *pl = config_find_plan(c, code);
+        size_t i;
+
+        CHECK(pl);
+        if (!pl)
+                return;
+        CHECK_STR(pl->code, code);
+        CHECK_STR(pl->name, name);
+        CHECK_INT(pl->max_users, max_users);
+        CHECK_INT(pl->storage_mb, storage_mb);
+        CHECK_INT(pl->is_default, is_default);
+        CHECK(pl->apps);
+        if (!pl->apps)
+                return;
+        for (i = 0; apps[i]; i++)
+                CHECK_STR(pl->apps[i], apps[i]);
+        CHECK(!pl->apps[i]);
+}
+
 static void test_shipped_config(void) {
         Config *c = NULL;
         _cleanup_free_ char *error = NULL;
@@ -177,6 +198,20 @@ static void test_shipped_config(void) {
         check_country(c, "rw", "Rwanda", "RW", "RWF", "Africa/Kigali", "erp_rw",
                       (const char *const[]) { "account", "l10n_rw", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
 
+        CHECK_STR(c->plans_path, SOURCE_DIR "/conf/plans.yaml");
+        CHECK_INT(c->n_plans, 3);
+        check_plan(c, "starter", "Starter", 3, 2048, true, (const char *const[]) { "account", "contacts", NULL });
+        check_plan(c, "business", "Business", 10, 10240, false,
+                   (const char *const[]) { "account", "contacts", "sale_management", "purchase", "hr", NULL });
+        check_plan(c, "growth", "Growth", 25, 51200, false,
+                   (const char *const[]) { "account", "contacts", "sale_management", "purchase", "hr", "crm", "stock",
+                                           "project", NULL });
+        CHECK(config_default_plan(c) == config_find_plan(c, "starter"));
+        /* Plan codes are exact: nothing is guessed. */
+        CHECK(!config_find_plan(c, "Starter"));
+        CHECK(!config_find_plan(c, ""));
+        CHECK(!config_find_plan(c, NULL));
+
         /* Codes are matched case-insensitively; unknown ones are not guessed. */
         CHECK(config_find_country(c, "KE") == config_find_country(c, "ke"));
         CHECK(config_find_country(c, "Rw") == config_find_country(c, "rw"));
@@ -207,6 +242,12 @@ static void test_defaults(void) {
         check_defaults(c);
         CHECK_STR(c->backup_dir, "/srv/backups");
         CHECK_INT(c->n_countries, 1);
+        /* No plans: no caps, and no default plan. */
+        CHECK(!c->plans_path);
+        CHECK(!c->plans);
+        CHECK_INT(c->n_plans, 0);
+        CHECK(!config_default_plan(c));
+        CHECK(!config_find_plan(c, "starter"));
         config_free(c);
         c = NULL;
 
@@ -362,6 +403,46 @@ static void expect_error_at(int line, const char *main_yaml, const char *countri
         expect_error_at(__LINE__, main_yaml, NULL, false, where, message)
 #define expect_country_error(countries_yaml, where, message) \
         expect_error_at(__LINE__, minimal, countries_yaml, true, where, message)
+
+static const char with_plans[] =
+        "backups:\n"
+        "  dir: /srv/backups\n"
+        "countries: countries.yaml\n"
+        "plans: plans.yaml\n";
+
+static const char good_plan[] =
+        "starter:\n"
+        "  name: Starter\n"
+        "  max_users: 3\n"
+        "  apps: [account]\n"
+        "  storage_mb: 2048\n"
+        "  default: true\n";
+
+/* plans.yaml holds plans_yaml; the error is expected in it. */
+static void expect_plan_error_at(int line, const char *plans_yaml, const char *where, const char *message) {
+        _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
+        _cleanup_free_ char *ppath = tmp_path("plans.yaml");
+        _cleanup_free_ char *error = NULL, *expected = NULL;
+        Config *c = (Config *) 0x1;
+        int r;
+
+        write_text("vumaerp.yaml", with_plans);
+        write_text("countries.yaml", good_countries);
+        write_text("plans.yaml", plans_yaml);
+        if (asprintf(&expected, "%s:%s: %s", ppath, where, message) < 0)
+                abort();
+        r = config_load(path, &c, &error);
+        test_checks++;
+        if (r >= 0 || !error || !streq(error, expected)) {
+                fprintf(stderr, "%s:%d: config_load() == %d, error \"%s\", expected \"%s\"\n",
+                        __FILE__, line, r, strempty(error), expected);
+                test_failures++;
+        }
+        CHECK(c == (Config *) 0x1);
+        if (r >= 0 && c != (Config *) 0x1)
+                config_free(c);
+}
+#define expect_plan_error(plans_yaml, where, message) expect_plan_error_at(__LINE__, plans_yaml, where, message)
 
 static void test_main_errors(void) {
         /* Unknown keys, at the key. */
@@ -558,6 +639,89 @@ static void test_country_errors(void) {
                              "15:13", "template 'tpl_ke' is already used by country 'ke'");
 }
 
+static void test_plans(void) {
+        _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
+        _cleanup_free_ char *ppath = tmp_path("plans.yaml");
+        _cleanup_free_ char *error = NULL;
+        Config *c = NULL;
+        int r;
+
+        /* A plan without apps (the country's modules only) and one without "default". */
+        write_text("vumaerp.yaml", with_plans);
+        write_text("countries.yaml", good_countries);
+        write_text("plans.yaml", "solo:\n  name: Solo \"1\"\n  max_users: \"1\"\n  apps: []\n  storage_mb: 1\n"
+                                 "  default: false\n"
+                                 "team:\n  name: Team\n  max_users: 100000\n  apps:\n    - account\n    - hr\n"
+                                 "  storage_mb: 16777216\n  default: true\n");
+        r = config_load(path, &c, &error);
+        CHECK_INT(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "unexpected error: %s\n", strempty(error));
+                return;
+        }
+        CHECK_STR(c->plans_path, ppath);
+        CHECK_INT(c->n_plans, 2);
+        check_plan(c, "solo", "Solo \"1\"", 1, 1, false, (const char *const[]) { NULL });
+        check_plan(c, "team", "Team", 100000, 16777216, true, (const char *const[]) { "account", "hr", NULL });
+        CHECK(config_default_plan(c) == config_find_plan(c, "team"));
+        config_free(c);
+
+        CHECK(plan_code_is_valid("starter"));
+        CHECK(plan_code_is_valid("b2"));
+        CHECK(plan_code_is_valid("a_23456789012345678901234567890b"));
+        CHECK(!plan_code_is_valid("a_23456789012345678901234567890bc"));
+        CHECK(!plan_code_is_valid(""));
+        CHECK(!plan_code_is_valid("Starter"));
+        CHECK(!plan_code_is_valid("2x"));
+        CHECK(!plan_code_is_valid("star-ter"));
+
+        expect_plan_error("Starter:\n  name: S\n", "1:1", "plan code 'Starter' must match ^[a-z][a-z0-9_]{0,31}$");
+        expect_plan_error("starter:\n  name: Starter\n  max_users: 3\n  apps: [account]\n  default: true\n", "1:1",
+                          "missing required key 'storage_mb' in plan 'starter'");
+        expect_plan_error("starter:\n  max_users: 0\n", "2:14", "'max_users' must be an integer between 1 and 100000, not '0'");
+        expect_plan_error("starter:\n  max_users: 100001\n", "2:14",
+                          "'max_users' must be an integer between 1 and 100000, not '100001'");
+        expect_plan_error("starter:\n  max_users: -3\n", "2:14", "'max_users' must be an integer between 1 and 100000, not '-3'");
+        expect_plan_error("starter:\n  storage_mb: 0\n", "2:15", "'storage_mb' must be an integer between 1 and 16777216, not '0'");
+        expect_plan_error("starter:\n  users: 3\n", "2:3", "unknown key 'users' in plan 'starter'");
+        expect_plan_error("starter:\n  name: A\n  name: B\n", "3:3", "duplicate key 'name' (first set on line 2)");
+        expect_plan_error("starter:\n  apps: account\n", "2:9", "'apps' must be a sequence of module names, not a scalar");
+        expect_plan_error("starter:\n  apps:\n", "2:8", "'apps' must be a sequence of module names, not empty");
+        expect_plan_error("starter:\n  apps: [account, \"Sales\"]\n", "2:19",
+                          "'apps' entry 'Sales' is not an Odoo module name (^[a-z][a-z0-9_]*$)");
+        expect_plan_error("starter:\n  apps: [account, account]\n", "2:19", "'apps' names 'account' twice");
+        expect_plan_error("starter:\n  default: yes\n", "2:12", "'default' must be true or false, not 'yes'");
+        expect_plan_error("starter:\n  name: \"a\\tb\"\n", "2:9", "'name' must be one line without control characters");
+        expect_plan_error("starter:\n  name:\n", "2:8", "'name' must not be empty");
+        expect_plan_error("starter: 3\n", "1:10", "plan 'starter' must be a mapping, not a scalar");
+        expect_plan_error("{}\n", "1:1", "no plans: name at least one (or leave 'plans' out of vumaerp.yaml)");
+        expect_plan_error("starter:\n  name: Starter\n  max_users: 3\n  apps: [account]\n  storage_mb: 2048\n", "1:1",
+                          "no plan is the default: mark the one a tenant gets without asking with 'default: true'");
+
+        {
+                _cleanup_free_ char *two = NULL;
+
+                if (asprintf(&two, "%s%s", good_plan, "business:\n  name: Business\n  max_users: 10\n  apps: []\n"
+                                                      "  storage_mb: 9\n  default: true\n") < 0)
+                        abort();
+                expect_plan_error(two, "7:1", "plans 'starter' and 'business' are both marked 'default: true': "
+                                              "one plan is the default");
+                free(two);
+                if (asprintf(&two, "%s%s", good_plan, "starter:\n  name: Again\n") < 0)
+                        abort();
+                expect_plan_error(two, "7:1", "duplicate key 'starter' (first set on line 1)");
+        }
+
+        /* The plans file is read only when named, and an unreadable one is reported where it is named. */
+        {
+                _cleanup_free_ char *expected = NULL;
+
+                if (asprintf(&expected, "cannot read plans file '%s/nowhere.yaml': No such file or directory", tmpdir) < 0)
+                        abort();
+                expect_error("backups:\n  dir: /srv\ncountries: countries.yaml\nplans: nowhere.yaml\n", "4:8", expected);
+        }
+}
+
 static void test_file_errors(void) {
         _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
         _cleanup_free_ char *missing = tmp_path("missing.yaml");
@@ -630,6 +794,7 @@ int main(void) {
         test_default_path();
         test_main_errors();
         test_country_errors();
+        test_plans();
         test_file_errors();
 
         for (size_t i = 0; i < ELEMENTSOF(tmpfiles); i++) {

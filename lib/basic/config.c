@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * config.c: reads vumaerp.yaml and the countries.yaml it names with libyaml's document API and
- * checks them against the schema in config.h. Every problem becomes one "FILE:LINE:COLUMN: what"
+ * config.c: reads vumaerp.yaml and the countries.yaml and plans.yaml it names with libyaml's document
+ * API and checks them against the schema in config.h. Every problem becomes one "FILE:LINE:COLUMN: what"
  * message (libyaml's marks are 0-based; admins and editors count from 1).
  */
 #include <arpa/inet.h>
@@ -384,6 +384,7 @@ static const Key keys[] = {
         K("sso",      "validation_url",  KEY_HTTP_URL,     sso_validation_url),
         K("sso",      "token_lifetime",  KEY_INT,          sso_token_lifetime_sec, .min = 5, .max = 60),
         K(NULL,       "countries",       KEY_STRING,       countries_path, .required = true),
+        K(NULL,       "plans",           KEY_STRING,       plans_path),
 };
 #undef K
 
@@ -596,21 +597,26 @@ Config *config_new_default(void) {
         return TAKE_PTR(c);
 }
 
-/* countries: relative to the directory of the vumaerp.yaml that names it. */
-static int resolve_countries_path(Config *c) {
+/* countries and plans: relative to the directory of the vumaerp.yaml that names them. */
+static int resolve_path(const Config *c, char **path) {
         const char *slash = strrchr(c->path, '/');
         char *resolved;
 
-        if (c->countries_path[0] == '/' || !slash)
+        if (!*path || (*path)[0] == '/' || !slash)
                 return 0;
-        if (asprintf(&resolved, "%.*s/%s", (int) (slash - c->path), c->path, c->countries_path) < 0)
+        if (asprintf(&resolved, "%.*s/%s", (int) (slash - c->path), c->path, *path) < 0)
                 return -ENOMEM;
-        free(c->countries_path);
-        c->countries_path = resolved;
+        free(*path);
+        *path = resolved;
         return 0;
 }
 
-static int parse_main(Parser *p, Config *c, yaml_mark_t *ret_countries_mark) {
+/* Where vumaerp.yaml names the files it points to: an unreadable one is reported there. */
+typedef struct FileMarks {
+        yaml_mark_t countries, plans;
+} FileMarks;
+
+static int parse_main(Parser *p, Config *c, FileMarks *ret_marks) {
         bool seen[ELEMENTSOF(keys)] = {};
         yaml_node_t *root;
         yaml_node_pair_t *pairs;
@@ -646,7 +652,9 @@ static int parse_main(Parser *p, Config *c, yaml_mark_t *ret_countries_mark) {
                         r = set_key(p, c, key, v);
                         seen[key - keys] = true;
                         if (key->offset == offsetof(Config, countries_path))
-                                *ret_countries_mark = v->start_mark;
+                                ret_marks->countries = v->start_mark;
+                        if (key->offset == offsetof(Config, plans_path))
+                                ret_marks->plans = v->start_mark;
                 }
                 if (r < 0)
                         return r;
@@ -702,16 +710,17 @@ static bool module_name_is_valid(const char *s) {
         return true;
 }
 
-static int get_modules(Parser *p, const yaml_node_t *v, char ***ret) {
+/* A list of Odoo module names under the key name ("modules", "apps"); empty only when may_be_empty. */
+static int get_modules(Parser *p, const char *name, const yaml_node_t *v, bool may_be_empty, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         size_t n, i = 0;
 
         if (v->type != YAML_SEQUENCE_NODE)
-                return fail(p, v->start_mark, -EINVAL, "'modules' must be a sequence of module names, not %s",
-                            node_is_null(v) ? "empty" : node_kind(v));
+                return fail(p, v->start_mark, -EINVAL, "'%s' must be a sequence of module names, not %s",
+                            name, node_is_null(v) ? "empty" : node_kind(v));
         n = v->data.sequence.items.top - v->data.sequence.items.start;
-        if (n == 0)
-                return fail(p, v->start_mark, -EINVAL, "'modules' must name at least one module");
+        if (n == 0 && !may_be_empty)
+                return fail(p, v->start_mark, -EINVAL, "'%s' must name at least one module", name);
         l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
@@ -721,13 +730,16 @@ static int get_modules(Parser *p, const yaml_node_t *v, char ***ret) {
 
                 if (!e)
                         return fail(p, v->start_mark, -EINVAL, "malformed YAML document");
-                r = get_string(p, "modules", e, &l[i]);
+                r = get_string(p, name, e, &l[i]);
                 if (r < 0)
                         return r;
                 if (!module_name_is_valid(l[i]))
                         return fail(p, e->start_mark, -EINVAL,
-                                    "'modules' entry '%s' is not an Odoo module name (^[a-z][a-z0-9_]*$)",
-                                    quote(l[i]));
+                                    "'%s' entry '%s' is not an Odoo module name (^[a-z][a-z0-9_]*$)",
+                                    name, quote(l[i]));
+                for (size_t j = 0; j < i; j++)
+                        if (streq(l[j], l[i]))
+                                return fail(p, e->start_mark, -EINVAL, "'%s' names '%s' twice", name, l[i]);
                 i++;
         }
         *ret = TAKE_PTR(l);
@@ -747,7 +759,7 @@ static int parse_country_field(Parser *p, Config *c, Country *co, size_t field, 
         int r;
 
         if (streq(name, "modules"))
-                return get_modules(p, v, &co->modules);
+                return get_modules(p, "modules", v, false, &co->modules);
 
         if (node_is_null(v))
                 return fail(p, v->start_mark, -EINVAL, "'%s' must not be empty", name);
@@ -859,6 +871,171 @@ static int parse_countries(Parser *p, Config *c) {
         return 0;
 }
 
+bool plan_code_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > PLAN_CODE_MAX || *s < 'a' || *s > 'z')
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+                        return false;
+        return true;
+}
+
+enum { PLAN_KEY_NAME, PLAN_KEY_MAX_USERS, PLAN_KEY_APPS, PLAN_KEY_STORAGE_MB, PLAN_KEY_DEFAULT };
+static const char *const plan_keys[] = {
+        [PLAN_KEY_NAME] = "name",
+        [PLAN_KEY_MAX_USERS] = "max_users",
+        [PLAN_KEY_APPS] = "apps",
+        [PLAN_KEY_STORAGE_MB] = "storage_mb",
+        [PLAN_KEY_DEFAULT] = "default",
+};
+/* The largest storage quota: 16 TiB in MiB. */
+#define PLAN_STORAGE_MB_MAX 16777216
+
+static int parse_plan_field(Parser *p, Plan *pl, size_t field, const yaml_node_t *v) {
+        const char *name = plan_keys[field];
+
+        if (field != PLAN_KEY_APPS && node_is_null(v))
+                return fail(p, v->start_mark, -EINVAL, "'%s' must not be empty", name);
+        switch (field) {
+        case PLAN_KEY_NAME: {
+                int r = get_string(p, name, v, &pl->name);
+
+                if (r < 0)
+                        return r;
+                if (strlen(pl->name) > 64)
+                        return fail(p, v->start_mark, -EINVAL, "'name' must be at most 64 bytes");
+                for (const unsigned char *q = (const unsigned char *) pl->name; *q; q++)
+                        if (*q < 0x20 || *q == 0x7f)
+                                return fail(p, v->start_mark, -EINVAL, "'name' must be one line without control characters");
+                return 0;
+        }
+        case PLAN_KEY_MAX_USERS:
+                return get_int(p, name, v, 1, PLAN_MAX_USERS, &pl->max_users);
+        case PLAN_KEY_APPS:
+                return get_modules(p, name, v, true, &pl->apps);
+        case PLAN_KEY_STORAGE_MB:
+                return get_int(p, name, v, 1, PLAN_STORAGE_MB_MAX, &pl->storage_mb);
+        default:
+                return get_bool(p, name, v, &pl->is_default);
+        }
+}
+
+static int parse_plan(Parser *p, Plan *pl, const yaml_node_t *k, const yaml_node_t *v) {
+        bool seen[ELEMENTSOF(plan_keys)] = {};
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        pl->code = strdup(scalar(k));
+        if (!pl->code)
+                return -ENOMEM;
+        if (v->type != YAML_MAPPING_NODE)
+                return fail(p, node_is_null(v) ? k->start_mark : v->start_mark, -EINVAL,
+                            "plan '%s' must be a mapping, not %s", pl->code,
+                            node_is_null(v) ? "empty" : node_kind(v));
+
+        pairs = v->data.mapping.pairs.start;
+        n = v->data.mapping.pairs.top - pairs;
+        for (size_t i = 0; i < n; i++) {
+                yaml_node_t *key, *val;
+                size_t f;
+
+                r = pair_key(p, pairs, i, &key, &val);
+                if (r < 0)
+                        return r;
+                for (f = 0; f < ELEMENTSOF(plan_keys); f++)
+                        if (streq(scalar(key), plan_keys[f]))
+                                break;
+                if (f == ELEMENTSOF(plan_keys))
+                        return fail(p, key->start_mark, -EINVAL, "unknown key '%s' in plan '%s'",
+                                    quote(scalar(key)), pl->code);
+                r = check_duplicate(p, pairs, i, key);
+                if (r < 0)
+                        return r;
+                r = parse_plan_field(p, pl, f, val);
+                if (r < 0)
+                        return r;
+                seen[f] = true;
+        }
+        for (size_t f = 0; f < ELEMENTSOF(plan_keys); f++)
+                if (!seen[f] && f != PLAN_KEY_DEFAULT)
+                        return fail(p, k->start_mark, -EINVAL, "missing required key '%s' in plan '%s'",
+                                    plan_keys[f], pl->code);
+        return 0;
+}
+
+static int parse_plans(Parser *p, Config *c) {
+        yaml_node_t *root, *default_key = NULL;
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        r = parse_file(p, &root);
+        if (r < 0)
+                return r;
+        pairs = root->data.mapping.pairs.start;
+        n = root->data.mapping.pairs.top - pairs;
+        if (n == 0)
+                return fail(p, root->start_mark, -EINVAL, "no plans: name at least one (or leave 'plans' out of vumaerp.yaml)");
+        c->plans = calloc(n, sizeof(Plan));
+        if (!c->plans)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                yaml_node_t *k, *v;
+
+                r = pair_key(p, pairs, i, &k, &v);
+                if (r < 0)
+                        return r;
+                if (!plan_code_is_valid(scalar(k)))
+                        return fail(p, k->start_mark, -EINVAL, "plan code '%s' must match ^[a-z][a-z0-9_]{0,31}$",
+                                    quote(scalar(k)));
+                r = check_duplicate(p, pairs, i, k);
+                if (r < 0)
+                        return r;
+                r = parse_plan(p, &c->plans[i], k, v);
+                c->n_plans = i + 1;   /* counted even when half-filled: config_free frees it */
+                if (r < 0)
+                        return r;
+                if (c->plans[i].is_default) {
+                        if (default_key)
+                                return fail(p, k->start_mark, -EINVAL,
+                                            "plans '%s' and '%s' are both marked 'default: true': one plan is the default",
+                                            scalar(default_key), scalar(k));
+                        default_key = k;
+                }
+        }
+        if (!default_key)
+                return fail(p, root->start_mark, -EINVAL,
+                            "no plan is the default: mark the one a tenant gets without asking with 'default: true'");
+        return 0;
+}
+
+/* Parses the file a key of vumaerp.yaml names (countries, plans); an unreadable one is reported at
+ * that key's line of vumaerp.yaml, which is what the admin edits. */
+static int load_named(Config *c, const char *what, const char *file, yaml_mark_t mark,
+                      int (*parse)(Parser *p, Config *c), char **ret_error) {
+        Parser p = { .file = file };
+        int r;
+
+        r = parse(&p, c);
+        parser_done(&p);
+        if (r >= 0)
+                return 0;
+        if (!p.error && r != -ENOMEM) {
+                Parser q = { .file = c->path };
+
+                (void) fail(&q, mark, r, "cannot read %s file '%s': %s", what, file,
+                            r == -EFBIG ? "larger than 1 MiB" :
+                            r == -EBADF ? "not a regular file" : strerror(-r));
+                *ret_error = q.error;
+                return r;
+        }
+        *ret_error = p.error;
+        return r;
+}
+
 const char *config_default_path(void) {
         const char *e = secure_getenv("VUMAERP_CONFIG");
         return isempty(e) ? VUMAERP_DEFAULT_CONFIG : e;
@@ -867,7 +1044,7 @@ const char *config_default_path(void) {
 int config_load(const char *path, Config **ret, char **ret_error) {
         _cleanup_(config_freep) Config *c = NULL;
         Parser p = {};
-        yaml_mark_t countries_mark = {};
+        FileMarks marks = {};
         int r;
 
         *ret_error = NULL;
@@ -882,7 +1059,7 @@ int config_load(const char *path, Config **ret, char **ret_error) {
                 return -ENOMEM;
 
         p.file = c->path;
-        r = parse_main(&p, c, &countries_mark);
+        r = parse_main(&p, c, &marks);
         parser_done(&p);
         if (r < 0) {
                 if (!p.error && r != -ENOMEM)
@@ -891,26 +1068,20 @@ int config_load(const char *path, Config **ret, char **ret_error) {
                 return r;
         }
 
-        r = resolve_countries_path(c);
+        r = resolve_path(c, &c->countries_path);
+        if (r < 0)
+                return r;
+        r = resolve_path(c, &c->plans_path);
         if (r < 0)
                 return r;
 
-        p = (Parser) { .file = c->countries_path };
-        r = parse_countries(&p, c);
-        parser_done(&p);
-        if (r < 0) {
-                if (!p.error && r != -ENOMEM) {
-                        /* Point at the line that names the file: that is what the admin edits. */
-                        Parser q = { .file = c->path };
-                        (void) fail(&q, countries_mark, r, "cannot read countries file '%s': %s",
-                                    c->countries_path,
-                                    r == -EFBIG ? "larger than 1 MiB" :
-                                    r == -EBADF ? "not a regular file" : strerror(-r));
-                        *ret_error = q.error;
-                        return r;
-                }
-                *ret_error = p.error;
+        r = load_named(c, "countries", c->countries_path, marks.countries, parse_countries, ret_error);
+        if (r < 0)
                 return r;
+        if (c->plans_path) {
+                r = load_named(c, "plans", c->plans_path, marks.plans, parse_plans, ret_error);
+                if (r < 0)
+                        return r;
         }
 
         *ret = TAKE_PTR(c);
@@ -933,6 +1104,7 @@ Config *config_free(Config *c) {
                 return NULL;
         free(c->path);
         free(c->countries_path);
+        free(c->plans_path);
         free(c->pg_host);
         free(c->pg_user);
         free(c->pg_password_file);
@@ -960,6 +1132,12 @@ Config *config_free(Config *c) {
         for (size_t i = 0; i < c->n_countries; i++)
                 country_done(&c->countries[i]);
         free(c->countries);
+        for (size_t i = 0; i < c->n_plans; i++) {
+                free(c->plans[i].code);
+                free(c->plans[i].name);
+                strv_free(c->plans[i].apps);
+        }
+        free(c->plans);
         free(c);
         return NULL;
 }
@@ -977,5 +1155,21 @@ const Country *config_find_template(const Config *c, const char *db) {
         for (size_t i = 0; i < c->n_countries; i++)
                 if (streq_ptr(c->countries[i].template_db, db))
                         return &c->countries[i];
+        return NULL;
+}
+
+const Plan *config_find_plan(const Config *c, const char *code) {
+        if (!c || !code)
+                return NULL;
+        for (size_t i = 0; i < c->n_plans; i++)
+                if (streq(c->plans[i].code, code))
+                        return &c->plans[i];
+        return NULL;
+}
+
+const Plan *config_default_plan(const Config *c) {
+        for (size_t i = 0; i < c->n_plans; i++)
+                if (c->plans[i].is_default)
+                        return &c->plans[i];
         return NULL;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * config.h: loading vumaerp.yaml and countries.yaml (libyaml) into one immutable Config.
+ * config.h: loading vumaerp.yaml, countries.yaml and plans.yaml (libyaml) into one immutable Config.
  *
  * Every error — a malformed file, an unknown key, a missing or ill-typed field — is reported as
  * one message "FILE:LINE:COLUMN: what is wrong" and the load fails; callers exit EX_CONFIG (78)
@@ -15,6 +15,10 @@
  * countries.yaml: code (2 lowercase letters) → every field below required; iso_code 2 uppercase
  * letters, currency 3, template a valid db_name that no other country uses and that is not
  * reserved (names.h), modules a non-empty list of ^[a-z][a-z0-9_]*$.
+ * plans.yaml (optional: only when vumaerp.yaml names it with "plans:"): code (^[a-z][a-z0-9_]{0,31}$)
+ * → name (one line, at most 64 bytes), max_users (1..100000), apps (a list of module names, may be
+ * empty), storage_mb (1..16777216) all required, default (a boolean) optional; exactly one plan is
+ * the default.
  *
  * The contract: a field with a default (marked "default" below) is never NULL in a Config from
  * config_load() or config_new_default(), whatever the file says (an empty value keeps the
@@ -39,9 +43,23 @@ typedef struct Country {
         char **modules;      /* NULL-terminated: Odoo modules the template carries */
 } Country;
 
+/* What a customer bought (plans.yaml): how many internal users, which Odoo apps, how much storage. */
+typedef struct Plan {
+        char *code;          /* the key in plans.yaml: "starter" */
+        char *name;          /* "Starter" */
+        int max_users;       /* internal users (res_users active AND NOT share), 1..PLAN_MAX_USERS */
+        char **apps;         /* NULL-terminated Odoo module names (may be empty: just the country's) */
+        int storage_mb;      /* storage quota in MiB (the database, as status measures it) */
+        bool is_default;     /* the plan of a tenant provisioned without one */
+} Plan;
+
+#define PLAN_MAX_USERS 100000
+#define PLAN_CODE_MAX 32   /* characters of a plan code */
+
 typedef struct Config {
         char *path;                 /* the vumaerp.yaml this came from */
         char *countries_path;       /* resolved path of countries.yaml */
+        char *plans_path;           /* resolved path of plans.yaml; NULL: no plans (no caps) */
 
         /* postgres: */
         char *pg_host;              /* host name or socket directory; NULL: libpq's default */
@@ -104,12 +122,16 @@ typedef struct Config {
 
         Country *countries;
         size_t n_countries;
+
+        Plan *plans;                /* NULL when plans_path is NULL; else n_plans >= 1 */
+        size_t n_plans;
 } Config;
 
 /* Loads the file at path (NULL: $VUMAERP_CONFIG, else the compiled-in default) and the countries
- * file it names (relative to its own directory). On failure returns a negative errno and sets
+ * and plans files it names (relative to its own directory). On failure returns a negative errno and sets
  * *ret_error to a malloc'd "FILE:LINE:COLUMN: message" (or "FILE: message" when vumaerp.yaml itself
- * cannot be read; an unreadable countries file is reported at the line of vumaerp.yaml naming it).
+ * cannot be read; an unreadable countries or plans file is reported at the line of vumaerp.yaml
+ * naming it).
  * *ret_error is NULL only on -ENOMEM. *ret is set only on success. */
 int config_load(const char *path, Config **ret, char **ret_error);
 
@@ -125,6 +147,15 @@ const Country *config_find_country(const Config *c, const char *code);
 
 /* The country whose template database is db; NULL when none is. */
 const Country *config_find_template(const Config *c, const char *db);
+
+/* NULL when the code is unknown (exact match: plan codes are lowercase). */
+const Plan *config_find_plan(const Config *c, const char *code);
+
+/* The plan marked default; NULL when no plans are configured. */
+const Plan *config_default_plan(const Config *c);
+
+/* Whether s may be a plan's code: ^[a-z][a-z0-9_]{0,31}$. */
+bool plan_code_is_valid(const char *s);
 
 /* The path config_load() would read when given NULL. */
 const char *config_default_path(void);
