@@ -13,6 +13,8 @@ int main(int argc, char *argv[]) {
                 { "company-name", "company_name", "the company's name", 0 },
                 { "admin-login", "admin_login", "the admin's login (default: the e-mail address)", 0 },
                 { "whmcs-service-id", "whmcs_service_id", "the WHMCS service this tenant belongs to", 0 },
+                { "plan", "plan", "its plan: a code of plans.yaml (default: the default plan)", 0 },
+                { "extra-users", "extra_users", "users added to the plan's cap (default 0)", 0 },
                 /* No --admin-password: argv is visible to every user of the machine. Give it in
                  * the JSON request on stdin (--json), or let one be generated. */
                 {}

@@ -457,6 +457,88 @@ static void test_field_string(void) {
         CHECK_STR(json_string_value(json_object_get(answer, "error")), "i must be a string");
 }
 
+static void test_plan(void) {
+        static char *starter_apps[] = { (char *) "account", NULL };
+        static Plan plans[] = {
+                { .code = (char *) "starter", .name = (char *) "Starter", .max_users = 3, .apps = starter_apps,
+                  .storage_mb = 2048, .is_default = true },
+                { .code = (char *) "business", .name = (char *) "Business", .max_users = 10, .apps = starter_apps,
+                  .storage_mb = 10240 },
+        };
+        Config with = config;
+        _cleanup_json_ json_t *answer = NULL;
+        const Plan *pl = NULL;
+        int extra = 7;
+        Parsed p;
+
+        /* Without plans configured: none, and asking for one is an error that says why. */
+        parse_with("plan", NULL, &p);
+        CHECK_INT(p.status, EXIT_OK);
+        CHECK(!p.o.plan);
+        CHECK_INT(p.o.extra_users, 0);
+        parsed_done(&p);
+        parse_with("plan", "\"starter\"", &p);
+        CHECK_INT(p.status, EXIT_BAD_INPUT);
+        CHECK_STR(p.code, "unknown_plan");
+        CHECK_STR(p.error, "unknown plan \"starter\": no plans are configured (vumaerp.yaml has no 'plans')");
+        parsed_done(&p);
+        parse_with("extra_users", "2", &p);
+        CHECK_INT(p.status, EXIT_BAD_INPUT);
+        CHECK_STR(p.code, "unknown_plan");
+        parsed_done(&p);
+
+        with.plans = plans;
+        with.n_plans = ELEMENTSOF(plans);
+        with.plans_path = (char *) "/etc/vumaerp/plans.yaml";
+        {
+                _cleanup_json_ json_t *r = json_pack("{s:s}", "plan", "business");
+                CHECK_INT(order_field_plan(&with, r, &pl, &extra, &answer), EXIT_OK);
+                CHECK(pl == &plans[1]);
+                CHECK_INT(extra, -1);   /* absent: the caller's default */
+        }
+        {
+                _cleanup_json_ json_t *r = json_pack("{s:n,s:i}", "plan", "extra_users", 4);
+                CHECK_INT(order_field_plan(&with, r, &pl, &extra, &answer), EXIT_OK);
+                CHECK(pl == &plans[0]);   /* the default */
+                CHECK_INT(extra, 4);
+        }
+        {
+                _cleanup_json_ json_t *r = json_pack("{s:s,s:s}", "plan", "starter", "extra_users", "100000");
+                CHECK_INT(order_field_plan(&with, r, &pl, &extra, &answer), EXIT_OK);
+                CHECK_INT(extra, 100000);
+        }
+        static const char *const bad_extra[] = { "-1", "100001", "\"\"", "\"1.5\"", "\"-2\"", "\"1000000\"", "1.5", "true",
+                                                 "[]", NULL };
+        for (size_t i = 0; bad_extra[i]; i++) {
+                _cleanup_json_ json_t *r = json_pack("{s:s}", "plan", "starter");
+                json_object_set_new(r, "extra_users", json_loads(bad_extra[i], JSON_DECODE_ANY, NULL));
+                CHECK_INT(order_field_plan(&with, r, &pl, &extra, &answer), EXIT_BAD_INPUT);
+                CHECK_STR(json_string_value(json_object_get(answer, "code")), "invalid_extra_users");
+                CHECK_STR(json_string_value(json_object_get(answer, "error")), "extra_users must be an integer from 0 to 100000");
+                json_decref(TAKE_PTR(answer));
+        }
+        static const char *const bad_plan[] = { "Starter", "", "starter ", "growth", NULL };
+        for (size_t i = 0; bad_plan[i]; i++) {
+                _cleanup_json_ json_t *r = json_pack("{s:s}", "plan", bad_plan[i]);
+                CHECK_INT(order_field_plan(&with, r, &pl, &extra, &answer), EXIT_BAD_INPUT);
+                CHECK_STR(json_string_value(json_object_get(answer, "code")), "unknown_plan");
+                json_decref(TAKE_PTR(answer));
+        }
+        {
+                _cleanup_json_ json_t *r = json_pack("{s:s}", "plan", "growth");
+                CHECK_INT(order_field_plan(&with, r, &pl, &extra, &answer), EXIT_BAD_INPUT);
+                CHECK_STR(json_string_value(json_object_get(answer, "error")),
+                          "unknown plan \"growth\": it must be one of the codes in /etc/vumaerp/plans.yaml");
+                json_decref(TAKE_PTR(answer));
+        }
+        {
+                _cleanup_json_ json_t *r = json_pack("{s:i}", "plan", 3);
+                CHECK_INT(order_field_plan(&with, r, &pl, &extra, &answer), EXIT_BAD_INPUT);
+                CHECK_STR(json_string_value(json_object_get(answer, "code")), "invalid_request");
+                json_decref(TAKE_PTR(answer));
+        }
+}
+
 int main(void) {
         test_email();
         test_valid_order();
@@ -470,5 +552,6 @@ int main(void) {
         test_service_id();
         test_order_of_checks();
         test_field_string();
+        test_plan();
         return test_exit_status();
 }

@@ -145,5 +145,56 @@ int order_parse(const Config *c, json_t *request, Order *o, json_t **ret) {
                                    "admin_login must be 1 to %d characters, without control characters or surrounding spaces",
                                    PROVISION_LOGIN_MAX);
 
-        return order_password_check(o->admin_password, ret);
+        status = order_password_check(o->admin_password, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = order_field_plan(c, request, &o->plan, &o->extra_users, ret);
+        if (o->extra_users < 0)
+                o->extra_users = 0;
+        return status;
+}
+
+int order_field_plan(const Config *c, json_t *request, const Plan **ret_plan, int *ret_extra, json_t **ret) {
+        json_t *v = json_object_get(request, "extra_users");
+        const char *code = NULL;
+        long long extra = -1;
+        int status;
+
+        *ret_extra = -1;
+        status = order_field_string(request, "plan", false, &code, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (!code)
+                *ret_plan = config_default_plan(c);
+        else {
+                *ret_plan = strlen(code) <= PLAN_CODE_MAX ? config_find_plan(c, code) : NULL;
+                if (!*ret_plan && c->n_plans == 0)
+                        return result_fail(ret, EXIT_BAD_INPUT, "unknown_plan",
+                                           "unknown plan \"%.32s\": no plans are configured (vumaerp.yaml has no 'plans')",
+                                           code);
+                if (!*ret_plan)
+                        return result_fail(ret, EXIT_BAD_INPUT, "unknown_plan",
+                                           "unknown plan \"%.32s\": it must be one of the codes in %s",
+                                           code, strempty(c->plans_path));
+        }
+
+        if (!v || json_is_null(v))
+                return EXIT_OK;
+        if (json_is_integer(v))
+                extra = json_integer_value(v);
+        else if (json_is_string(v)) {
+                const char *s = json_string_value(v);
+                size_t n = strlen(s);
+
+                if (n >= 1 && n <= 6 && strspn(s, "0123456789") == n)
+                        extra = strtoll(s, NULL, 10);
+        }
+        if (extra < 0 || extra > PLAN_MAX_USERS)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_extra_users",
+                                   "extra_users must be an integer from 0 to %d", PLAN_MAX_USERS);
+        if (!*ret_plan)
+                return result_fail(ret, EXIT_BAD_INPUT, "unknown_plan",
+                                   "extra_users needs a plan, and no plans are configured (vumaerp.yaml has no 'plans')");
+        *ret_extra = (int) extra;
+        return EXIT_OK;
 }

@@ -25,11 +25,13 @@ typedef struct Order {
         const char *company_name;
         const char *admin_password;   /* NULL: generate one */
         char whmcs_service_id[24];    /* decimal, "" when not given */
+        const Plan *plan;             /* the plan asked for, or the default; NULL: no plans configured */
+        int extra_users;              /* added to the plan's max_users */
 } Order;
 
 /* Fills *o from request (the fields provision.h lists), checked in this order: db_name, then the
  * fields' types, the country, admin_email, company_name, admin_login (default: admin_email),
- * admin_password. Returns EXIT_OK, or the exit status with *ret the answer for the first field
+ * admin_password, plan and extra_users (order_field_plan(); extra_users default 0). Returns EXIT_OK, or the exit status with *ret the answer for the first field
  * that is missing (64 missing_*) or wrong (65 invalid_* / unknown_country). */
 int order_parse(const Config *c, json_t *request, Order *o, json_t **ret);
 
@@ -45,6 +47,13 @@ int order_field_string(json_t *request, const char *key, bool required, const ch
  * else 65 invalid_whmcs_service_id with *ret set. Every action that names a tenant reads it so
  * (owner.h). */
 int order_field_service_id(json_t *request, char out[24], json_t **ret);
+
+/* "plan" (a code of plans.yaml; absent or null: *ret_plan = the default plan, NULL when no plans
+ * are configured) and "extra_users" (a JSON integer or a string of digits, 0..PLAN_MAX_USERS;
+ * absent or null: *ret_extra = -1, for the caller's default). EXIT_OK, else 65 unknown_plan (not a
+ * plan of plans.yaml, or no plans configured and one asked for) / invalid_extra_users / 65
+ * invalid_request (plan not a string), with *ret set. */
+int order_field_plan(const Config *c, json_t *request, const Plan **ret_plan, int *ret_extra, json_t **ret);
 
 /* admin_password, when given (pw non-NULL): not empty, at most PASSWORD_MAX_LENGTH bytes; else
  * 65 invalid_admin_password with *ret set. */

@@ -19,6 +19,7 @@
 #include "password.h"
 #include "odoo-hosting.h"
 #include "pg.h"
+#include "plan.h"
 #include "provision.h"
 #include "owner.h"
 #include "provision-order.h"
@@ -417,6 +418,9 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 .admin_email = o->admin_email,
                 .admin_login = o->admin_login,
                 .whmcs_service_id = o->whmcs_service_id[0] ? o->whmcs_service_id : NULL,
+                .plan = o->plan ? o->plan->code : NULL,
+                .extra_users = o->extra_users,
+                .max_users = plan_max_users(o->plan, o->extra_users),
         };
         _cleanup_(hash_done) HashJob job = {};
         _cleanup_free_ char *generated = NULL;
@@ -517,6 +521,23 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 status = pg_failure(s->conn, "opening the new database to Odoo", ret);
                 goto undo;
         }
+        /* The plan's user cap (plan.h). Only now: its guard is a function in the tenant's public
+         * schema, which Odoo's role may create in once the database is its own (access.h: open);
+         * nobody has logged in yet. */
+        if (o->plan) {
+                _cleanup_pgconn_ PGconn *tenant = NULL;
+                _cleanup_free_ char *error = NULL;
+                int users;
+
+                r = tenant_db_connect(c, o->db_name, &tenant, &error);
+                if (r < 0) {
+                        status = pg_connect_failure(r, "the new database", error, ret);
+                        goto undo;
+                }
+                status = plan_apply(s, tenant, o->plan, o->extra_users, NULL, 0, &users, ret);
+                if (status != EXIT_OK)
+                        goto undo;
+        }
         if (registry_tenant_activate(s->conn, o->db_name) < 0) {
                 status = pg_failure(s->conn, "recording the tenant as active", ret);
                 goto undo;
@@ -528,6 +549,13 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
         verified = login_verified(c, o->db_name, o->admin_login, password);
         status = answer(c, ret, o->db_name, o->country, o->admin_email, o->admin_login, o->company_name,
                         generated, false, verified);
+        if (status == EXIT_OK &&
+            (json_object_set_new(*ret, "plan", o->plan ? json_string(o->plan->code) : json_null()) < 0 ||
+             json_object_set_new(*ret, "max_users", o->plan ? json_integer(row.max_users) : json_null()) < 0)) {
+                json_decref(*ret);
+                *ret = NULL;
+                status = result_oom(ret);
+        }
         goto wipe;
 
 undo:

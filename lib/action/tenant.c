@@ -13,6 +13,7 @@
 #include "registry-backup.h"
 #include "result.h"
 #include "tenant.h"
+#include "tenant-cap.h"
 #include "tenant-db.h"
 #include "access.h"
 #include "filestore.h"
@@ -59,7 +60,7 @@ static const char tenant_query[] =
         "       t.suspend_reason,"
         "       to_char(CASE WHEN d.fresh IS NOT NULL THEN now() ELSE d.measured_at END AT TIME ZONE 'UTC',"
         "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "       t.state, d.drift"
+        "       t.state, d.drift, t.plan, t.extra_users, t.max_users"
         "  FROM d"
         "  CROSS JOIN LATERAL (SELECT coalesce(d.fresh, d.cached) AS size) s"
         "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
@@ -84,6 +85,9 @@ enum {
         COL_SIZE_MEASURED,
         COL_REGISTRY_STATE,
         COL_DRIFT,
+        COL_PLAN,
+        COL_EXTRA_USERS,
+        COL_MAX_USERS,
 };
 
 /* The names that are never tenants even when the Odoo role owns them, as a JSON array text. */
@@ -158,6 +162,11 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
                 { "last_unsuspended_at", column_string(res, row, COL_UNSUSPENDED) },
                 /* What differs from what vumaerp set (access.h): [] when nothing. */
                 { "drift", json_loads(PQgetvalue(res, row, COL_DRIFT), 0, NULL) },
+                /* What it bought (plan.h): null plan and cap when none. */
+                { "plan", column_string(res, row, COL_PLAN) },
+                { "max_users", column_integer(res, row, COL_MAX_USERS) },
+                { "extra_users", PQgetisnull(res, row, COL_EXTRA_USERS) ? json_integer(0) :
+                                 column_integer(res, row, COL_EXTRA_USERS) },
         };
         int r = 0;
         int64_t files = 0;
@@ -259,17 +268,20 @@ static int last_backup(PGconn *conn, const char *name, json_t *obj) {
         return 0;
 }
 
-/* status only, and only for an active tenant: what its Odoo database says — internal users,
- * the last login (res_users_log, written by Odoo at each login), installed modules. Its own
+/* status only, and only for an active tenant: what its Odoo database says — internal users
+ * (tenant-cap.h: the count vumaerp trusts, and whether it is over the plan's cap, max_users; null
+ * when there is no cap or no count), whether the cap's guard is in place as vumaerp made it, the
+ * last login (res_users_log, written by Odoo at each login), installed modules. Its own
  * connection, with a statement timeout so a tenant busy with locks cannot hold status up. A
  * database without Odoo's tables, or one that cannot be reached (suspended meanwhile), gives
  * nulls: status describes, it does not fail for what it cannot see. */
-static int odoo_activity(const Config *c, const char *name, json_t *obj) {
+static int odoo_activity(const Config *c, const char *name, int max_users, json_t *obj) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL;
-        json_t *users = NULL, *last_login = NULL, *modules = NULL;
-        int r = 0;
+        json_t *users = NULL, *last_login = NULL, *modules = NULL, *over_cap = NULL, *guard = NULL;
+        int r = 0, n;
+        bool intact;
 
         if (tenant_db_connect(c, name, &conn, &error) < 0) {
                 log_debug("status %s: cannot read its Odoo database: %s", name, strempty(error));
@@ -289,16 +301,32 @@ static int odoo_activity(const Config *c, const char *name, json_t *obj) {
         PQclear(res);
         /* Odoo writes create_date as UTC without a time zone. */
         res = pg_exec(conn, NULL,
-                      "SELECT (SELECT count(*) FROM public.res_users WHERE active AND NOT coalesce(share, false)),"
-                      "       (SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM public.res_users_log),"
+                      "SELECT (SELECT to_char(max(create_date), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM public.res_users_log),"
                       "       (SELECT count(*) FROM public.ir_module_module WHERE state = 'installed')",
                       0, NULL);
         if (!res)
                 goto out;
-        users = column_integer(res, 0, 0);
-        last_login = column_string(res, 0, 1);
-        modules = column_integer(res, 0, 2);
+        last_login = column_string(res, 0, 0);
+        modules = column_integer(res, 0, 1);
+        if (max_users > 0) {
+                r = tenant_cap_guard_intact(conn, max_users, &intact);
+                if (r == -ENOMEM)
+                        goto out;
+                guard = r < 0 ? NULL : json_boolean(intact);
+                r = 0;
+        }
+        n = tenant_cap_count(conn);
+        if (n >= 0) {
+                users = json_integer(n);
+                if (max_users > 0)
+                        over_cap = json_boolean(n > max_users);
+        } else
+                log_debug("status %s: cannot count its users: %s", name, n == -EIO ? PQerrorMessage(conn) : strerror(-n));
 out:
+        if (json_object_set_new(obj, "over_cap", over_cap ? over_cap : json_null()) < 0)
+                r = -ENOMEM;
+        if (json_object_set_new(obj, "cap_guard", guard ? guard : json_null()) < 0)
+                r = -ENOMEM;
         if (json_object_set_new(obj, "users", users ? users : json_null()) < 0)
                 r = -ENOMEM;
         if (json_object_set_new(obj, "last_login", last_login ? last_login : json_null()) < 0)
@@ -350,8 +378,11 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
         if (r < 0)
                 return result_oom(ret);
         /* A suspended tenant refuses connections, and must not be let in to be counted. */
-        if (streq(PQgetvalue(res, 0, COL_ALLOWCONN), "t") ? odoo_activity(c, name, out) < 0 :
+        if (streq(PQgetvalue(res, 0, COL_ALLOWCONN), "t") ?
+            odoo_activity(c, name, PQgetisnull(res, 0, COL_MAX_USERS) ? 0 : atoi(PQgetvalue(res, 0, COL_MAX_USERS)), out) < 0 :
             (json_object_set_new(out, "users", json_null()) < 0 ||
+             json_object_set_new(out, "over_cap", json_null()) < 0 ||
+             json_object_set_new(out, "cap_guard", json_null()) < 0 ||
              json_object_set_new(out, "last_login", json_null()) < 0 ||
              json_object_set_new(out, "installed_modules", json_null()) < 0))
                 return result_oom(ret);

@@ -30,6 +30,8 @@ static const ApiRoute routes[] = {
         /* The tenant's Odoo (auth_oauth's validation endpoint), on loopback only. */
         { "/api/v1/sso/validate", API_METHOD_GET,                 "sso-validate", NULL,
           API_ROUTE_OWN_TOKEN | API_ROUTE_BEARER },
+        /* WHMCS's ChangePackage. */
+        { "/api/v1/plan",       API_METHOD_POST,                  "plan", NULL, 0 },
 };
 
 static const ApiRoute *find_route(const char *path) {

@@ -3,6 +3,7 @@
  * registry-tenant.c: owns the SQL on the registry's tenants table (registry-tenant.h): every move
  * of a tenant's state, with its times, and what the actions read of a row.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "macro.h"
@@ -25,21 +26,31 @@ static int first_value(PGresult *res, char **ret) {
 int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t) {
         static const char sql[] =
                 "INSERT INTO public.tenants AS t (db_name, country, company_name, admin_email, admin_login,"
-                "                                 whmcs_service_id, state, created_at, updated_at)"
-                "     VALUES ($1, $2, $3, $4, $5, $6::bigint, 'provisioning', now(), now())"
+                "                                 whmcs_service_id, state, created_at, updated_at,"
+                "                                 plan, extra_users, max_users, plan_changed_at)"
+                "     VALUES ($1, $2, $3, $4, $5, $6::bigint, 'provisioning', now(), now(),"
+                "             $7::text, $8::int, nullif($9::int, 0), CASE WHEN $7::text IS NOT NULL THEN now() END)"
                 " ON CONFLICT (db_name) DO UPDATE SET"
                 "     country = excluded.country, company_name = excluded.company_name,"
                 "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
                 "     whmcs_service_id = excluded.whmcs_service_id, state = 'provisioning',"
+                "     plan = excluded.plan, extra_users = excluded.extra_users, max_users = excluded.max_users,"
+                "     plan_changed_at = excluded.plan_changed_at,"
                 "     created_at = now(), updated_at = now(), suspended_at = NULL, suspend_reason = NULL,"
                 "     unsuspended_at = NULL, terminated_at = NULL"
                 "   WHERE t.state = 'terminated'"
                 " RETURNING 1";
-        const char *params[6] = {
+        char extra[16], max[16];
+        const char *params[9] = {
                 t->db_name, t->country, t->company_name, t->admin_email, t->admin_login, t->whmcs_service_id,
+                t->plan, extra, max,
         };
         char state[6] = "";
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, state, sql, 6, params);
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        (void) snprintf(extra, sizeof extra, "%d", t->extra_users);
+        (void) snprintf(max, sizeof max, "%d", t->max_users);
+        res = pg_exec(conn, state, sql, 9, params);
 
         if (!res)
                 return streq(state, SQLSTATE_UNIQUE_VIOLATION) ? -ENOTUNIQ : -EIO;
@@ -112,8 +123,10 @@ int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *sta
 
 int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db) {
         static const char sql[] =
-                "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login)"
-                "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login"
+                "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login,"
+                "                                 plan, extra_users, max_users, plan_changed_at)"
+                "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login,"
+                "            src.plan, coalesce(src.extra_users, 0), src.max_users, src.plan_changed_at"
                 "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
                 /* An old row of the target name (a terminated tenant) describes another company:
                  * the row says what was restored, from the source's row. */
@@ -121,6 +134,9 @@ int registry_tenant_restored(PGconn *conn, const char *db_name, const char *sour
                 "     state = 'active', terminated_at = NULL, suspended_at = NULL, suspend_reason = NULL,"
                 "     country = excluded.country, company_name = excluded.company_name,"
                 "     admin_email = excluded.admin_email, admin_login = excluded.admin_login,"
+                /* The plan travels with the data: the dump carries the guard it was made with. */
+                "     plan = excluded.plan, extra_users = excluded.extra_users, max_users = excluded.max_users,"
+                "     plan_changed_at = excluded.plan_changed_at,"
                 /* Its own owner back, unless that service has another live tenant by now (one
                  * each: the unique index): then the restored tenant has none, to be claimed. */
                 "     whmcs_service_id = CASE WHEN t.db_name = $2 AND NOT EXISTS ("
@@ -130,6 +146,45 @@ int registry_tenant_restored(PGconn *conn, const char *db_name, const char *sour
                 "     updated_at = now()";
 
         return pg_run(conn, sql, 2, (const char *const[]) { db_name, source_db });
+}
+
+void registry_plan_done(RegistryPlan *p) {
+        free(p->plan);
+        *p = (RegistryPlan) {};
+}
+
+int registry_tenant_get_plan(PGconn *conn, const char *db_name, RegistryPlan *ret) {
+        static const char sql[] =
+                "SELECT plan, extra_users, coalesce(max_users, 0) FROM public.tenants WHERE db_name = $1";
+        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
+        int r;
+
+        *ret = (RegistryPlan) {};
+        if (!res)
+                return -EIO;
+        r = first_value(res, &ret->plan);
+        if (r < 0)
+                return r;
+        if (PQntuples(res) == 1) {
+                ret->extra_users = atoi(PQgetvalue(res, 0, 1));
+                ret->max_users = atoi(PQgetvalue(res, 0, 2));
+        }
+        return 0;
+}
+
+int registry_tenant_set_plan(PGconn *conn, const char *db_name, const char *plan, int extra_users, int max_users,
+                             const char *state) {
+        static const char sql[] =
+                "INSERT INTO public.tenants AS t (db_name, state, plan, extra_users, max_users, plan_changed_at)"
+                "     VALUES ($1, $5, $2, $3::int, nullif($4::int, 0), now())"
+                " ON CONFLICT (db_name) DO UPDATE SET"
+                "     plan = excluded.plan, extra_users = excluded.extra_users, max_users = excluded.max_users,"
+                "     plan_changed_at = now(), updated_at = now()";
+        char extra[16], max[16];
+
+        (void) snprintf(extra, sizeof extra, "%d", extra_users);
+        (void) snprintf(max, sizeof max, "%d", max_users);
+        return pg_run(conn, sql, 5, (const char *const[]) { db_name, plan, extra, max, state });
 }
 
 int registry_tenant_is_live(PGconn *conn, const char *db_name) {

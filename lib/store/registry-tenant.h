@@ -35,7 +35,19 @@ typedef struct RegistryTenant {
         const char *admin_email;
         const char *admin_login;
         const char *whmcs_service_id;   /* decimal; NULL: none */
+        const char *plan;               /* a plan's code; NULL: none (no cap) */
+        int extra_users;                /* added to the plan's max_users */
+        int max_users;                  /* the cap applied; 0: none */
 } RegistryTenant;
+
+/* What a tenant bought, as the registry records it (schema version 4). */
+typedef struct RegistryPlan {
+        char *plan;          /* malloc'd; NULL: none */
+        int extra_users;
+        int max_users;       /* the cap applied in the tenant; 0: none */
+} RegistryPlan;
+
+void registry_plan_done(RegistryPlan *p);
 
 /* Records the tenant as 'provisioning', committed before anything is made, so that the next
  * provision of the name finds what this one leaves if it dies. A row of a terminated tenant is
@@ -62,10 +74,18 @@ int registry_tenant_unsuspend(PGconn *conn, const char *db_name, bool changed);
  * terminated_at is set on "terminated". */
 int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *state);
 
-/* A restore made db_name: active, with source_db's details (the country, company, admin) and,
+/* A restore made db_name: active, with source_db's details (the country, company, admin, plan) and,
  * when it is the same name, its WHMCS service id, unless that service owns another live tenant by
  * now (then none: it may be claimed, owner.h); a former tenant's row of the name is replaced. */
 int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db);
+
+/* db_name's plan into *ret (registry_plan_done(); all empty when there is no row or no plan). */
+int registry_tenant_get_plan(PGconn *conn, const char *db_name, RegistryPlan *ret);
+
+/* Records db_name's plan, extra users and cap, and when they changed; a tenant without a row (made
+ * before vumaerp) gets one in state (what the catalog says: "active" or "suspended"). */
+int registry_tenant_set_plan(PGconn *conn, const char *db_name, const char *plan, int extra_users, int max_users,
+                             const char *state);
 
 /* Whether db_name is a tenant to the registry (a row not terminated): 1, 0, or a negative errno. */
 int registry_tenant_is_live(PGconn *conn, const char *db_name);

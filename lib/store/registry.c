@@ -153,6 +153,17 @@ static const char *const migrations[] = {
         ");"
         "CREATE INDEX offsite_objects_backup_id_idx ON public.offsite_objects (backup_id);"
         "CREATE INDEX offsite_objects_gone_idx ON public.offsite_objects (key) WHERE backup_id IS NULL;",
+
+        /* 6: what each tenant bought (issue 14): its plan (a code of plans.yaml), the extra users
+         * its WHMCS service added, and the user cap that was applied — the plan's max_users plus
+         * the extra users when it was set, kept so that editing plans.yaml later changes no
+         * tenant behind its back. NULL plan: none (a tenant from before plans, or no plans
+         * configured): no cap. Each change is journaled in its operation's detail. */
+        "ALTER TABLE public.tenants"
+        "  ADD COLUMN plan text,"
+        "  ADD COLUMN extra_users int NOT NULL DEFAULT 0 CHECK (extra_users >= 0),"
+        "  ADD COLUMN max_users int CHECK (max_users > 0),"
+        "  ADD COLUMN plan_changed_at timestamptz;",
 };
 
 int registry_schema_version(void) {

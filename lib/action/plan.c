@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.c: owns applying a plan to a tenant (plan.h): the cap it gives, the guard put in place
+ * through tenant-cap.h, the journal note, and the plan action that changes a tenant's plan.
+ */
+#include <stdlib.h>
+
+#include "log.h"
+#include "owner.h"
+#include "pg.h"
+#include "plan.h"
+#include "provision-order.h"
+#include "registry-operation.h"
+#include "registry-tenant.h"
+#include "result.h"
+#include "tenant-cap.h"
+#include "tenant-db.h"
+
+int plan_max_users(const Plan *p, int extra_users) {
+        return p ? p->max_users + extra_users : 0;
+}
+
+static int note(TenantSession *s, const Plan *to, int extra_users, const char *from, int max_from, int users) {
+        _cleanup_json_ json_t *n = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        if (!s->operation_id)
+                return 0;
+        n = json_pack("{s:{s:s?,s:s?,s:i,s:i,s:i,s:i}}", "plan",
+                      "from", from, "to", to ? to->code : NULL,
+                      "max_users_from", max_from, "max_users_to", plan_max_users(to, extra_users),
+                      "extra_users", extra_users, "users", users);
+        if (!n)
+                return -ENOMEM;
+        text = json_dumps(n, JSON_COMPACT);
+        if (!text)
+                return -ENOMEM;
+        return registry_operation_note(s->conn, s->operation_id, text);
+}
+
+int plan_apply(TenantSession *s, PGconn *tenant, const Plan *to, int extra_users, const char *from, int max_from,
+               int *ret_users, json_t **ret) {
+        int max = plan_max_users(to, extra_users), r;
+
+        r = tenant_cap_apply(tenant, max, ret_users);
+        if (r == -EUSERS)
+                return result_fail(ret, EXIT_EXISTS, "users_over_cap",
+                                   "tenant \"%s\" has %d internal users, more than plan %s allows (%d, with %d extra): "
+                                   "nothing was changed; archive users in Odoo first, or choose a larger plan",
+                                   s->db_name, *ret_users, to->code, max, extra_users);
+        if (r == -ENOENT)
+                return result_fail(ret, EXIT_SOFTWARE, "not_odoo",
+                                   "tenant \"%s\" has no res_users table: not an Odoo database", s->db_name);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
+                return pg_failure(tenant, "applying the plan's user cap in the tenant", ret);
+
+        r = note(s, to, extra_users, from, max_from, *ret_users);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
+                return pg_failure(s->conn, "journaling the plan", ret);
+        return EXIT_OK;
+}
+
+typedef struct PlanChange {
+        const Plan *plan;
+        int extra_users;   /* -1: keep the tenant's */
+} PlanChange;
+
+static int answer(const char *db_name, const Plan *plan, int extra_users, int users, const RegistryPlan *before,
+                  json_t **ret) {
+        _cleanup_json_ json_t *out = result_ok();
+        int max = plan_max_users(plan, extra_users);
+
+        if (!out)
+                return result_oom(ret);
+        if (json_object_set_new(out, "db_name", json_string(db_name)) < 0 ||
+            json_object_set_new(out, "plan", json_string(plan->code)) < 0 ||
+            json_object_set_new(out, "plan_name", json_string(plan->name)) < 0 ||
+            json_object_set_new(out, "max_users", json_integer(max)) < 0 ||
+            json_object_set_new(out, "extra_users", json_integer(extra_users)) < 0 ||
+            json_object_set_new(out, "users", users >= 0 ? json_integer(users) : json_null()) < 0 ||
+            json_object_set_new(out, "previous_plan", before->plan ? json_string(before->plan) : json_null()) < 0 ||
+            json_object_set_new(out, "previous_max_users",
+                                before->max_users > 0 ? json_integer(before->max_users) : json_null()) < 0 ||
+            json_object_set_new(out, "changed", json_boolean(!streq_ptr(before->plan, plan->code) ||
+                                                             before->max_users != max)) < 0)
+                return result_oom(ret);
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
+
+static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
+        const PlanChange *change = userdata;
+        _cleanup_(registry_plan_done) RegistryPlan before = {};
+        _cleanup_pgconn_ PGconn *tenant = NULL;
+        _cleanup_free_ char *error = NULL;
+        int extra, users = -1, status, r;
+        TenantDb db;
+
+        status = tenant_session_inspect(s, &db, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (!db.exists)
+                return result_fail(ret, EXIT_NO_TENANT, "no_such_tenant", "no tenant database \"%s\"", s->db_name);
+        /* A suspended tenant admits nobody (access.h); opening it for a moment would let its users in. */
+        if (db.access != ACCESS_OPEN)
+                return result_fail(ret, EXIT_EXISTS, "tenant_suspended",
+                                   "%s is suspended: unsuspend it before changing its plan", s->db_name);
+
+        r = registry_tenant_get_plan(s->conn, s->db_name, &before);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
+                return pg_failure(s->conn, "reading the tenant's plan", ret);
+        extra = change->extra_users >= 0 ? change->extra_users : before.extra_users;
+
+        r = tenant_db_connect(s->config, s->db_name, &tenant, &error);
+        if (r < 0)
+                return pg_connect_failure(r, "the tenant's database", error, ret);
+        status = plan_apply(s, tenant, change->plan, extra, before.plan, before.max_users, &users, ret);
+        if (status != EXIT_OK)
+                return status;
+
+        r = registry_tenant_set_plan(s->conn, s->db_name, change->plan->code, extra,
+                                     plan_max_users(change->plan, extra), "active");
+        if (r < 0) {
+                int k, n;
+
+                status = pg_failure(s->conn, "recording the plan in the registry", ret);
+                /* The registry is what status and the bill read: the tenant goes back to the cap it
+                 * says, or the two would disagree. */
+                k = tenant_cap_apply(tenant, before.max_users, &n);
+                if (k < 0 && k != -EUSERS)
+                        log_error("%s: cannot put its user cap back to %d after the registry refused the plan: %s",
+                                  s->db_name, before.max_users, strerror(-k));
+                return status;
+        }
+        return answer(s->db_name, change->plan, extra, users, &before, ret);
+}
+
+int tenant_plan(const Config *c, json_t *request, json_t **ret) {
+        PlanChange change = {};
+        TenantOwner owner;
+        int status;
+
+        status = owner_request(c, request, &owner, ret);
+        if (status != EXIT_OK)
+                return status;
+        if (!json_is_string(json_object_get(request, "plan")))
+                return json_object_get(request, "plan") && !json_is_null(json_object_get(request, "plan")) ?
+                        result_fail(ret, EXIT_BAD_INPUT, "invalid_request", "plan must be a string") :
+                        result_fail(ret, EXIT_USAGE, "missing_plan", "plan is required: a code of %s",
+                                    c->plans_path ? c->plans_path : "plans.yaml (none is configured)");
+        status = order_field_plan(c, request, &change.plan, &change.extra_users, ret);
+        if (status != EXIT_OK)
+                return status;
+        return owner_session_run(c, &owner, "plan", plan_locked, &change, ret);
+}
