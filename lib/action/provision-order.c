@@ -69,22 +69,31 @@ int order_field_string(json_t *request, const char *key, bool required, const ch
         return EXIT_OK;
 }
 
+/* A JSON integer, or (from forms and the command line) a string of 1 to max_digits decimal digits;
+ * -1 for anything else. */
+static long long json_whole_number(json_t *v, size_t max_digits) {
+        const char *s;
+        size_t n;
+
+        if (json_is_integer(v))
+                return json_integer_value(v);
+        if (!json_is_string(v))
+                return -1;
+        s = json_string_value(v);
+        n = strlen(s);
+        if (n < 1 || n > max_digits || strspn(s, "0123456789") != n)
+                return -1;
+        return strtoll(s, NULL, 10);
+}
+
 int order_field_service_id(json_t *request, char out[24], json_t **ret) {
         json_t *v = json_object_get(request, "whmcs_service_id");
-        long long id = -1;
+        long long id;
 
         out[0] = '\0';
         if (!v || json_is_null(v))
                 return EXIT_OK;
-        if (json_is_integer(v))
-                id = json_integer_value(v);
-        else if (json_is_string(v)) {
-                const char *s = json_string_value(v);
-                size_t n = strlen(s);
-
-                if (n >= 1 && n <= WHMCS_SERVICE_ID_MAX_DIGITS && strspn(s, "0123456789") == n)
-                        id = strtoll(s, NULL, 10);
-        }
+        id = json_whole_number(v, WHMCS_SERVICE_ID_MAX_DIGITS);
         if (id < 1)
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_whmcs_service_id",
                                    "whmcs_service_id must be a positive integer");
@@ -157,7 +166,7 @@ int order_parse(const Config *c, json_t *request, Order *o, json_t **ret) {
 int order_field_plan(const Config *c, json_t *request, const Plan **ret_plan, int *ret_extra, json_t **ret) {
         json_t *v = json_object_get(request, "extra_users");
         const char *code = NULL;
-        long long extra = -1;
+        long long extra;
         int status;
 
         *ret_extra = -1;
@@ -180,15 +189,7 @@ int order_field_plan(const Config *c, json_t *request, const Plan **ret_plan, in
 
         if (!v || json_is_null(v))
                 return EXIT_OK;
-        if (json_is_integer(v))
-                extra = json_integer_value(v);
-        else if (json_is_string(v)) {
-                const char *s = json_string_value(v);
-                size_t n = strlen(s);
-
-                if (n >= 1 && n <= 6 && strspn(s, "0123456789") == n)
-                        extra = strtoll(s, NULL, 10);
-        }
+        extra = json_whole_number(v, 6);
         if (extra < 0 || extra > PLAN_MAX_USERS)
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_extra_users",
                                    "extra_users must be an integer from 0 to %d", PLAN_MAX_USERS);

@@ -5,6 +5,7 @@
  * message (libyaml's marks are 0-based; admins and editors count from 1).
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -746,6 +747,54 @@ static int get_modules(Parser *p, const char *name, const yaml_node_t *v, bool m
         return 0;
 }
 
+/* One entry of countries.yaml or plans.yaml: the key k (its code, already checked) mapping to v,
+ * whose keys must be among names (what says "country"/"plan"), none twice; each value goes to
+ * field(); a name not marked optional (optional_mask, by index) must be there. */
+typedef int (*EntryField)(Parser *p, void *entry, size_t field, const yaml_node_t *v);
+
+static int parse_entry(Parser *p, const char *what, const char *code, const char *const *names, size_t n_names,
+                       unsigned optional_mask, const yaml_node_t *k, const yaml_node_t *v, EntryField field,
+                       void *entry) {
+        bool seen[16] = {};
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        assert(n_names <= ELEMENTSOF(seen));
+        if (v->type != YAML_MAPPING_NODE)
+                return fail(p, node_is_null(v) ? k->start_mark : v->start_mark, -EINVAL,
+                            "%s '%s' must be a mapping, not %s", what, code, node_is_null(v) ? "empty" : node_kind(v));
+
+        pairs = v->data.mapping.pairs.start;
+        n = v->data.mapping.pairs.top - pairs;
+        for (size_t i = 0; i < n; i++) {
+                yaml_node_t *key, *val;
+                size_t f;
+
+                r = pair_key(p, pairs, i, &key, &val);
+                if (r < 0)
+                        return r;
+                for (f = 0; f < n_names; f++)
+                        if (streq(scalar(key), names[f]))
+                                break;
+                if (f == n_names)
+                        return fail(p, key->start_mark, -EINVAL, "unknown key '%s' in %s '%s'",
+                                    quote(scalar(key)), what, code);
+                r = check_duplicate(p, pairs, i, key);
+                if (r < 0)
+                        return r;
+                r = field(p, entry, f, val);
+                if (r < 0)
+                        return r;
+                seen[f] = true;
+        }
+        for (size_t f = 0; f < n_names; f++)
+                if (!seen[f] && !(optional_mask & (1u << f)))
+                        return fail(p, k->start_mark, -EINVAL, "missing required key '%s' in %s '%s'",
+                                    names[f], what, code);
+        return 0;
+}
+
 static const char *const country_keys[] = {
         "name", "iso_code", "currency", "language", "timezone", "template", "modules",
 };
@@ -793,48 +842,24 @@ static int parse_country_field(Parser *p, Config *c, Country *co, size_t field, 
         return 0;
 }
 
+typedef struct CountryEntry {
+        Config *config;
+        Country *country;
+} CountryEntry;
+
+static int country_field(Parser *p, void *entry, size_t field, const yaml_node_t *v) {
+        CountryEntry *e = entry;
+
+        return parse_country_field(p, e->config, e->country, field, v);
+}
+
 static int parse_country(Parser *p, Config *c, Country *co, const yaml_node_t *k, const yaml_node_t *v) {
-        bool seen[ELEMENTSOF(country_keys)] = {};
-        yaml_node_pair_t *pairs;
-        size_t n;
-        int r;
+        CountryEntry e = { .config = c, .country = co };
 
         co->code = strdup(scalar(k));
         if (!co->code)
                 return -ENOMEM;
-        if (v->type != YAML_MAPPING_NODE)
-                return fail(p, node_is_null(v) ? k->start_mark : v->start_mark, -EINVAL,
-                            "country '%s' must be a mapping, not %s", co->code,
-                            node_is_null(v) ? "empty" : node_kind(v));
-
-        pairs = v->data.mapping.pairs.start;
-        n = v->data.mapping.pairs.top - pairs;
-        for (size_t i = 0; i < n; i++) {
-                yaml_node_t *key, *val;
-                size_t f;
-
-                r = pair_key(p, pairs, i, &key, &val);
-                if (r < 0)
-                        return r;
-                for (f = 0; f < ELEMENTSOF(country_keys); f++)
-                        if (streq(scalar(key), country_keys[f]))
-                                break;
-                if (f == ELEMENTSOF(country_keys))
-                        return fail(p, key->start_mark, -EINVAL, "unknown key '%s' in country '%s'",
-                                    quote(scalar(key)), co->code);
-                r = check_duplicate(p, pairs, i, key);
-                if (r < 0)
-                        return r;
-                r = parse_country_field(p, c, co, f, val);
-                if (r < 0)
-                        return r;
-                seen[f] = true;
-        }
-        for (size_t f = 0; f < ELEMENTSOF(country_keys); f++)
-                if (!seen[f])
-                        return fail(p, k->start_mark, -EINVAL, "missing required key '%s' in country '%s'",
-                                    country_keys[f], co->code);
-        return 0;
+        return parse_entry(p, "country", co->code, country_keys, ELEMENTSOF(country_keys), 0, k, v, country_field, &e);
 }
 
 static int parse_countries(Parser *p, Config *c) {
@@ -922,48 +947,16 @@ static int parse_plan_field(Parser *p, Plan *pl, size_t field, const yaml_node_t
         }
 }
 
-static int parse_plan(Parser *p, Plan *pl, const yaml_node_t *k, const yaml_node_t *v) {
-        bool seen[ELEMENTSOF(plan_keys)] = {};
-        yaml_node_pair_t *pairs;
-        size_t n;
-        int r;
+static int plan_field(Parser *p, void *entry, size_t field, const yaml_node_t *v) {
+        return parse_plan_field(p, entry, field, v);
+}
 
+static int parse_plan(Parser *p, Plan *pl, const yaml_node_t *k, const yaml_node_t *v) {
         pl->code = strdup(scalar(k));
         if (!pl->code)
                 return -ENOMEM;
-        if (v->type != YAML_MAPPING_NODE)
-                return fail(p, node_is_null(v) ? k->start_mark : v->start_mark, -EINVAL,
-                            "plan '%s' must be a mapping, not %s", pl->code,
-                            node_is_null(v) ? "empty" : node_kind(v));
-
-        pairs = v->data.mapping.pairs.start;
-        n = v->data.mapping.pairs.top - pairs;
-        for (size_t i = 0; i < n; i++) {
-                yaml_node_t *key, *val;
-                size_t f;
-
-                r = pair_key(p, pairs, i, &key, &val);
-                if (r < 0)
-                        return r;
-                for (f = 0; f < ELEMENTSOF(plan_keys); f++)
-                        if (streq(scalar(key), plan_keys[f]))
-                                break;
-                if (f == ELEMENTSOF(plan_keys))
-                        return fail(p, key->start_mark, -EINVAL, "unknown key '%s' in plan '%s'",
-                                    quote(scalar(key)), pl->code);
-                r = check_duplicate(p, pairs, i, key);
-                if (r < 0)
-                        return r;
-                r = parse_plan_field(p, pl, f, val);
-                if (r < 0)
-                        return r;
-                seen[f] = true;
-        }
-        for (size_t f = 0; f < ELEMENTSOF(plan_keys); f++)
-                if (!seen[f] && f != PLAN_KEY_DEFAULT)
-                        return fail(p, k->start_mark, -EINVAL, "missing required key '%s' in plan '%s'",
-                                    plan_keys[f], pl->code);
-        return 0;
+        return parse_entry(p, "plan", pl->code, plan_keys, ELEMENTSOF(plan_keys), 1u << PLAN_KEY_DEFAULT, k, v,
+                           plan_field, pl);
 }
 
 static int parse_plans(Parser *p, Config *c) {
