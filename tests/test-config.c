@@ -198,19 +198,9 @@ static void test_shipped_config(void) {
         check_country(c, "rw", "Rwanda", "RW", "RWF", "Africa/Kigali", "erp_rw",
                       (const char *const[]) { "account", "l10n_rw", "contacts", "sale_management", "purchase", "hr", "mail", "auth_oauth", NULL });
 
-        CHECK_STR(c->plans_path, SOURCE_DIR "/conf/plans.yaml");
-        CHECK_INT(c->n_plans, 3);
-        check_plan(c, "starter", "Starter", 3, 2048, true, (const char *const[]) { "account", "contacts", NULL });
-        check_plan(c, "business", "Business", 10, 10240, false,
-                   (const char *const[]) { "account", "contacts", "sale_management", "purchase", "hr", NULL });
-        check_plan(c, "growth", "Growth", 25, 51200, false,
-                   (const char *const[]) { "account", "contacts", "sale_management", "purchase", "hr", "crm", "stock",
-                                           "project", NULL });
-        CHECK(config_default_plan(c) == config_find_plan(c, "starter"));
-        /* Plan codes are exact: nothing is guessed. */
-        CHECK(!config_find_plan(c, "Starter"));
-        CHECK(!config_find_plan(c, ""));
-        CHECK(!config_find_plan(c, NULL));
+        /* Plans are opt-in: the shipped vumaerp.yaml names none (test_shipped_plans). */
+        CHECK(!c->plans_path);
+        CHECK_INT(c->n_plans, 0);
 
         /* Codes are matched case-insensitively; unknown ones are not guessed. */
         CHECK(config_find_country(c, "KE") == config_find_country(c, "ke"));
@@ -639,6 +629,38 @@ static void test_country_errors(void) {
                              "15:13", "template 'tpl_ke' is already used by country 'ke'");
 }
 
+/* The shipped plans.yaml, as a host that opts in names it. */
+static void test_shipped_plans(void) {
+        _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
+        _cleanup_free_ char *error = NULL;
+        Config *c = NULL;
+        int r;
+
+        write_text("vumaerp.yaml", "backups:\n  dir: /srv/backups\n"
+                                   "countries: " SOURCE_DIR "/conf/countries.yaml\n"
+                                   "plans: " SOURCE_DIR "/conf/plans.yaml\n");
+        r = config_load(path, &c, &error);
+        CHECK_INT(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "unexpected error: %s\n", strempty(error));
+                return;
+        }
+        CHECK_STR(c->plans_path, SOURCE_DIR "/conf/plans.yaml");
+        CHECK_INT(c->n_plans, 3);
+        check_plan(c, "starter", "Starter", 3, 2048, true, (const char *const[]) { "account", "contacts", NULL });
+        check_plan(c, "business", "Business", 10, 10240, false,
+                   (const char *const[]) { "account", "contacts", "sale_management", "purchase", "hr", NULL });
+        check_plan(c, "growth", "Growth", 25, 51200, false,
+                   (const char *const[]) { "account", "contacts", "sale_management", "purchase", "hr", "crm", "stock",
+                                           "project", NULL });
+        CHECK(config_default_plan(c) == config_find_plan(c, "starter"));
+        /* Plan codes are exact: nothing is guessed. */
+        CHECK(!config_find_plan(c, "Starter"));
+        CHECK(!config_find_plan(c, ""));
+        CHECK(!config_find_plan(c, NULL));
+        config_free(c);
+}
+
 static void test_plans(void) {
         _cleanup_free_ char *path = tmp_path("vumaerp.yaml");
         _cleanup_free_ char *ppath = tmp_path("plans.yaml");
@@ -788,6 +810,7 @@ int main(void) {
         }
 
         test_shipped_config();
+        test_shipped_plans();
         test_defaults();
         test_new_default();
         test_offsite();
