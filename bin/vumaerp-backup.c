@@ -8,7 +8,7 @@ int main(int argc, char *argv[]) {
         static const ToolOption options[] = {
                 { "db-name", "db_name", "the tenant database (or give it as the argument)", 0 },
                 TOOL_OPTIONS_OWNER,
-                { "prune", "prune", "delete the backups older than backups.retention_days instead", 1 },
+                { "prune", "prune", "apply backups.retention (daily, weekly, monthly) to every backup instead", 1 },
                 {}
         };
         static const ToolSpec spec = {

@@ -92,7 +92,7 @@ tenants:
   url_template: "https://{subdomain}.vumacloud.test"
 backups:
   dir: $dir/backups
-  retention_days: 30
+  retention: {daily: 7, weekly: 4, monthly: 3}
 api:
   deadline: 60
   receive_timeout: 10
@@ -149,6 +149,25 @@ config bad-country
 sed -i -e 's/^ke:$/KE:/' "$work/bad-country/countries.yaml"
 line=$(grep -n '^KE:$' "$work/bad-country/countries.yaml" | cut -d: -f1)
 case_ bad-country "$line:1" "country code 'KE' must be two lowercase letters" "$work/bad-country/countries.yaml"
+
+config retention-twice
+edit retention-twice 's/^  retention: .*$/&\n  retention_days: 30/'
+case_ retention-twice 12:3 "'retention' and 'retention_days' cannot both be given: keep 'retention'"
+
+config retention-bad
+edit retention-bad 's/^  retention: .*$/  retention: {daily: 7, yearly: 1}/'
+case_ retention-bad 11:25 "unknown key 'yearly' in 'retention'"
+
+# The deprecated retention_days still loads, and says so once on stderr before anything else
+# (here the action then finds no PostgreSQL: not a configuration error).
+config retention-days
+edit retention-days 's/^  retention: .*$/  retention_days: 30/'
+run retention-days-list "$LIST" --config "$work/retention-days/vumaerp.yaml"
+checks=$((checks + 1))
+[[ $(cat "$work/retention-days-list.rc") != 78 ]] || fail "retention_days is refused: $(cat "$work/retention-days-list.err")"
+[[ $(grep -c "retention_days' is deprecated" "$work/retention-days-list.err") == 1 ]] &&
+        [[ $(head -n 1 "$work/retention-days-list.err") == *"$work/retention-days/vumaerp.yaml:11:19: 'retention_days' is deprecated; read as 'retention: {daily: 30, weekly: 0, monthly: 0}'"* ]] ||
+        fail "retention_days: no single deprecation line first on stderr: $(cat "$work/retention-days-list.err")"
 
 config empty
 : >"$work/empty/vumaerp.yaml"

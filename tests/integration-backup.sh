@@ -5,8 +5,9 @@
 # the files (0600, sha256sum format), the registry rows (and status's last_backup), two backups in
 # one second, the answers for bad input; the repair of a backup window a killed backup left open; the tenant's filestore
 # archived beside the dump (none when it has none; a filestore that cannot be archived fails the
-# backup and leaves nothing); and --prune's rules: older than the retention goes, except a
-# terminated tenant's newest backup until its retention ends; the archive goes with its dump.
+# backup and leaves nothing); and --prune's rules (retention.h): the newest of each of the last days,
+# weeks and months is kept, a live tenant's newest however old, a terminated tenant's last backup
+# for the retention's span; the archive goes with its dump; the deprecated retention_days.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
@@ -209,51 +210,93 @@ pg_psql postgres "DROP DATABASE orph_co"
 pg_psql vumaerp "DELETE FROM backups WHERE db_name = 'orph_co'"
 rm -rf "$BACKUPS/orph_co"
 
-echo "# prune"
+echo "# prune: grandfather-father-son over the registry's backups (retention.h), 7 daily, 4 weekly, 3 monthly"
 run backup --prune
-expect 0 '.success == true and .count == 0 and .deleted == [] and .retention_days == 30' "nothing old yet"
-n_before=$(reg "SELECT count(*) FROM backups")
-# Age the backups: acme_ltd's first 40 days, its second 10 days.
-pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '40 days' WHERE path = '$first'"
-pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '10 days' WHERE path = '$second'"
-# gone_co: terminated 5 days ago; its backup from the termination is 45 days old by now (aged
-# by hand), an older one 60 days: the newest is kept until terminated_at + 30 days.
+expect 0 '.success == true and .retention == {"daily": 7, "weekly": 4, "monthly": 3}' "prune's answer names the retention"
+# What the earlier steps made is all of today: only each tenant's newest of the day stays. Pinned
+# to today's first seconds, in the order they were made, so that a run across midnight agrees.
+pg_psql vumaerp "UPDATE backups SET created_at = date_trunc('day', now()) + id * interval '1 second'"
+# made NAME DAYS-AGO|TIMESTAMP-SQL [terminate]: a backup of NAME (a database made for it),
+# recorded at that time; its path in $MADE.
+made() {
+        local name=$1 when=$2
+        [ "$(pg_psql postgres "SELECT count(*) FROM pg_database WHERE datname = '$name'")" = 1 ] ||
+                pg_psql postgres "CREATE DATABASE $name OWNER odoo"
+        run backup "$name"
+        expect 0 '.success == true' "backup $name"
+        MADE=$(jq -r .backup.path <<<"$OUT")
+        case "$when" in [0-9]*) when="now() - interval '$when days'" ;; esac
+        pg_psql vumaerp "UPDATE backups SET created_at = $when WHERE path = '$MADE'"
+}
+terminated() { # terminated NAME DAYS-AGO [skip]: terminate NAME, recorded DAYS-AGO (its backup too)
+        if [ "${3:-}" = skip ]; then run_json terminate "{\"db_name\": \"$1\", \"skip_backup\": true}"; else run terminate "$1"; fi
+        expect 0 '.changed == true' "terminate $1"
+        MADE=$(jq -r '.backup.path // empty' <<<"$OUT")
+        pg_psql vumaerp "UPDATE tenants SET terminated_at = now() - interval '$2 days' WHERE db_name = '$1';
+                         UPDATE backups SET created_at = now() - interval '$2 days' WHERE kind = 'terminate' AND db_name = '$1'"
+}
+gone=() kept=()
+# stale_co: a live tenant whose only backups are old: the newest stays however old.
+made stale_co 500; gone+=("$MADE")
+made stale_co 400; kept+=("$MADE")
+# month_co: two in the month before last (past the daily and weekly windows, in the monthly
+# one): the newer stays; one 200 days old goes; its newest (today) stays.
+made month_co "date_trunc('month', now()) - interval '2 months' + interval '1 hour'"; gone+=("$MADE")
+made month_co "date_trunc('month', now()) - interval '2 months' + interval '1 day'"; kept+=("$MADE")
+made month_co 200; gone+=("$MADE")
+made month_co "now()"; kept+=("$MADE")
+# gone_co, terminated 5 days ago: its final backup (with its filestore archive) stays; one 200
+# days old goes.
 pg_psql postgres "CREATE DATABASE gone_co OWNER odoo"
 mkdir -p "$FS/gone_co/aa" && echo gone >"$FS/gone_co/aa/aa00"
-run backup gone_co
-gone_old=$(jq -r .backup.path <<<"$OUT")
-run terminate gone_co
-expect 0 '.changed == true and .backup.filestore != null' "terminate gone_co"
-gone_last=$(jq -r .backup.path <<<"$OUT")
+made gone_co 200; gone+=("$MADE")
+terminated gone_co 5; gone_last=$MADE; kept+=("$MADE")
 [ ! -e "$FS/gone_co" ] || fail "gone_co's filestore outlived its termination"
-pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '60 days' WHERE path = '$gone_old';
-                 UPDATE backups SET created_at = now() - interval '45 days' WHERE path = '$gone_last';
-                 UPDATE tenants SET terminated_at = now() - interval '5 days' WHERE db_name = 'gone_co'"
-# long_gone: terminated 31 days ago: its last backup goes too.
+# long_gone, terminated 100 days ago: past the span (3 months), its final backup goes too.
 pg_psql postgres "CREATE DATABASE long_gone OWNER odoo"
 mkdir -p "$FS/long_gone/bb" && echo long >"$FS/long_gone/bb/bb00"
-run terminate long_gone
-long_last=$(jq -r .backup.path <<<"$OUT")
-pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '31 days' WHERE path = '$long_last';
-                 UPDATE tenants SET terminated_at = now() - interval '31 days' WHERE db_name = 'long_gone'"
+terminated long_gone 100; long_last=$MADE; gone+=("$MADE")
+# skip_co, terminated 5 days ago without a backup: its newest, 300 days old, stays for the span.
+made skip_co 310; gone+=("$MADE")
+made skip_co 300; kept+=("$MADE")
+terminated skip_co 5 skip
+# today's: every backup of acme_ltd and susp_co but the newest of each.
+while read -r p; do gone+=("$p"); done < <(pg_psql vumaerp "SELECT path FROM backups b WHERE db_name IN ('acme_ltd', 'susp_co')
+        AND id < (SELECT max(id) FROM backups n WHERE n.db_name = b.db_name)")
+while read -r p; do kept+=("$p"); done < <(pg_psql vumaerp "SELECT path FROM backups b WHERE db_name IN ('acme_ltd', 'susp_co')
+        AND id = (SELECT max(id) FROM backups n WHERE n.db_name = b.db_name)")
+n_before=$(reg "SELECT count(*) FROM backups")
+[ "$n_before" = $(( ${#gone[@]} + ${#kept[@]} )) ] || fail "the test lost count of the backups: $n_before in the registry"
 
 run backup --prune
-expect 0 '.success == true and .count == 3' "prune"
-expect 0 "([.deleted[].path] | sort) == ([\"$first\", \"$gone_old\", \"$long_last\"] | sort)" "what prune deleted"
-for p in "$first" "$gone_old" "$long_last"; do
+expect 0 ".success == true and .count == ${#gone[@]} and .kept == ${#kept[@]}" "prune"
+want=$(printf '%s\n' "${gone[@]}" | jq -R . | jq -sc 'sort')
+expect 0 "([.deleted[].path] | sort) == $want" "what prune deleted"
+for p in "${gone[@]}"; do
         [ ! -e "$p" ] && [ ! -e "$p.sha256" ] || fail "$p (or its .sha256) is still there"
         [ ! -e "${p%.dump}.filestore.tar" ] && [ ! -e "${p%.dump}.filestore.tar.sha256" ] || fail "the archive beside $p is still there"
         [ "$(reg "SELECT count(*) FROM backups WHERE path = '$p'")" = 0 ] || fail "$p is still in the registry"
 done
-for p in "$second" "$gone_last"; do
+for p in "${kept[@]}"; do
         [ -f "$p" ] && [ -f "$p.sha256" ] || fail "$p was deleted"
+        [ "$(reg "SELECT count(*) FROM backups WHERE path = '$p'")" = 1 ] || fail "$p lost its registry row"
 done
 [ -f "${gone_last%.dump}.filestore.tar" ] && [ -f "${gone_last%.dump}.filestore.tar.sha256" ] || fail "the kept backup lost its archive"
 expect 0 "[.deleted[] | select(.path == \"$long_last\") | .filestore_path] == [\"${long_last%.dump}.filestore.tar\"]" "prune names the archive it deleted"
-
-[ "$(reg "SELECT count(*) FROM backups")" = $(( n_before + 3 - 3 )) ] || fail "registry count after prune"
+[ "$(reg "SELECT count(*) FROM backups")" = ${#kept[@]} ] || fail "registry count after prune"
 
 run backup --prune
 expect 0 '.count == 0' "a second prune finds nothing"
+
+echo "# the deprecated retention_days: N, read as the last N days (and a terminated tenant's last backup for N days)"
+sed 's/^  retention: .*/  retention_days: 400/' "$CONF" >"$tmp/days.yaml"
+cp "$tmp/conf/countries.yaml" "$tmp/countries.yaml"
+RUN_CONF=$tmp/days.yaml run backup --prune
+expect 0 '.success == true and .retention == {"daily": 400, "weekly": 0, "monthly": 0} and .count == 0' "prune under retention_days"
+grep -q "retention_days' is deprecated" "$tmp/stderr" || fail "no deprecation warning on stderr: $(cat "$tmp/stderr")"
+sed 's/^  retention: .*/  retention_days: 7/' "$CONF" >"$tmp/days.yaml"
+RUN_CONF=$tmp/days.yaml run backup --prune
+expect 0 ".success == true and ([.deleted[].path] | sort) == ([\"${kept[1]}\"]) and .count == 1" \
+        "under retention_days: 7, stale_co keeps its newest, month_co's last month's goes, skip_co's stays"
 
 echo "PASS"

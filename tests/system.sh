@@ -368,9 +368,9 @@ failed=$(inside systemctl list-units --failed --plain --no-legend 'vumaerp*' 'po
 
 # The timers fire their services (a runtime drop-in: now, not daily or after 10 minutes), which
 # work under their hardening: prune removes a backup past the retention (its registry row made
-# 40 days old), reconcile puts back a connection limit Odoo's role set on the tenant.
+# 400 days old: out of every window of the 7/4/3 retention), reconcile puts back a connection limit Odoo's role set on the tenant.
 step "the timers, fired by a runtime drop-in"
-psql_in vumaerp "UPDATE backups SET created_at = now() - interval '40 days' WHERE path = '$backup'" >/dev/null
+psql_in vumaerp "UPDATE backups SET created_at = now() - interval '400 days' WHERE path = '$backup'" >/dev/null
 as_odoo "$TENANT" "ALTER DATABASE $TENANT CONNECTION LIMIT 0" >/dev/null
 for t in vumaerp-backup-prune vumaerp-reconcile; do
         before=$(inside systemctl show -P ExecMainExitTimestampMonotonic "$t.service")

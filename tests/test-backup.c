@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* test-backup: the parts of backup.c that need no PostgreSQL: file names, the sha256sum-format
- * lines, the .pgpass escaping, which backups the retention removes, the
+ * lines, the .pgpass escaping, the
  * filestore tar's name beside a dump and the JSON answer for a backup. */
 #include <errno.h>
 #include <fcntl.h>
@@ -120,55 +120,11 @@ static void test_pgpass(void) {
         CHECK_STR(c, "*:*:*:*:\n");
 }
 
-#define DAY 86400
-
-static void test_prune_select(void) {
-        const time_t now = 1000 * DAY;
-        BackupRecord r[] = {
-                /* active tenant: one old, one within retention */
-                { .id = 1, .db_name = "active_co", .created_at = now - 40 * DAY },
-                { .id = 2, .db_name = "active_co", .created_at = now - 29 * DAY },
-                /* exactly at the retention: older than 30 days means deleted at 30 days */
-                { .id = 3, .db_name = "edge_co", .created_at = now - 30 * DAY },
-                /* terminated 10 days ago: its last backup (made at termination, 10 days ago) is
-                 * young anyway; an older one is deleted */
-                { .id = 4, .db_name = "gone_co", .created_at = now - 50 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
-                { .id = 5, .db_name = "gone_co", .created_at = now - 10 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
-                /* terminated 10 days ago, its newest backup 60 days old: kept until
-                 * terminated_at + retention; the older one goes */
-                { .id = 6, .db_name = "old_co", .created_at = now - 90 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
-                { .id = 7, .db_name = "old_co", .created_at = now - 60 * DAY, .tenant_terminated = true, .terminated_at = now - 10 * DAY },
-                /* terminated 31 days ago: retention over, its last backup goes too */
-                { .id = 8, .db_name = "long_gone", .created_at = now - 31 * DAY, .tenant_terminated = true, .terminated_at = now - 31 * DAY },
-                /* same time twice: the higher id is the newest */
-                { .id = 9, .db_name = "twin_co", .created_at = now - 60 * DAY, .tenant_terminated = true, .terminated_at = now - DAY },
-                { .id = 10, .db_name = "twin_co", .created_at = now - 60 * DAY, .tenant_terminated = true, .terminated_at = now - DAY },
-        };
-        bool del[ELEMENTSOF(r)];
-        bool want[ELEMENTSOF(r)] = { true, false, true, true, false, true, false, true, true, false };
-        size_t n = backup_prune_select(r, ELEMENTSOF(r), now, 30, del);
-        size_t count = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(r); i++) {
-                if (del[i] != want[i])
-                        fprintf(stderr, "backup id %lld: delete=%d, expected %d\n", (long long) r[i].id, del[i], want[i]);
-                CHECK(del[i] == want[i]);
-                count += want[i];
-        }
-        CHECK_INT(n, count);
-
-        /* A longer retention keeps everything here. */
-        CHECK_INT(backup_prune_select(r, ELEMENTSOF(r), now, 100, del), 0);
-        /* Nothing to choose from. */
-        CHECK_INT(backup_prune_select(r, 0, now, 30, del), 0);
-}
-
 int main(void) {
         test_file_name();
         test_filestore_tar_path();
         test_info_json();
         test_sha256_lines();
         test_pgpass();
-        test_prune_select();
         return test_exit_status();
 }

@@ -99,7 +99,10 @@ static void check_defaults(const Config *c) {
         CHECK(!c->web_state_dir);
         CHECK(!c->web_pay_url);
         CHECK_STR(c->web_brand, "VumaERP");
-        CHECK_INT(c->backup_retention_days, 30);
+        CHECK_INT(c->backup_retention.daily, 7);
+        CHECK_INT(c->backup_retention.weekly, 4);
+        CHECK_INT(c->backup_retention.monthly, 3);
+        CHECK(!c->warnings);
         CHECK(!c->offsite_endpoint);
         CHECK(!c->offsite_region);
         CHECK(!c->offsite_bucket);
@@ -165,7 +168,10 @@ static void test_shipped_config(void) {
         CHECK(!c->web_pay_url);
         CHECK_STR(c->web_brand, "VumaERP");
         CHECK_STR(c->backup_dir, "/var/lib/vumaerp/backups");
-        CHECK_INT(c->backup_retention_days, 30);
+        CHECK_INT(c->backup_retention.daily, 7);
+        CHECK_INT(c->backup_retention.weekly, 4);
+        CHECK_INT(c->backup_retention.monthly, 3);
+        CHECK(!c->warnings);
         CHECK(!c->offsite_endpoint);
         CHECK(!c->offsite_region);
         CHECK(!c->offsite_bucket);
@@ -275,9 +281,46 @@ static void test_defaults(void) {
         CHECK(!c->api_token_file);
         CHECK(c->api_allowed_clients && !c->api_allowed_clients[0]);
         CHECK_STR(c->tenant_url_template, "https://erp.example.com/{db_name}");
-        CHECK_INT(c->backup_retention_days, 7);
+        /* The deprecated retention_days: read as that many days, and said so once, at its line. */
+        CHECK_INT(c->backup_retention.daily, 7);
+        CHECK_INT(c->backup_retention.weekly, 0);
+        CHECK_INT(c->backup_retention.monthly, 0);
+        CHECK(c->warnings && c->warnings[0] && !c->warnings[1]);
+        if (c->warnings && c->warnings[0]) {
+                _cleanup_free_ char *want = NULL;
+
+                if (asprintf(&want, "%s:16:19: 'retention_days' is deprecated; read as 'retention: {daily: 7, weekly: 0, "
+                             "monthly: 0}' (a backup of each of the last 7 days); write backups.retention instead "
+                             "(vumaerp.yaml(5))", path) < 0)
+                        abort();
+                CHECK_STR(c->warnings[0], want);
+        }
         CHECK_STR(c->pg_maintenance_db, "postgres");
         CHECK_STR(c->web_brand, "VumaERP");
+        config_free(c);
+        c = NULL;
+
+        /* retention: each count on its own (an absent or empty one keeps its default). */
+        write_text("vumaerp.yaml",
+                   "backups:\n"
+                   "  dir: /srv/backups\n"
+                   "  retention:\n"
+                   "    daily: 14\n"
+                   "    monthly: \"12\"\n"
+                   "    weekly:\n"
+                   "countries: other-countries.yaml\n");
+        free(error);
+        error = NULL;
+        r = config_load(path, &c, &error);
+        CHECK_INT(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "unexpected error: %s\n", strempty(error));
+                return;
+        }
+        CHECK_INT(c->backup_retention.daily, 14);
+        CHECK_INT(c->backup_retention.weekly, 4);
+        CHECK_INT(c->backup_retention.monthly, 12);
+        CHECK(!c->warnings);
         config_free(c);
 }
 
@@ -440,8 +483,8 @@ static void test_main_errors(void) {
                      "unknown key 'deadlin' in section 'api'");
         expect_error("backups:\n  dir: /srv\ncountries: countries.yaml\nfoo: 1\n", "4:1",
                      "unknown top-level key 'foo'");
-        expect_error("# comment\n\nbackups:\n  dir: /srv\n  retention: 3\ncountries: countries.yaml\n", "5:3",
-                     "unknown key 'retention' in section 'backups'");
+        expect_error("# comment\n\nbackups:\n  dir: /srv\n  retension: 3\ncountries: countries.yaml\n", "5:3",
+                     "unknown key 'retension' in section 'backups'");
 
         /* offsite: once there, it says where and with what; names that reach URLs are checked. */
         expect_error("backups:\n  dir: /srv\ncountries: countries.yaml\noffsite:\n  region: eu-west-1\n", "4:1",
@@ -499,6 +542,23 @@ static void test_main_errors(void) {
         expect_error("sso:\n  validation_ur: http://127.0.0.1/x\n", "2:3", "unknown key 'validation_ur' in section 'sso'");
         expect_error("backups:\n  dir: /srv\n  retention_days: 0\n", "3:19",
                      "'retention_days' must be an integer between 1 and 36500, not '0'");
+        expect_error("backups:\n  dir: /srv\n  retention: 7\n", "3:14",
+                     "'retention' must be a mapping of daily, weekly and monthly counts, not a scalar");
+        expect_error("backups:\n  dir: /srv\n  retention:\n    daily: 0\n", "4:12",
+                     "'daily' must be an integer between 1 and 36500, not '0'");
+        expect_error("backups:\n  dir: /srv\n  retention:\n    weekly: -1\n", "4:13",
+                     "'weekly' must be an integer between 0 and 5200, not '-1'");
+        expect_error("backups:\n  dir: /srv\n  retention:\n    monthly: 1201\n", "4:14",
+                     "'monthly' must be an integer between 0 and 1200, not '1201'");
+        expect_error("backups:\n  dir: /srv\n  retention:\n    yearly: 1\n", "4:5",
+                     "unknown key 'yearly' in 'retention' (daily, weekly and monthly are known)");
+        expect_error("backups:\n  dir: /srv\n  retention:\n    daily: 1\n    daily: 2\n", "5:5",
+                     "duplicate key 'daily' (first set on line 4)");
+        /* Both: which one is meant cannot be told; at the second one. */
+        expect_error("backups:\n  dir: /srv\n  retention_days: 30\n  retention: {daily: 7}\n", "4:3",
+                     "'retention_days' and 'retention' cannot both be given: keep 'retention'");
+        expect_error("backups:\n  dir: /srv\n  retention: {daily: 7}\n  retention_days: 30\n", "4:3",
+                     "'retention' and 'retention_days' cannot both be given: keep 'retention'");
         expect_error("postgres:\n  port: [5432]\n", "2:9",
                      "'port' must be an integer between 1 and 65535, not a sequence");
         /* A mapping where a scalar belongs. */

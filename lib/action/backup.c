@@ -22,6 +22,7 @@
 #include "registry.h"
 #include "registry-backup.h"
 #include "result.h"
+#include "retention.h"
 #include "session.h"
 
 void backup_info_done(BackupInfo *b) {
@@ -63,7 +64,7 @@ json_t *backup_info_json(const BackupInfo *b) {
         return o;
 }
 
-/* --- names, checksums, retention: the pure parts --- */
+/* --- names, checksums: the pure parts --- */
 
 char *backup_file_name(const char *db_name, time_t t, unsigned seq) {
         struct tm tm;
@@ -136,32 +137,6 @@ int backup_sha256_parse(const char *text, const char *path, char ret_hex[static 
                 ret_hex[i] = (char) (found[i] >= 'A' && found[i] <= 'F' ? found[i] - 'A' + 'a' : found[i]);
         ret_hex[64] = '\0';
         return 0;
-}
-
-size_t backup_prune_select(const BackupRecord *records, size_t n, time_t now, int retention_days, bool *ret_delete) {
-        time_t keep = (time_t) retention_days * 86400;
-        size_t count = 0;
-
-        for (size_t i = 0; i < n; i++) {
-                const BackupRecord *b = &records[i];
-                bool newest = true;
-
-                ret_delete[i] = false;
-                if (b->created_at + keep > now)
-                        continue;
-                if (b->tenant_terminated && b->terminated_at + keep > now) {
-                        for (size_t j = 0; j < n && newest; j++)
-                                if (j != i && streq(records[j].db_name, b->db_name) &&
-                                    (records[j].created_at > b->created_at ||
-                                     (records[j].created_at == b->created_at && records[j].id > b->id)))
-                                        newest = false;
-                        if (newest)
-                                continue;
-                }
-                ret_delete[i] = true;
-                count++;
-        }
-        return count;
 }
 
 /* lstat, not stat: a symlink planted at <backups.dir>/<db_name> is refused (-ELOOP), never
@@ -651,8 +626,8 @@ static int prune(const Config *c, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_(registry_backup_list_done) RegistryBackupList list = {};
         _cleanup_free_ char *error = NULL;
-        _cleanup_free_ BackupRecord *records = NULL;
-        _cleanup_free_ bool *del = NULL;
+        _cleanup_free_ RetentionBackup *records = NULL;
+        _cleanup_free_ unsigned *keep = NULL;
         _cleanup_json_ json_t *out = NULL, *deleted = NULL, *failed = NULL;
         size_t n;
         time_t now;
@@ -668,28 +643,30 @@ static int prune(const Config *c, json_t **ret) {
                 return pg_failure(conn, "listing the backups", ret);
         n = list.n;
         records = calloc(n + 1, sizeof *records);
-        del = calloc(n + 1, sizeof *del);
+        keep = calloc(n + 1, sizeof *keep);
         deleted = json_array();
         failed = json_array();
-        if (!records || !del || !deleted || !failed)
+        if (!records || !keep || !deleted || !failed)
                 return result_oom(ret);
         now = n > 0 ? list.now : time(NULL);
         for (size_t i = 0; i < n; i++)
-                records[i] = (BackupRecord) {
+                records[i] = (RetentionBackup) {
                         .id = list.entries[i].id,
                         .db_name = list.entries[i].db_name,
                         .created_at = list.entries[i].created_at,
+                        .terminate = streq_ptr(list.entries[i].kind, "terminate"),
                         .tenant_terminated = list.entries[i].tenant_terminated,
                         .terminated_at = list.entries[i].terminated_at,
                 };
-        (void) backup_prune_select(records, n, now, c->backup_retention_days, del);
+        if (retention_select(records, n, now, &c->backup_retention, keep) < 0)
+                return result_oom(ret);
 
         for (size_t i = 0; i < n; i++) {
                 const RegistryBackupEntry *e = &list.entries[i];
                 const char *path = e->path;
                 json_t *entry;
 
-                if (!del[i])
+                if (keep[i])
                         continue;
                 /* A restore of this tenant may be reading it: take its lock, briefly. */
                 if (registry_lock_tenant(conn, records[i].db_name, 5000) < 0) {
@@ -714,7 +691,9 @@ static int prune(const Config *c, json_t **ret) {
 
         out = result_ok();
         if (!out ||
-            json_object_set_new(out, "retention_days", json_integer(c->backup_retention_days)) < 0 ||
+            json_object_set_new(out, "retention", json_pack("{s:i,s:i,s:i}", "daily", c->backup_retention.daily,
+                                                            "weekly", c->backup_retention.weekly,
+                                                            "monthly", c->backup_retention.monthly)) < 0 ||
             json_object_set_new(out, "count", json_integer((json_int_t) json_array_size(deleted))) < 0 ||
             json_object_set_new(out, "kept", json_integer((json_int_t) (n - json_array_size(deleted)))) < 0 ||
             json_object_set_new(out, "deleted", TAKE_PTR(deleted)) < 0)

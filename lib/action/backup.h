@@ -4,7 +4,7 @@
  * verified (pg_dump's status, pg_restore --list, sha256), fsync'd, recorded in the registry with a
  * sha256sum-format <file>.sha256 beside it; the tenant's Odoo filestore beside it as
  * <db_name>-<UTC>.filestore.tar (plain tar, verified and hashed the same way); pruning by the
- * configured retention. Restoring one is restore.h's.
+ * configured retention (retention.h). Restoring one is restore.h's.
  */
 #pragma once
 
@@ -20,7 +20,8 @@
 /* Request "db_name" (the tenant to back up; optional "whmcs_service_id" and "claim", owner.h), or "prune": true (apply the retention to every
  * backup instead). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256",
  * "filestore":{"path","size_bytes","sha256"} or null}};
- * failure 503 backup_failed. Prune: {"success":true,"retention_days":N,"count":N,"deleted":[…]}. */
+ * failure 503 backup_failed. Prune (retention.h): {"success":true,"retention":{"daily","weekly",
+ * "monthly"},"count":N,"kept":N,"deleted":[…]}. */
 int tenant_backup(const Config *c, json_t *request, json_t **ret);
 
 typedef struct BackupInfo {
@@ -60,16 +61,3 @@ char *backup_sha256_line(const char *hex, const char *path);
 /* The hash from a sha256sum-format text naming basename(path) (or with a single line, any
  * name). -EBADMSG when there is none. */
 int backup_sha256_parse(const char *text, const char *path, char ret_hex[static 65]);
-
-typedef struct BackupRecord {
-        int64_t id;
-        const char *db_name;
-        time_t created_at;
-        bool tenant_terminated;  /* the registry says the tenant is terminated */
-        time_t terminated_at;
-} BackupRecord;
-
-/* Decides which backups the retention removes: those older than retention_days, except the newest
- * backup of a terminated tenant, kept until terminated_at + retention_days. Sets ret_delete[i];
- * returns how many. */
-size_t backup_prune_select(const BackupRecord *records, size_t n, time_t now, int retention_days, bool *ret_delete);

@@ -245,6 +245,9 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                 }
                 return EXIT_CONFIG;
         }
+        /* What loaded but should be written otherwise (a deprecated key): once per run. */
+        for (char **w = config->warnings; w && *w; w++)
+                log_warning("%s", *w);
 
         status = spec->run(config, request, &result);
         if (!result)

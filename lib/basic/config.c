@@ -338,6 +338,8 @@ typedef enum KeyType {
         KEY_S3_REGION,
         KEY_S3_BUCKET,
         KEY_S3_PREFIX,
+        KEY_RETENTION,    /* backups.retention: a mapping of daily, weekly, monthly (BackupRetention) */
+        KEY_RETENTION_DAYS, /* the deprecated backups.retention_days: N, read as {daily: N, weekly: 0, monthly: 0} */
 } KeyType;
 
 typedef struct Key {
@@ -348,6 +350,7 @@ typedef struct Key {
         long min, max;
         bool required;
         bool required_in_section;  /* required when its section is there (an optional section) */
+        const char *conflicts;  /* a key of the same section that must not be given with this one */
 } Key;
 
 #define K(s, n, t, f, ...) { .section = s, .name = n, .type = t, .offset = offsetof(Config, f), __VA_ARGS__ }
@@ -369,7 +372,9 @@ static const Key keys[] = {
         K("web",      "pay_url",         KEY_HTTP_URL,     web_pay_url),
         K("web",      "brand",           KEY_TEXT,         web_brand, .max = 64),
         K("backups",  "dir",             KEY_ABS_PATH,     backup_dir, .required = true),
-        K("backups",  "retention_days",  KEY_INT,          backup_retention_days, .min = 1, .max = 36500),
+        K("backups",  "retention",       KEY_RETENTION,    backup_retention, .conflicts = "retention_days"),
+        K("backups",  "retention_days",  KEY_RETENTION_DAYS, backup_retention, .min = 1, .max = 36500,
+          .conflicts = "retention"),
         K("offsite",  "endpoint",        KEY_HTTP_URL,     offsite_endpoint, .required_in_section = true),
         K("offsite",  "region",          KEY_S3_REGION,    offsite_region, .required_in_section = true),
         K("offsite",  "bucket",          KEY_S3_BUCKET,    offsite_bucket, .required_in_section = true),
@@ -437,6 +442,82 @@ static bool s3_prefix_is_valid(const char *s) {
         return true;
 }
 
+/* A line for c->warnings, "FILE:LINE:COLUMN: message" as an error would be. */
+_printf_(4, 5)
+static int warn(Parser *p, Config *c, yaml_mark_t mark, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        char *line, **l;
+        size_t n = 0;
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        if (asprintf(&line, "%s:%zu:%zu: %s", p->file, mark.line + 1, mark.column + 1, msg) < 0)
+                return -ENOMEM;
+        while (c->warnings && c->warnings[n])
+                n++;
+        l = realloc(c->warnings, (n + 2) * sizeof(char *));
+        if (!l) {
+                free(line);
+                return -ENOMEM;
+        }
+        l[n] = line;
+        l[n + 1] = NULL;
+        c->warnings = l;
+        return 0;
+}
+
+/* backups.retention: {daily: N, weekly: N, monthly: N}, each optional (an absent one keeps its
+ * default); anything else is an error at its key. */
+static int get_retention(Parser *p, const yaml_node_t *v, BackupRetention *ret) {
+        static const struct {
+                const char *name;
+                size_t offset;
+                long min, max;
+        } fields[] = {
+                { "daily",   offsetof(BackupRetention, daily),   1, 36500 },
+                { "weekly",  offsetof(BackupRetention, weekly),  0, 5200 },
+                { "monthly", offsetof(BackupRetention, monthly), 0, 1200 },
+        };
+        yaml_node_pair_t *pairs;
+        size_t n;
+        int r;
+
+        if (v->type != YAML_MAPPING_NODE)
+                return fail(p, v->start_mark, -EINVAL,
+                            "'retention' must be a mapping of daily, weekly and monthly counts, not %s", node_kind(v));
+        pairs = v->data.mapping.pairs.start;
+        n = v->data.mapping.pairs.top - pairs;
+        for (size_t i = 0; i < n; i++) {
+                yaml_node_t *k, *val;
+                size_t f;
+
+                r = pair_key(p, pairs, i, &k, &val);
+                if (r < 0)
+                        return r;
+                for (f = 0; f < ELEMENTSOF(fields); f++)
+                        if (streq(scalar(k), fields[f].name))
+                                break;
+                if (f == ELEMENTSOF(fields))
+                        return fail(p, k->start_mark, -EINVAL,
+                                    "unknown key '%s' in 'retention' (daily, weekly and monthly are known)", quote(scalar(k)));
+                r = check_duplicate(p, pairs, i, k);
+                if (r < 0)
+                        return r;
+                if (node_is_null(val))
+                        continue;
+                r = get_int(p, fields[f].name, val, fields[f].min, fields[f].max,
+                            (int *) ((uint8_t *) ret + fields[f].offset));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
         void *field = (uint8_t *) c + k->offset;
         char *s = NULL;
@@ -451,6 +532,20 @@ static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
 
         if (k->type == KEY_INT)
                 return get_int(p, k->name, v, k->min, k->max, (int *) field);
+        if (k->type == KEY_RETENTION)
+                return get_retention(p, v, (BackupRetention *) field);
+        if (k->type == KEY_RETENTION_DAYS) {
+                int days;
+
+                r = get_int(p, k->name, v, k->min, k->max, &days);
+                if (r < 0)
+                        return r;
+                *(BackupRetention *) field = (BackupRetention) { .daily = days };
+                return warn(p, c, v->start_mark,
+                            "'retention_days' is deprecated; read as 'retention: {daily: %d, weekly: 0, monthly: 0}' "
+                            "(a backup of each of the last %d days); write backups.retention instead (vumaerp.yaml(5))",
+                            days, days);
+        }
         if (k->type == KEY_BOOL)
                 return get_bool(p, k->name, v, (bool *) field);
 
@@ -564,6 +659,10 @@ static int parse_section(Parser *p, Config *c, const char *section, const yaml_n
                         r = check_duplicate(p, pairs, i, k);
                         if (r < 0)
                                 return r;
+                        if (key->conflicts && seen[find_key(section, key->conflicts) - keys])
+                                return fail(p, k->start_mark, -EINVAL, "'%s' and '%s' cannot both be given: keep '%s'",
+                                            key->conflicts, key->name,
+                                            key->type == KEY_RETENTION_DAYS ? key->conflicts : key->name);
                         r = set_key(p, c, key, val);
                         if (r < 0)
                                 return r;
@@ -585,9 +684,9 @@ Config *config_new_default(void) {
         c->odoo_role = strdup("odoo");
         c->tenant_url_template = strdup("https://{subdomain}.vumacloud.com");
         c->web_brand = strdup("VumaERP");
-        c->backup_retention_days = 30;
         c->offsite_part_size_mib = 64;
         c->offsite_retries = 4;
+        c->backup_retention = (BackupRetention) { .daily = 7, .weekly = 4, .monthly = 3 };
         c->api_deadline_sec = 300;
         c->api_receive_timeout_sec = 10;
         c->sso_validation_url = strdup("http://127.0.0.1:5000/api/v1/sso/validate");
@@ -1098,6 +1197,7 @@ Config *config_free(Config *c) {
         free(c->path);
         free(c->countries_path);
         free(c->plans_path);
+        strv_free(c->warnings);
         free(c->pg_host);
         free(c->pg_user);
         free(c->pg_password_file);

@@ -56,10 +56,20 @@ typedef struct Plan {
 #define PLAN_MAX_USERS 100000
 #define PLAN_CODE_MAX 32   /* characters of a plan code */
 
+/* backups.retention: how many backups of each tenant prune keeps (retention.h says which). */
+typedef struct BackupRetention {
+        int daily;           /* the newest of each of the last N days (UTC); 1..36500, default 7 */
+        int weekly;          /* the newest of each of the last N ISO weeks; 0..5200, default 4 */
+        int monthly;         /* the newest of each of the last N calendar months; 0..1200, default 3 */
+} BackupRetention;
+
 typedef struct Config {
         char *path;                 /* the vumaerp.yaml this came from */
         char *countries_path;       /* resolved path of countries.yaml */
         char *plans_path;           /* resolved path of plans.yaml; NULL: no plans (no caps) */
+        char **warnings;            /* NULL-terminated "FILE:LINE:COLUMN: …" lines about what loaded
+                                     * but should be written otherwise (a deprecated key), for the
+                                     * program to log once; NULL: none */
 
         /* postgres: */
         char *pg_host;              /* host name or socket directory; NULL: libpq's default */
@@ -93,7 +103,9 @@ typedef struct Config {
 
         /* backups: */
         char *backup_dir;           /* required, absolute */
-        int backup_retention_days;  /* 1..36500, default 30 */
+        BackupRetention backup_retention; /* default 7/4/3. The deprecated retention_days: N is
+                                           * read as {daily: N, weekly: 0, monthly: 0} (the same N
+                                           * days), with a warning; giving both is an error */
 
         /* offsite: copies of every backup in S3-compatible object storage (s3.h, offsite.h). The
          * section is optional; given, endpoint, region, bucket and credentials_file are required. */

@@ -130,7 +130,7 @@ int registry_backup_list(PGconn *conn, RegistryBackupList *ret) {
                 "SELECT b.id, b.db_name, b.path, extract(epoch FROM b.created_at)::bigint,"
                 "       coalesce(t.state = 'terminated', false), coalesce(extract(epoch FROM t.terminated_at)::bigint, 0),"
                 "       extract(epoch FROM now())::bigint,"
-                "       to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), b.filestore_path"
+                "       to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), b.filestore_path, b.kind"
                 "  FROM public.backups b LEFT JOIN public.tenants t ON t.db_name = b.db_name"
                 " ORDER BY b.db_name, b.created_at, b.id";
         PGresult *res;
@@ -158,6 +158,7 @@ int registry_backup_list(PGconn *conn, RegistryBackupList *ret) {
                         .terminated_at = (time_t) strtoll(PQgetvalue(res, row, 5), NULL, 10),
                         .created_at_text = PQgetvalue(res, row, 7),
                         .filestore_path = PQgetisnull(res, row, 8) ? NULL : PQgetvalue(res, row, 8),
+                        .kind = PQgetisnull(res, row, 9) ? NULL : PQgetvalue(res, row, 9),
                 };
         }
         if (ret->n > 0)

@@ -59,6 +59,7 @@ typedef struct RegistryBackupEntry {
         const char *db_name;
         const char *path;
         const char *filestore_path;       /* NULL: none */
+        const char *kind;                 /* "manual", "terminate", …; NULL: not recorded */
         time_t created_at;
         const char *created_at_text;      /* ISO 8601, UTC */
         bool tenant_terminated;           /* the registry says the tenant is terminated */

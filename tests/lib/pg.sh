@@ -129,7 +129,7 @@ tenants:
   url_template: "https://{subdomain}.vumacloud.test"
 backups:
   dir: $dir/backups
-  retention_days: 30
+  retention: {daily: 7, weekly: 4, monthly: 3}
 api:
   deadline: ${API_DEADLINE:-60}
   receive_timeout: ${API_RECEIVE_TIMEOUT:-10}
