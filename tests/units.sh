@@ -19,7 +19,7 @@ cd "$tmp"
 out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 
-for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-reconcile.service; do
+for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-backup-daily.service vumaerp-reconcile.service; do
         if ! systemd-analyze security --offline=yes --threshold=20 "./$svc" >"$tmp/security" 2>&1; then
                 grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
                 fail "$svc is exposed above 2.0"
@@ -35,4 +35,10 @@ done
 grep -qx 'Accept=yes' "$SOURCE_DIR/units/vumaerp-api.socket" || fail "the socket is not Accept=yes"
 grep -qx 'ExecStart=/usr/bin/vumaerp-backup --prune' "$SOURCE_DIR/units/vumaerp-backup-prune.service" || fail "the prune service does not run vumaerp-backup --prune"
 grep -qx 'ExecStart=/usr/bin/vumaerp-reconcile' "$SOURCE_DIR/units/vumaerp-reconcile.service" || fail "the reconcile service does not run vumaerp-reconcile"
+# The daily run: every tenant, one at a time (a oneshot: never two at once), at the lowest priority.
+daily=$SOURCE_DIR/units/vumaerp-backup-daily.service
+for line in 'ExecStart=/usr/bin/vumaerp-backup --all' 'Type=oneshot' 'Nice=19' 'IOSchedulingClass=idle'; do
+        grep -qx "$line" "$daily" || fail "$daily lacks '$line'"
+done
+grep -q '^OnCalendar=' "$SOURCE_DIR/units/vumaerp-backup-daily.timer" || fail "the daily backup timer has no OnCalendar="
 echo "units verified"

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <sys/stat.h>
 
+#include "backup-all.h"
 #include "backup-tool.h"
 #include "backup.h"
 #include "fileio.h"
@@ -586,7 +587,9 @@ int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *
 
 /* --- the actions --- */
 
+/* userdata: the kind (backup_make()); NULL: "manual". */
 static int backup_locked(TenantSession *s, void *userdata, json_t **ret) {
+        const char *kind = userdata ? userdata : "manual";
         _cleanup_(backup_info_done) BackupInfo b = {};
         _cleanup_free_ char *error = NULL;
         _cleanup_json_ json_t *out = NULL;
@@ -607,7 +610,7 @@ static int backup_locked(TenantSession *s, void *userdata, json_t **ret) {
                 if (r < 0)
                         return result_fail(ret, EXIT_UNAVAILABLE, "backup_failed", "the backup could not start: %s", strempty(error));
         }
-        r = backup_make(s->config, s->conn, s->db_name, "manual", &b, &error);
+        r = backup_make(s->config, s->conn, s->db_name, kind, &b, &error);
         if (tenant_window_close(s, &window) < 0 && r >= 0)
                 log_warning("%s: the backup was made, but its access could not be put back yet", s->db_name);
         if (r < 0)
@@ -716,19 +719,26 @@ static int prune(const Config *c, json_t **ret) {
         return EXIT_OK;
 }
 
+int backup_tenant(const Config *c, const char *db_name, const char *kind, json_t **ret) {
+        return tenant_session_run(c, db_name, "backup", backup_locked, (void *) kind, ret);
+}
+
 int tenant_backup(const Config *c, json_t *request, json_t **ret) {
         TenantOwner owner;
         int bad = 0, status;
         bool do_prune = request_bool(request, "prune", false, &bad);
+        bool all = request_bool(request, "all", false, &bad);
 
         if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "prune must be true or false");
-        if (do_prune) {
+                return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "prune and all must be true or false");
+        if (do_prune || all) {
                 if ((json_object_get(request, "db_name") && !json_is_null(json_object_get(request, "db_name"))) ||
-                    (json_object_get(request, "whmcs_service_id") && !json_is_null(json_object_get(request, "whmcs_service_id"))))
+                    (json_object_get(request, "whmcs_service_id") && !json_is_null(json_object_get(request, "whmcs_service_id"))) ||
+                    (do_prune && all))
                         return result_fail(ret, EXIT_USAGE, "bad_request",
-                                           "prune applies to every backup: give no db_name or whmcs_service_id");
-                return prune(c, ret);
+                                           "%s applies to every tenant: give no db_name, whmcs_service_id or %s",
+                                           do_prune ? "prune" : "all", do_prune ? "all" : "prune");
+                return do_prune ? prune(c, ret) : backup_all(c, ret);
         }
         status = owner_request(c, request, &owner, ret);
         if (status != EXIT_OK)

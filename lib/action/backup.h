@@ -18,11 +18,16 @@
 #include "session.h"
 
 /* Request "db_name" (the tenant to back up; optional "whmcs_service_id" and "claim", owner.h), or "prune": true (apply the retention to every
- * backup instead). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256",
+ * backup instead), or "all": true (back up every active and suspended tenant: backup-all.h). Backup: {"success":true,"db_name":…,"backup":{"path","size_bytes","sha256",
  * "filestore":{"path","size_bytes","sha256"} or null}};
  * failure 503 backup_failed. Prune (retention.h): {"success":true,"retention":{"daily","weekly",
  * "monthly"},"count":N,"kept":N,"deleted":[…]}. */
 int tenant_backup(const Config *c, json_t *request, json_t **ret);
+
+/* One tenant's backup in its own tenant session, as tenant_backup() makes it for "db_name" (an
+ * active tenant dumped as it runs, a suspended one admitted for the dump alone), recorded as kind.
+ * Returns the exit status; *ret the same answer. */
+int backup_tenant(const Config *c, const char *db_name, const char *kind, json_t **ret);
 
 typedef struct BackupInfo {
         char *path;          /* the final .dump */
@@ -42,7 +47,8 @@ void backup_info_done(BackupInfo *b);
 json_t *backup_info_json(const BackupInfo *b);
 
 /* Dumps db_name (which must accept Odoo's role: open or admitted), verifies, records. On failure
- * nothing is left behind and *ret_error says why (malloc'd). kind: "manual" or "terminate". */
+ * nothing is left behind and *ret_error says why (malloc'd). kind: "manual", "scheduled" or
+ * "terminate". */
 int backup_make(const Config *c, PGconn *conn, const char *db_name, const char *kind, BackupInfo *ret, char **ret_error);
 
 /* --- the pure parts, unit-tested --- */

@@ -22,7 +22,7 @@ typedef struct RegistryBackup {
         const char *path;                 /* the .dump */
         int64_t size_bytes;
         const char *sha256;               /* lowercase hex */
-        const char *kind;                 /* "manual", "terminate" (registry_backup_adopt(): 'recovered') */
+        const char *kind;                 /* "manual", "scheduled", "terminate" (registry_backup_adopt(): 'recovered') */
         time_t created_at;                /* registry_backup_adopt() only: when the files were made */
         const char *filestore_path;       /* the .filestore.tar; NULL: none, and no sha256 or size */
         const char *filestore_sha256;
