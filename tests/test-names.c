@@ -66,7 +66,10 @@ static void test_reserved(void) {
         CHECK_STR(db_name_reserved(c, 2), "template1");
         CHECK_STR(db_name_reserved(c, 3), "control");
         CHECK_STR(db_name_reserved(c, 4), "maint");
-        CHECK(!db_name_reserved(c, 5));
+        CHECK_STR(db_name_reserved(c, 5), "vumaerp_drill");
+        CHECK(!db_name_reserved(c, 6));
+        CHECK(db_name_is_reserved(c, DB_NAME_DRILL));
+        CHECK_INT(db_name_check(c, DB_NAME_DRILL), -EPERM);
         CHECK(db_name_is_reserved(c, "postgres"));
         CHECK(db_name_is_reserved(c, "template1"));
         CHECK(db_name_is_reserved(c, "control"));

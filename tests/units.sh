@@ -19,7 +19,7 @@ cd "$tmp"
 out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 
-for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-backup-daily.service vumaerp-reconcile.service; do
+for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-backup-daily.service vumaerp-drill.service vumaerp-reconcile.service; do
         if ! systemd-analyze security --offline=yes --threshold=20 "./$svc" >"$tmp/security" 2>&1; then
                 grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
                 fail "$svc is exposed above 2.0"
@@ -41,4 +41,9 @@ for line in 'ExecStart=/usr/bin/vumaerp-backup --all' 'Type=oneshot' 'Nice=19' '
         grep -qx "$line" "$daily" || fail "$daily lacks '$line'"
 done
 grep -q '^OnCalendar=' "$SOURCE_DIR/units/vumaerp-backup-daily.timer" || fail "the daily backup timer has no OnCalendar="
+drill=$SOURCE_DIR/units/vumaerp-drill.service
+for line in 'ExecStart=/usr/bin/vumaerp-drill' 'Type=oneshot' 'Nice=19' 'IOSchedulingClass=idle'; do
+        grep -qx "$line" "$drill" || fail "$drill lacks '$line'"
+done
+grep -q '^OnCalendar=' "$SOURCE_DIR/units/vumaerp-drill.timer" || fail "the drill timer has no OnCalendar="
 echo "units verified"

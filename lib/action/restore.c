@@ -187,6 +187,7 @@ static int signal_restored(const Config *c, const char *db_name, bool copy, char
 typedef struct RestoreRequest {
         const char *path;       /* the dump, resolved */
         const char *source_db;  /* the tenant it was made of */
+        bool scratch;           /* restore_scratch(): no tenant, nobody's to serve */
 } RestoreRequest;
 
 static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
@@ -269,7 +270,7 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 r = backup_tool_run(&t, pg_restore, argv, &error);
         }
         /* A running Odoo may hold the registry of an earlier database of this name (odoo-signal.h). */
-        if (r == 0)
+        if (r == 0 && !q->scratch)
                 r = signal_restored(c, s->db_name, !streq_ptr(source_db, s->db_name), &error);
         /* The files before Odoo's role may connect: it never sees the database without them. */
         if (r == 0 && b.filestore_path) {
@@ -278,12 +279,12 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
         }
         /* Its route (and no suspension page a former tenant of the name left) before Odoo's
          * role may connect. */
-        if (r == 0 && (web_tenant_remove(c, s->db_name) < 0 || web_route_add(c, s->db_name) < 0)) {
+        if (r == 0 && !q->scratch && (web_tenant_remove(c, s->db_name) < 0 || web_route_add(c, s->db_name) < 0)) {
                 r = -EIO;
                 free(error);
                 error = strdup("cannot write its route in web.state_dir");
         }
-        if (r == 0 && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0) {
+        if (r == 0 && !q->scratch && access_set(s->conn, c, s->db_name, ACCESS_OPEN) < 0) {
                 r = -EIO;
                 free(error);
                 error = pg_error_message(s->conn);
@@ -294,7 +295,8 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 if (!error)
                         error = pg_error_message(s->conn);
                 gone = pg_connection_lost(s->conn);
-                (void) web_tenant_remove(c, s->db_name);
+                if (!q->scratch)
+                        (void) web_tenant_remove(c, s->db_name);
                 if (pg_drop_database(s->conn, s->db_name, true) < 0) {
                         _cleanup_free_ char *msg = pg_error_message(s->conn);
 
@@ -304,6 +306,12 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                         log_error("%s: could not remove the restored filestore", s->db_name);
                 return result_fail(ret, gone ? EXIT_UNAVAILABLE : EXIT_SOFTWARE,
                                    "restore_failed", "restoring %s failed, nothing was kept: %s", path, strempty(error));
+        }
+        if (q->scratch) {
+                /* Still half made: if the caller is killed before it drops it, the next session
+                 * on the name does. */
+                *ret = backup_info_json(&b);
+                return *ret ? EXIT_OK : result_oom(ret);
         }
         (void) tenant_session_unmark_half_made(s);
         /* An old row of the target name (a terminated tenant) describes another company: the row
@@ -319,6 +327,10 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
+}
+
+int restore_scratch(TenantSession *s, const char *path, const char *source_db, json_t **ret) {
+        return restore_locked(s, &(RestoreRequest) { .path = path, .source_db = source_db, .scratch = true }, ret);
 }
 
 int tenant_restore(const Config *c, json_t *request, json_t **ret) {

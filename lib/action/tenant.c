@@ -11,6 +11,7 @@
 #include "pg.h"
 #include "registry.h"
 #include "registry-backup.h"
+#include "registry-drill.h"
 #include "result.h"
 #include "tenant.h"
 #include "tenant-cap.h"
@@ -375,6 +376,12 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
         r = last_backup(conn, name, out);
         if (r == -EIO)
                 return pg_failure(conn, "reading the backups", ret);
+        if (r < 0)
+                return result_oom(ret);
+        /* The restore drills of its backups (drill.h): the last one, and the last that passed. */
+        r = registry_drill_status(conn, name, out);
+        if (r == -EIO)
+                return pg_failure(conn, "reading the restore drills", ret);
         if (r < 0)
                 return result_oom(ret);
         /* A suspended tenant refuses connections, and must not be let in to be counted. */

@@ -17,7 +17,8 @@ int tenant_list(const Config *c, json_t *request, json_t **ret);
 
 /* One tenant, request field "db_name", optional "whmcs_service_id" and "claim" (owner.h: another
  * service's tenant is not described, 409; a claim takes the tenant's lock for the moment it is
- * recorded). Invalid name: 400 invalid_db_name; absent: 404 no_such_tenant. {"success":true,"db_name":…,"state":"active"|"suspended","size_bytes":…,…} */
+ * recorded). Invalid name: 400 invalid_db_name; absent: 404 no_such_tenant. {"success":true,"db_name":…,"state":"active"|"suspended","size_bytes":…,
+ * "last_backup":…,"last_drill":…,"last_good_drill":… (registry-drill.h),…} */
 int tenant_status(const Config *c, json_t *request, json_t **ret);
 
 /* The names that are never tenants even when Odoo's role owns them (the reserved databases of

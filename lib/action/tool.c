@@ -275,7 +275,8 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                 else
                         log_event(status == EXIT_BAD_INPUT || status == EXIT_USAGE || status == EXIT_NO_TENANT
                                   || status == EXIT_EXISTS ? LOG_NOTICE : LOG_ERR,
-                                  MESSAGE_ID_ACTION_FAILED, &ctx, "%s%s%s: %s", spec->name,
+                                  spec->failure_message_id ? spec->failure_message_id : MESSAGE_ID_ACTION_FAILED,
+                                  &ctx, "%s%s%s: %s", spec->name,
                                   ctx.db ? " " : "", strempty(ctx.db), error ? error : "failed");
         }
 

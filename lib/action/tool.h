@@ -35,6 +35,7 @@ typedef struct ToolSpec {
         const ToolOption *options;         /* terminated by an entry with name NULL; may be NULL */
         ActionFunc run;
         const char *message_id;            /* MESSAGE_ID of its success entry; NULL: MESSAGE_ID_ACTION */
+        const char *failure_message_id;    /* MESSAGE_ID of its failure entry; NULL: MESSAGE_ID_ACTION_FAILED */
 } ToolSpec;
 
 /* What a command line asks for (tool_parse_args()). */

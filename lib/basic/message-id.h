@@ -18,3 +18,5 @@
 #define MESSAGE_ID_BACKUP_FAILED "7521183fc2394181977ef02105bb8a49" /* a backup failed (and whatever needed it was not done) */
 #define MESSAGE_ID_OFFSITE_FAILED "57c163bff83941669558c4665ad155e8" /* a backup was made, but its offsite copy failed */
 #define MESSAGE_ID_DRIFT        "13601256343646da8e12539cef64b4fe"  /* a tenant's database had been changed and was put back */
+#define MESSAGE_ID_DRILL_PASSED "8a4bc5eab7844fe1b57239deb7414309"  /* a restore drill restored a tenant's backup and every check passed */
+#define MESSAGE_ID_DRILL_FAILED "f88f3ea488ee4421adc369cfb5103ede"  /* a restore drill failed: the backup did not restore, or a check failed */

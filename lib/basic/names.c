@@ -43,6 +43,8 @@ const char *db_name_reserved(const Config *c, size_t i) {
                 return c->control_db;
         case 1:
                 return c->pg_maintenance_db;
+        case 2:
+                return DB_NAME_DRILL;
         default:
                 return NULL;
         }

@@ -13,8 +13,14 @@
  * label cannot end in '-', and "xn--" is an IDNA label). */
 bool db_name_is_valid(const char *name);
 
+/* The scratch database a restore drill restores a backup into (drill.h). It begins vumaerp_, so
+ * it is never a tenant's name (db_name_check()), and it is on the reserved list below, so that
+ * list, status, reconcile and the daily backup never take it for a tenant while a drill runs. */
+#define DB_NAME_DRILL "vumaerp_drill"
+
 /* The one list of databases that are never a tenant nor a template: PostgreSQL's own (postgres,
- * template0, template1) and the configured maintenance and control databases. The i-th of them,
+ * template0, template1), the configured maintenance and control databases, and the drill's
+ * scratch database. The i-th of them,
  * NULL past the last (to list them: tenant.c leaves them out of what the Odoo role owns). */
 const char *db_name_reserved(const Config *c, size_t i);
 

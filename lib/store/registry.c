@@ -164,6 +164,22 @@ static const char *const migrations[] = {
         "  ADD COLUMN extra_users int NOT NULL DEFAULT 0 CHECK (extra_users >= 0),"
         "  ADD COLUMN max_users int CHECK (max_users > 0),"
         "  ADD COLUMN plan_changed_at timestamptz;",
+
+        /* 7: restore drills (issue 15): each time a tenant's newest backup was restored into a
+         * scratch database and checked — which backup, when, whether it passed and why not
+         * (registry-drill.h). */
+        "CREATE TABLE public.drills ("
+        "  id bigserial PRIMARY KEY,"
+        "  db_name text NOT NULL,"
+        "  backup_path text NOT NULL,"
+        "  backup_created_at timestamptz,"
+        "  started_at timestamptz NOT NULL,"
+        "  finished_at timestamptz NOT NULL DEFAULT now(),"
+        "  ok boolean NOT NULL,"
+        "  error text,"
+        "  detail jsonb"
+        ");"
+        "CREATE INDEX drills_db_name_finished_at_idx ON public.drills (db_name, finished_at);",
 };
 
 int registry_schema_version(void) {
