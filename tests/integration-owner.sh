@@ -183,7 +183,7 @@ echo "# the migration to schema version 3"
 downgrade() {
         pg_psql vumaerp "DROP INDEX tenants_whmcs_service_id_live_idx;
                          CREATE INDEX tenants_whmcs_service_id_idx ON tenants (whmcs_service_id) WHERE whmcs_service_id IS NOT NULL;
-                         DROP TABLE IF EXISTS sso_tokens, offsite_objects;
+                         DROP TABLE IF EXISTS sso_tokens, offsite_objects, drills;
                          ALTER TABLE tenants DROP COLUMN IF EXISTS plan, DROP COLUMN IF EXISTS extra_users,
                                              DROP COLUMN IF EXISTS max_users, DROP COLUMN IF EXISTS plan_changed_at;
                          DELETE FROM schema_version WHERE version >= 3"

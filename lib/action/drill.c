@@ -117,13 +117,27 @@ static int read_failed(PGconn *conn, DrillChecks *d) {
         return check_failed(d, "reading the restored copy failed: %s", strempty(msg));
 }
 
+/* A check that one statement returns a value: found[key] set to it, or the check failed with
+ * missing. */
+static int check_value(PGconn *conn, DrillChecks *d, const char *sql, const char *key, const char *missing) {
+        _cleanup_free_ char *v = NULL;
+        int r;
+
+        r = query_value(conn, sql, &v);
+        if (r < 0)
+                return r == -EIO ? read_failed(conn, d) : r;
+        if (!v)
+                return check_failed(d, "%s", missing);
+        return json_object_set_new(d->found, key, json_string(v)) < 0 ? -ENOMEM : 0;
+}
+
 /* The checks, inside the scratch copy as Odoo's role, reading only. Returns 0 (d->error set when
  * a check failed), -ENOMEM, or another negative errno with d->error saying why they could not
  * run. */
 static int drill_check(const Config *c, DrillChecks *d) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
-        _cleanup_free_ char *error = NULL, *admin = NULL, *company = NULL, *tables = NULL;
+        _cleanup_free_ char *error = NULL, *tables = NULL;
         int r;
 
         d->found = json_object();
@@ -154,30 +168,21 @@ static int drill_check(const Config *c, DrillChecks *d) {
         if (json_object_set_new(d->found, "tables", json_integer(strtoll(strempty(tables), NULL, 10))) < 0)
                 return -ENOMEM;
 
-        r = query_value(conn,
+        r = check_value(conn, d,
                         "SELECT u.login FROM public.ir_model_data m JOIN public.res_users u ON u.id OPERATOR(pg_catalog.=) m.res_id"
                         " WHERE m.module OPERATOR(pg_catalog.=) 'base' AND m.name OPERATOR(pg_catalog.=) 'user_admin'"
                         "   AND m.model OPERATOR(pg_catalog.=) 'res.users' AND u.active"
                         "   AND coalesce(u.login, '') OPERATOR(pg_catalog.<>) '' AND coalesce(u.password, '') OPERATOR(pg_catalog.<>) ''",
-                        &admin);
-        if (r < 0)
-                return r == -EIO ? read_failed(conn, d) : r;
-        if (!admin)
-                return check_failed(d, "the admin user (base.user_admin) is missing, inactive, or has no login or password");
-        if (json_object_set_new(d->found, "admin_login", json_string(admin)) < 0)
-                return -ENOMEM;
-
-        r = query_value(conn,
+                        "admin_login", "the admin user (base.user_admin) is missing, inactive, or has no login or password");
+        if (r < 0 || d->error)
+                return r;
+        r = check_value(conn, d,
                         "SELECT c.name FROM public.ir_model_data m JOIN public.res_company c ON c.id OPERATOR(pg_catalog.=) m.res_id"
                         " WHERE m.module OPERATOR(pg_catalog.=) 'base' AND m.name OPERATOR(pg_catalog.=) 'main_company'"
                         "   AND m.model OPERATOR(pg_catalog.=) 'res.company' AND coalesce(c.name, '') OPERATOR(pg_catalog.<>) ''",
-                        &company);
-        if (r < 0)
-                return r == -EIO ? read_failed(conn, d) : r;
-        if (!company)
-                return check_failed(d, "the company (base.main_company) is missing or has no name");
-        if (json_object_set_new(d->found, "company", json_string(company)) < 0)
-                return -ENOMEM;
+                        "company", "the company (base.main_company) is missing or has no name");
+        if (r < 0 || d->error)
+                return r;
 
         r = check_files(c, conn, d);
         return r == -EIO ? read_failed(conn, d) : r;
