@@ -113,8 +113,8 @@ expect 0 "(.uploaded | length) == 1 and .uploaded[0].path == \"$cut\"" "push onc
 run offsite list --db-name acme_ltd
 expect 0 '.count == 6' "three backups, six objects"
 
-echo "# retention on both sides"
-pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '40 days' WHERE path <> '$cut'"
+echo "# retention on both sides (400 days old: out of every window of the 7/4/3 retention)"
+pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '400 days' WHERE path <> '$cut'"
 run_json backup '{"prune": true}'
 expect 0 '.count == 2 and (.offsite.deleted | length) == 4 and .offsite.not_deleted == []' "prune"
 [ ! -e "$dump" ] && [ ! -e "$wrong" ] && [ -f "$cut" ] || fail "the local retention"
