@@ -98,6 +98,12 @@ echo "== backup, terminate"
 post /api/v1/backup '{"prune":true}'
 [ "$STATUS" = 400 ] && check '.code == "bad_request" and (.error | test("prune"))' "prune through the API" ||
         fail "prune through the API: HTTP $STATUS $BODY"
+# So is backing up every tenant (hours of work, the nightly timer's): refused, nothing backed up.
+n_backups=$(pg_psql vumaerp "SELECT count(*) FROM backups")
+post /api/v1/backup '{"all":true}'
+[ "$STATUS" = 400 ] && check '.code == "bad_request" and (.error | test("\"all\""))' "--all through the API" ||
+        fail "--all through the API: HTTP $STATUS $BODY"
+[ "$(pg_psql vumaerp "SELECT count(*) FROM backups")" = "$n_backups" ] || fail "a refused --all made backups"
 post /api/v1/backup '{"db_name":"test_company"}'
 [ "$STATUS" = 200 ] || fail "backup: HTTP $STATUS $BODY"
 file=$(jq -r .backup.path <<<"$BODY")

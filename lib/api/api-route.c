@@ -12,26 +12,26 @@
 /* The original API's endpoints (and backup and password, which the WHMCS module needs). GET
  * endpoints also take POST, as the original's did; the ones that change something take only POST. */
 static const ApiRoute routes[] = {
-        { "/health",            API_METHOD_GET,                   NULL, NULL, 0 },
-        { "/api/v1/list",       API_METHOD_GET | API_METHOD_POST, "list", NULL, 0 },
-        { "/api/v1/status",     API_METHOD_GET | API_METHOD_POST, "status", NULL, 0 },
-        { "/api/v1/provision",  API_METHOD_POST,                  "provision", NULL, 0 },
-        { "/api/v1/suspend",    API_METHOD_POST,                  "suspend", NULL, 0 },
-        { "/api/v1/unsuspend",  API_METHOD_POST,                  "unsuspend", NULL, 0 },
-        { "/api/v1/terminate",  API_METHOD_POST,                  "terminate", NULL, 0 },
-        /* Pruning deletes every tenant's old backups: an admin's job (and the timer's), never a
-         * billing system's. */
-        { "/api/v1/backup",     API_METHOD_POST,                  "backup",    "prune", 0 },
-        { "/api/v1/password",   API_METHOD_POST,                  "password", NULL, 0 },
-        { "/api/v1/sso",        API_METHOD_POST,                  "sso", NULL, 0 },
+        { "/health",            API_METHOD_GET,                   NULL, {}, 0 },
+        { "/api/v1/list",       API_METHOD_GET | API_METHOD_POST, "list", {}, 0 },
+        { "/api/v1/status",     API_METHOD_GET | API_METHOD_POST, "status", {}, 0 },
+        { "/api/v1/provision",  API_METHOD_POST,                  "provision", {}, 0 },
+        { "/api/v1/suspend",    API_METHOD_POST,                  "suspend", {}, 0 },
+        { "/api/v1/unsuspend",  API_METHOD_POST,                  "unsuspend", {}, 0 },
+        { "/api/v1/terminate",  API_METHOD_POST,                  "terminate", {}, 0 },
+        /* Pruning deletes every tenant's old backups, --all backs up every tenant for hours: an
+         * admin's job (and the timers'), never a billing system's. */
+        { "/api/v1/backup",     API_METHOD_POST,                  "backup",    { "prune", "all" }, 0 },
+        { "/api/v1/password",   API_METHOD_POST,                  "password", {}, 0 },
+        { "/api/v1/sso",        API_METHOD_POST,                  "sso", {}, 0 },
         /* The browser, by a one-time link, through nginx on the tenant's host. */
-        { "/api/v1/sso/enter",  API_METHOD_GET,                   "sso-enter", NULL,
+        { "/api/v1/sso/enter",  API_METHOD_GET,                   "sso-enter", {},
           API_ROUTE_OWN_TOKEN | API_ROUTE_HOST | API_ROUTE_REDIRECT },
         /* The tenant's Odoo (auth_oauth's validation endpoint), on loopback only. */
-        { "/api/v1/sso/validate", API_METHOD_GET,                 "sso-validate", NULL,
+        { "/api/v1/sso/validate", API_METHOD_GET,                 "sso-validate", {},
           API_ROUTE_OWN_TOKEN | API_ROUTE_BEARER },
         /* WHMCS's ChangePackage. */
-        { "/api/v1/plan",       API_METHOD_POST,                  "plan", NULL, 0 },
+        { "/api/v1/plan",       API_METHOD_POST,                  "plan", {}, 0 },
 };
 
 static const ApiRoute *find_route(const char *path) {

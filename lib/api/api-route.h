@@ -28,7 +28,7 @@ typedef struct ApiRoute {
         const char *path;
         unsigned methods;              /* API_METHOD_* */
         const char *action;            /* runs vumaerp-<action>; NULL: answered by vumaerp-api itself */
-        const char *admin_only_field;  /* a field the program takes at a shell but the API refuses */
+        const char *admin_only_fields[2]; /* fields the program takes at a shell but the API refuses; NULL: none */
         unsigned flags;                /* API_ROUTE_* */
 } ApiRoute;
 

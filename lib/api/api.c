@@ -439,14 +439,15 @@ static void serve(const Config *c, Exchange *x, const struct sockaddr *peer, soc
             db_name_is_valid(json_string_value(json_object_get(fields, "db_name"))))
                 x->db = strdup(json_string_value(json_object_get(fields, "db_name")));
 
-        if (route->admin_only_field && json_object_get(fields, route->admin_only_field)) {
-                char msg[128];
+        for (size_t i = 0; i < ELEMENTSOF(route->admin_only_fields) && route->admin_only_fields[i]; i++)
+                if (json_object_get(fields, route->admin_only_fields[i])) {
+                        char msg[128];
 
-                (void) snprintf(msg, sizeof msg, "\"%s\" is taken only at the command line (vumaerp-%s), not through the API",
-                                route->admin_only_field, route->action);
-                answer_error(x, 400, NULL, "bad_request", msg);
-                goto finish;
-        }
+                        (void) snprintf(msg, sizeof msg, "\"%s\" is taken only at the command line (vumaerp-%s), not through the API",
+                                        route->admin_only_fields[i], route->action);
+                        answer_error(x, 400, NULL, "bad_request", msg);
+                        goto finish;
+                }
 
         run_action(c, route, fields, x);
 finish:
