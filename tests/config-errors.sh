@@ -156,7 +156,7 @@ case_ retention-twice 12:3 "'retention' and 'retention_days' cannot both be give
 
 config retention-bad
 edit retention-bad 's/^  retention: .*$/  retention: {daily: 7, yearly: 1}/'
-case_ retention-bad 11:25 "unknown key 'yearly' in 'retention'"
+case_ retention-bad 11:25 "unknown key 'yearly' in backups 'retention'"
 
 # The deprecated retention_days still loads, and says so once on stderr before anything else
 # (here the action then finds no PostgreSQL: not a configuration error).

@@ -543,7 +543,7 @@ static void test_main_errors(void) {
         expect_error("backups:\n  dir: /srv\n  retention_days: 0\n", "3:19",
                      "'retention_days' must be an integer between 1 and 36500, not '0'");
         expect_error("backups:\n  dir: /srv\n  retention: 7\n", "3:14",
-                     "'retention' must be a mapping of daily, weekly and monthly counts, not a scalar");
+                     "backups 'retention' must be a mapping, not a scalar");
         expect_error("backups:\n  dir: /srv\n  retention:\n    daily: 0\n", "4:12",
                      "'daily' must be an integer between 1 and 36500, not '0'");
         expect_error("backups:\n  dir: /srv\n  retention:\n    weekly: -1\n", "4:13",
@@ -551,7 +551,7 @@ static void test_main_errors(void) {
         expect_error("backups:\n  dir: /srv\n  retention:\n    monthly: 1201\n", "4:14",
                      "'monthly' must be an integer between 0 and 1200, not '1201'");
         expect_error("backups:\n  dir: /srv\n  retention:\n    yearly: 1\n", "4:5",
-                     "unknown key 'yearly' in 'retention' (daily, weekly and monthly are known)");
+                     "unknown key 'yearly' in backups 'retention'");
         expect_error("backups:\n  dir: /srv\n  retention:\n    daily: 1\n    daily: 2\n", "5:5",
                      "duplicate key 'daily' (first set on line 4)");
         /* Both: which one is meant cannot be told; at the second one. */

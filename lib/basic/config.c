@@ -471,51 +471,29 @@ static int warn(Parser *p, Config *c, yaml_mark_t mark, const char *fmt, ...) {
         return 0;
 }
 
+typedef int (*EntryField)(Parser *p, void *entry, size_t field, const yaml_node_t *v);
+static int parse_entry(Parser *p, const char *what, const char *code, const char *const *names, size_t n_names,
+                       unsigned optional_mask, const yaml_node_t *k, const yaml_node_t *v, EntryField field,
+                       void *entry);
+
+static const char *const retention_keys[] = { "daily", "weekly", "monthly" };
+
+static int retention_field(Parser *p, void *entry, size_t field, const yaml_node_t *v) {
+        static const long min[] = { 1, 0, 0 }, max[] = { 36500, 5200, 1200 };
+        BackupRetention *r = entry;
+        int *fields[] = { &r->daily, &r->weekly, &r->monthly };
+
+        /* An empty count keeps its default. */
+        if (node_is_null(v))
+                return 0;
+        return get_int(p, retention_keys[field], v, min[field], max[field], fields[field]);
+}
+
 /* backups.retention: {daily: N, weekly: N, monthly: N}, each optional (an absent one keeps its
  * default); anything else is an error at its key. */
 static int get_retention(Parser *p, const yaml_node_t *v, BackupRetention *ret) {
-        static const struct {
-                const char *name;
-                size_t offset;
-                long min, max;
-        } fields[] = {
-                { "daily",   offsetof(BackupRetention, daily),   1, 36500 },
-                { "weekly",  offsetof(BackupRetention, weekly),  0, 5200 },
-                { "monthly", offsetof(BackupRetention, monthly), 0, 1200 },
-        };
-        yaml_node_pair_t *pairs;
-        size_t n;
-        int r;
-
-        if (v->type != YAML_MAPPING_NODE)
-                return fail(p, v->start_mark, -EINVAL,
-                            "'retention' must be a mapping of daily, weekly and monthly counts, not %s", node_kind(v));
-        pairs = v->data.mapping.pairs.start;
-        n = v->data.mapping.pairs.top - pairs;
-        for (size_t i = 0; i < n; i++) {
-                yaml_node_t *k, *val;
-                size_t f;
-
-                r = pair_key(p, pairs, i, &k, &val);
-                if (r < 0)
-                        return r;
-                for (f = 0; f < ELEMENTSOF(fields); f++)
-                        if (streq(scalar(k), fields[f].name))
-                                break;
-                if (f == ELEMENTSOF(fields))
-                        return fail(p, k->start_mark, -EINVAL,
-                                    "unknown key '%s' in 'retention' (daily, weekly and monthly are known)", quote(scalar(k)));
-                r = check_duplicate(p, pairs, i, k);
-                if (r < 0)
-                        return r;
-                if (node_is_null(val))
-                        continue;
-                r = get_int(p, fields[f].name, val, fields[f].min, fields[f].max,
-                            (int *) ((uint8_t *) ret + fields[f].offset));
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return parse_entry(p, "backups", "retention", retention_keys, ELEMENTSOF(retention_keys), 0x7, v, v,
+                           retention_field, ret);
 }
 
 static int set_key(Parser *p, Config *c, const Key *k, const yaml_node_t *v) {
@@ -846,10 +824,9 @@ static int get_modules(Parser *p, const char *name, const yaml_node_t *v, bool m
         return 0;
 }
 
-/* One entry of countries.yaml or plans.yaml: the key k (its code, already checked) mapping to v,
- * whose keys must be among names (what says "country"/"plan"), none twice; each value goes to
- * field(); a name not marked optional (optional_mask, by index) must be there. */
-typedef int (*EntryField)(Parser *p, void *entry, size_t field, const yaml_node_t *v);
+/* One entry of countries.yaml or plans.yaml (or backups.retention): the key k (its code, already
+ * checked) mapping to v, whose keys must be among names (what says "country"/"plan"), none twice;
+ * each value goes to field(); a name not marked optional (optional_mask, by index) must be there. */
 
 static int parse_entry(Parser *p, const char *what, const char *code, const char *const *names, size_t n_names,
                        unsigned optional_mask, const yaml_node_t *k, const yaml_node_t *v, EntryField field,
