@@ -10,7 +10,8 @@
  * keeps the tenant's name). A server of type VumaERP holds the API's hostname (optionally with a
  * path prefix: erp.example.com/provision), port, "secure" for HTTPS, and the API token in its
  * Access Hash (or Password). Products may have the custom fields db_name (admin-only; created
- * by the first Create when missing) and country.
+ * by the first Create when missing) and country, a Plan (configoption5) and a configurable
+ * option "Extra Users" (a plan's user cap and users added to it: Create and ChangePackage).
  *
  * PHP 7.4 and 8.x: no enums, readonly, match, named arguments, nullsafe operator or union types.
  */
@@ -750,12 +751,12 @@ function vumaerp_ChangePackage(array $params)
 {
     try {
         $fields = vumaerp_plan_fields($params);
-        $tenant = vumaerp_tenant($params);
     } catch (\Throwable $e) {
-        /* The product's or the service's own settings: nothing was sent. */
+        /* The product's or the service's own options, said as they are: nothing was sent. */
         return vumaerp_fail(__FUNCTION__, $params, $e);
     }
     try {
+        $tenant = vumaerp_tenant($params);
         if (!isset($fields['plan'])) {
             $status = vumaerp_status($params, __FUNCTION__, false);
             if (!isset($status['plan']) || !is_string($status['plan']) || $status['plan'] === '') {
