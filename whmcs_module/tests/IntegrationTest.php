@@ -557,7 +557,7 @@ PHP
             return $c['action'];
         }, $calls));
         foreach (array('vumaerp_CreateAccount', 'vumaerp_SuspendAccount', 'vumaerp_UnsuspendAccount', 'vumaerp_TerminateAccount',
-            'vumaerp_ChangePassword', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow',
+            'vumaerp_ChangePassword', 'vumaerp_ChangePackage', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow',
             'vumaerp_ServiceSingleSignOn') as $a) {
             $this->assertContains($a, $actions, "$a is logged");
         }
