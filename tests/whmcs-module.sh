@@ -3,7 +3,8 @@
 # whmcs-module.sh: the WHMCS module (whmcs_module/vumaerp) — php -l on every PHP file (with every
 # PHP version installed), then PHPUnit: the contract tests, and the integration tests against the
 # real vumaerp-api under systemd-socket-activate over a private PostgreSQL holding the Kenya
-# template restored from the fixtures and sealed by SQL (as integration-provision.sh does).
+# template restored from the fixtures and sealed by SQL (as integration-provision.sh does), with
+# three plans configured (as tests/integration-plans.sh does).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg.sh"
@@ -37,6 +38,27 @@ pg_start_with_config whmcs
 # Single sign-on's links are made only where vumaerp can reach Odoo; nothing listens here, so a
 # provision's login check finds no Odoo (login_verified null) as before.
 sed -i "s|^odoo:\$|odoo:\n  url: http://127.0.0.1:$(free_port)|" "$CONF"
+# Plans (issue 14), as a host that sells them has them: every tenant gets the default one unless
+# its product names another; IntegrationTest::testPlans changes them through ChangePackage.
+cat >"$tmp/conf/plans.yaml" <<'YAML'
+solo:
+  name: Solo
+  max_users: 1
+  apps: [account]
+  storage_mb: 1024
+  default: true
+team:
+  name: Team
+  max_users: 3
+  apps: [account]
+  storage_mb: 2048
+big:
+  name: Big
+  max_users: 10
+  apps: [account]
+  storage_mb: 4096
+YAML
+printf 'plans: plans.yaml\n' >>"$CONF"
 
 echo "# the Kenya template, restored and sealed by SQL"
 pg_psql postgres "CREATE DATABASE erp_ke OWNER odoo"

@@ -4,8 +4,8 @@
 // PHP file of whmcs_module/ parsed whole (token_get_all with TOKEN_PARSE: php -l's parse,
 // without running the file), then the module loaded with the tests' stand-ins for WHMCS
 // (whmcs_module/tests/bootstrap.php) and its entry points called: MetaData, ConfigOptions, the
-// language files, MetricProvider's class and metrics(), and ClientArea, ListAccounts and
-// ChangePassword without a server (each must answer, not die).
+// language files, MetricProvider's class and metrics(), and ClientArea, ListAccounts,
+// ChangePassword and ChangePackage without a server (each must answer, not die).
 //   node tests/lib/php-versions.mjs NPM_DIR SOURCE_DIR VERSION...
 // NPM_DIR holds node_modules/@php-wasm/node (tools/install-deps puts it there). Exit 0 when
 // every version passed, 1 when one failed, 77 when @php-wasm/node is not there.
@@ -66,7 +66,7 @@ foreach ($it as $file) {
 require $root . '/tests/bootstrap.php';
 $m = vumaerp_MetaData();
 if ($m['DisplayName'] !== 'VumaERP' || $m['ListAccountsUniqueIdentifierField'] !== 'customfield.db_name') { $fail('MetaData: ' . json_encode($m)); }
-if (count(vumaerp_ConfigOptions()) !== 4) { $fail('ConfigOptions'); }
+if (count(vumaerp_ConfigOptions()) !== 5) { $fail('ConfigOptions'); }
 foreach (array('english', 'french', 'swahili') as $l) {
     if (count(vumaerp_lang($l)) !== count(vumaerp_lang_file('english'))) { $fail("language $l"); }
 }
@@ -77,6 +77,8 @@ if ($ca['templateVariables']['vumaerpError'] !== 'Hali ya ERP haipatikani kwa sa
 $la = vumaerp_ListAccounts(array());
 if ($la['success'] !== false || strpos($la['error'], 'No VumaERP server') === false) { $fail('ListAccounts: ' . json_encode($la)); }
 if (vumaerp_ChangePassword(array('password' => 'x')) !== VUMAERP_PASSWORD_FAILED) { $fail('ChangePassword'); }
+if (vumaerp_ChangePackage(array('domain' => 'acme.example', 'configoption5' => 'team')) !== VUMAERP_PLAN_FAILED) { $fail('ChangePackage'); }
+if (strpos(vumaerp_ChangePackage(array('configoptions' => array('Extra Users' => '1.5'))), 'Extra Users option must be a whole number') === false) { $fail('ChangePackage: extra users'); }
 echo 'ok PHP ', PHP_VERSION, ": $n files parsed, the module loaded and answered\\n";
 `;
 

@@ -58,6 +58,7 @@ class ContractTest extends TestCase
             $this->assertSame('', $printed, "$f printed something");
         }
         $this->assertSame(VUMAERP_PASSWORD_FAILED, vumaerp_ChangePassword($p), 'ChangePassword says no more to the client');
+        $this->assertSame(VUMAERP_PLAN_FAILED, vumaerp_ChangePackage($p), 'ChangePackage says no more to the client');
         foreach (array_values(vumaerp_AdminCustomButtonArray()) as $f) {
             $this->assertTrue(function_exists('vumaerp_' . $f), "button function $f");
         }
@@ -95,7 +96,7 @@ class ContractTest extends TestCase
     public function testConfigOptionsOfferTheApisCountries()
     {
         $o = vumaerp_ConfigOptions();
-        $this->assertCount(4, $o, 'configoption1..4');
+        $this->assertCount(5, $o, 'configoption1..5');
         $keys = array_keys($o);
         $this->assertSame('dropdown', $o[$keys[0]]['Type']);
         $this->assertSame('yesno', $o[$keys[1]]['Type']);
@@ -104,6 +105,9 @@ class ContractTest extends TestCase
         $this->assertSame('300', $o[$keys[2]]['Default'], "vumaerp-api's default api.deadline");
         $this->assertSame('text', $o[$keys[3]]['Type']);
         $this->assertSame('', $o[$keys[3]]['Default'], 'no disk limit unless the product sets one');
+        $this->assertSame('Plan', $keys[4]);
+        $this->assertSame('text', $o[$keys[4]]['Type']);
+        $this->assertSame('', $o[$keys[4]]['Default'], 'the server\'s default plan unless the product names one');
         $this->assertMatchesRegularExpression('/^\s*deadline:\s*300\s*$/m', file_get_contents((getenv('SOURCE_DIR') ?: dirname(__DIR__, 2)) . '/conf/vumaerp.yaml'),
             'the default configuration says the same deadline');
 
@@ -372,7 +376,7 @@ PHP
 
         /* What each function waited for, from its logged request. */
         $p = $this->params(array('configoption3' => ''));
-        foreach (array('CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword', 'UsageUpdate',
+        foreach (array('CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword', 'ChangePackage', 'UsageUpdate',
             'backupNow', 'refreshStatus', 'TestConnection', 'AdminServicesTabFields', 'ClientArea', 'ListAccounts') as $f) {
             call_user_func('vumaerp_' . $f, $p);
         }
@@ -383,7 +387,7 @@ PHP
         }
         $this->assertSame(array(
             'vumaerp_CreateAccount' => 330, 'vumaerp_SuspendAccount' => 330, 'vumaerp_UnsuspendAccount' => 330,
-            'vumaerp_TerminateAccount' => 330, 'vumaerp_ChangePassword' => 330, 'vumaerp_UsageUpdate' => 330,
+            'vumaerp_TerminateAccount' => 330, 'vumaerp_ChangePassword' => 330, 'vumaerp_ChangePackage' => 330, 'vumaerp_UsageUpdate' => 330,
             'vumaerp_backupNow' => 330, 'vumaerp_refreshStatus' => 330, 'vumaerp_TestConnection' => 10,
             'vumaerp_AdminServicesTabFields' => 10, 'vumaerp_ClientArea' => 10, 'vumaerp_ListAccounts' => 10,
         ), $waited);
@@ -460,6 +464,132 @@ PHP
         $r = vumaerp_ChangePassword($this->params(array('serverhostname' => '127.0.0.1/long', 'serverport' => $port)));
         $this->assertSame(VUMAERP_PASSWORD_REFUSED, $r, 'a password the API refuses: the client can choose another');
     }
+    /* An API with plans ("/plans/...": status names the tenant's plan) or without ("/noplans/...");
+     * a plan change to "tiny" is refused as the API refuses a cap below the users, to "broken"
+     * fails inside the server. */
+    private function planStub()
+    {
+        static $port = 0;
+        if (!$port) {
+            $port = vumaerp_test_stub(<<<'PHP'
+<?php
+header("Content-Type: application/json");
+$req = json_decode(file_get_contents("php://input"), true);
+$path = parse_url($_SERVER["REQUEST_URI"], PHP_URL_PATH);
+$kind = explode("/", $path)[1];
+if (preg_match("#/api/v1/status\$#", $path)) {
+    echo json_encode($kind === "plans" ? array("success" => true, "db_name" => "acme_ltd", "state" => "active", "plan" => "solo", "max_users" => 2, "users" => 2)
+        : array("success" => true, "db_name" => "acme_ltd", "state" => "active", "plan" => null, "max_users" => null, "users" => 2));
+} elseif (preg_match("#/api/v1/plan\$#", $path) && $req["plan"] === "tiny") {
+    http_response_code(409);
+    echo json_encode(array("success" => false, "code" => "users_over_cap", "error" => "acme_ltd has 2 internal users, more than the plan tiny allows (1): archive users first"));
+} elseif ($req["plan"] === "broken") {
+    http_response_code(500);
+    echo json_encode(array("success" => false, "code" => "config_error", "error" => "configuration error in /etc/vumaerp/plans.yaml"));
+} else {
+    echo json_encode(array("success" => true, "db_name" => "acme_ltd", "url" => "https://acme-ltd.vumacloud.test", "admin_login" => "a@acme.example",
+        "plan" => $req["plan"], "max_users" => 5, "extra_users" => isset($req["extra_users"]) ? $req["extra_users"] : 0, "users" => 2));
+}
+return true;
+PHP
+            );
+        }
+        return $port;
+    }
+
+    /* The calls made to the API (a failure logged before any call has no method). */
+    private static function apiCalls()
+    {
+        return array_values(array_filter($GLOBALS['vumaerp_logged_calls'], function ($c) {
+            return is_array($c['request']) && isset($c['request']['method']);
+        }));
+    }
+
+    /* Provisioning sends the product's plan and the service's extra users when there are; a
+     * package change sends them to POST /api/v1/plan; a bad Extra Users value sends nothing. */
+    public function testPlansAndExtraUsers()
+    {
+        $p = function ($kind, array $extra = array()) {
+            return $this->params(array_merge(array('serverhostname' => '127.0.0.1/' . $kind, 'serverport' => $this->planStub(),
+                'customfields' => array('db_name' => 'acme_ltd')), $extra));
+        };
+
+        $this->assertSame('success', vumaerp_CreateAccount($p('plans', array('configoption5' => 'team',
+            'configoptions' => array('Extra Users' => '2', 'Backups' => 'daily')))));
+        $calls = self::apiCalls();
+        $this->assertCount(1, $calls);
+        $this->assertStringEndsWith('/plans/api/v1/provision', $calls[0]['request']['url']);
+        $this->assertSame('team', $calls[0]['request']['fields']['plan']);
+        $this->assertSame(2, $calls[0]['request']['fields']['extra_users']);
+
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $this->assertSame('success', vumaerp_CreateAccount($p('plans', array('configoption5' => ' ',
+            'configoptions' => array('extra_users|Extra users' => 0)))));
+        $fields = self::apiCalls()[0]['request']['fields'];
+        $this->assertArrayNotHasKey('plan', $fields, 'no Plan: the server\'s default plan');
+        $this->assertSame(0, $fields['extra_users']);
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $this->assertSame('success', vumaerp_CreateAccount($p('noplans')));
+        $fields = self::apiCalls()[0]['request']['fields'];
+        $this->assertArrayNotHasKey('plan', $fields);
+        $this->assertArrayNotHasKey('extra_users', $fields, 'no Extra Users option: nothing sent');
+
+        foreach (array('-1', '2.5', 'two', '100001', '1e3', '0x10', ' 3 4') as $bad) {
+            foreach (array('vumaerp_CreateAccount', 'vumaerp_ChangePackage') as $f) {
+                $GLOBALS['vumaerp_logged_calls'] = array();
+                $r = call_user_func($f, $p('plans', array('configoption5' => 'team', 'configoptions' => array('Extra Users' => $bad))));
+                $this->assertStringContainsString('Extra Users option must be a whole number from 0 to 100000', $r, "$f '$bad'");
+                $this->assertSame(array(), self::apiCalls(), "$f '$bad': nothing sent");
+                $this->assertCount(1, $GLOBALS['vumaerp_logged_calls'], "$f '$bad': logged");
+            }
+        }
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $r = vumaerp_ChangePackage($p('plans', array('configoption5' => "team'; --")));
+        $this->assertStringContainsString('Plan option is not a plan code', $r);
+        $this->assertSame(array(), self::apiCalls(), 'a bad plan code: nothing sent');
+
+        /* Upgrade: POST /api/v1/plan with the tenant, its service, the plan and the extra users. */
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $this->assertSame('success', vumaerp_ChangePackage($p('plans', array('configoption5' => 'team',
+            'configoptions' => array('Extra Users' => 3)))));
+        $calls = self::apiCalls();
+        $this->assertCount(1, $calls);
+        $this->assertSame('POST', $calls[0]['request']['method']);
+        $this->assertStringEndsWith('/plans/api/v1/plan', $calls[0]['request']['url']);
+        $this->assertSame(array('db_name' => 'acme_ltd', 'whmcs_service_id' => 7, 'plan' => 'team', 'extra_users' => 3),
+            $calls[0]['request']['fields']);
+        $this->assertSame(330, $calls[0]['request']['timeout'], 'a lifecycle call waits for the API\'s deadline');
+
+        /* Downgrade below the users: the client reads that, in its language; the log has the API's words. */
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $this->assertSame(VUMAERP_PLAN_OVER_CAP, vumaerp_ChangePackage($p('plans', array('configoption5' => 'tiny'))));
+        $this->assertSame('users_over_cap', json_decode(self::apiCalls()[0]['response'], true)['code']);
+        $this->assertStringContainsString('more than the plan tiny allows', print_r(self::apiCalls()[0]['processed'], true));
+        $fr = vumaerp_ChangePackage($p('plans', array('configoption5' => 'tiny', 'clientsdetails' => array('language' => 'french'))));
+        $this->assertStringStartsWith('Cet ERP a plus d\'utilisateurs que la nouvelle offre', $fr);
+        $sw = vumaerp_ChangePackage($p('plans', array('configoption5' => 'tiny', 'clientsdetails' => array('language' => 'swahili'))));
+        $this->assertStringStartsWith('ERP hii ina watumiaji wengi', $sw);
+        $r = vumaerp_ChangePackage($p('plans', array('configoption5' => 'broken')));
+        $this->assertSame(VUMAERP_PLAN_FAILED, $r, 'a server failure: no detail to the client');
+        $this->assertStringNotContainsString('plans.yaml', $r);
+        $this->assertSame(VUMAERP_PLAN_FAILED, vumaerp_lang('english')['plan_failed']);
+        $this->assertSame(VUMAERP_PLAN_OVER_CAP, vumaerp_lang('english')['plan_over_cap']);
+
+        /* No Plan on the new product: on a server without plans there is nothing to change; on
+         * one with plans the default's code is the server's, so the change is refused, saying so. */
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $this->assertSame('success', vumaerp_ChangePackage($p('noplans')));
+        $calls = self::apiCalls();
+        $this->assertCount(1, $calls);
+        $this->assertSame('GET', $calls[0]['request']['method'], 'only the status was asked');
+        $GLOBALS['vumaerp_logged_calls'] = array();
+        $r = vumaerp_ChangePackage($p('plans', array('configoptions' => array('Extra Users' => '1'))));
+        $this->assertStringContainsString('names no plan', $r);
+        $this->assertStringContainsString('on the plan solo', $r);
+        $this->assertCount(1, self::apiCalls(), 'no plan change sent');
+        $this->assertCount(2, $GLOBALS['vumaerp_logged_calls'], 'the refusal is logged too');
+    }
+
     /* UsageUpdate writes each tenant's disk use with its product's disk limit, as WHMCS documents
      * (diskusage, disklimit in MB, lastupdate), to its owner's service on this server only. */
     public function testUsageUpdateWritesUseAndLimit()

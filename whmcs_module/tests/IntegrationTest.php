@@ -39,7 +39,7 @@ class IntegrationTest extends TestCase
         $pdo = Capsule::pdo();
         $pdo->exec("INSERT INTO tblhosting (id, userid, packageid, server, domain, username) VALUES
                     (42, 1, 3, 1, 'www.acme-ltd.co.ke', 'acmeltd'), (43, 2, 3, 1, 'other.example', 'other'),
-                    (44, 3, 3, 1, 'acme-ltd.africa', 'acmeafrica')");
+                    (44, 3, 3, 1, 'acme-ltd.africa', 'acmeafrica'), (45, 4, 3, 1, 'plan-co.example', 'planco')");
         $pdo->exec("INSERT INTO tblproducts (id, name, servertype, configoption1, configoption4) VALUES (3, 'VumaERP', 'vumaerp', 'ng', '2048')");
         $pdo->exec("INSERT INTO tblcustomfields (id, type, relid, fieldname, fieldtype) VALUES
                     (10, 'product', 3, 'country|Country', 'dropdown'), (11, 'product', 3, 'db_name|Database name', 'text')");
@@ -310,12 +310,73 @@ class IntegrationTest extends TestCase
         $v = vumaerp_ClientArea($this->params(array('clientsdetails' => array('language' => 'swahili'))))['templateVariables'];
         $this->assertSame('', $v['vumaerpError']);
         $this->assertFalse($v['vumaerpSuspended']);
-        $this->assertSame((string) $users, $v['vumaerpUsers']);
+        $this->assertSame('solo', $v['vumaerpPlan'], 'provisioned on the server\'s default plan (the product names none)');
+        $this->assertSame($users . ' kati ya 1', $v['vumaerpUsers'], 'its users of the plan\'s cap');
         $this->assertSame('owner@acme.co.ke', $v['vumaerpLogin']);
         $this->assertSame('Acme Ltd', $v['vumaerpCompany']);
         $this->assertSame('Inatumika', $v['vumaerpStateText']);
         $this->assertMatchesRegularExpression('/^\d+\.\d MB kati ya 2\.00 GB$/', $v['vumaerpStorage']);
         $this->assertSame('https://acme-ltd.vumacloud.test/web/login', $v['vumaerpLoginUrl']);
+    }
+
+    /* The registry's record of what a tenant bought: plan:extra_users:max_users. */
+    private static function bought($db)
+    {
+        return self::psql('vumaerp', "SELECT coalesce(plan, '-') || ':' || extra_users || ':' || coalesce(max_users::text, '-') FROM tenants WHERE db_name = '$db'");
+    }
+
+    /* Plans through WHMCS: provisioning on the product's plan with the service's extra users,
+     * then ChangePackage: a downgrade below the tenant's users refused (409) with nothing
+     * changed, an upgrade applied at once, extra users that make a smaller plan fit, and a new
+     * product that names no plan refused on a server with plans. */
+    public function testPlans()
+    {
+        $service = array('serviceid' => 45, 'customfields' => array('country' => 'ke', 'db_name' => 'plan_co'));
+        $p = $this->params($service + array('configoption5' => 'team', 'configoptions' => array('Extra Users' => '1')));
+        $this->assertSame('success', vumaerp_CreateAccount($p));
+        $this->assertSame('team:1:4', self::bought('plan_co'), 'the product\'s plan and the service\'s extra users');
+
+        /* Two more internal users, as Odoo's ORM writes them: three of four. */
+        foreach (array('clerk1@plan.co', 'clerk2@plan.co') as $login) {
+            self::psql('plan_co', "INSERT INTO res_users (company_id, partner_id, login, notification_type)
+                                   VALUES (1, (SELECT partner_id FROM res_users WHERE id = 2), '$login', 'email');
+                                   UPDATE res_users SET share = false WHERE login = '$login'");
+        }
+        $users = (int) self::psql('plan_co', 'SELECT count(*) FROM res_users WHERE active AND NOT coalesce(share, false) AND id <> 1');
+        $this->assertSame(3, $users);
+
+        /* Downgrade to a plan of one user: refused, nothing changed; the client reads why. (The
+         * module log is kept whole: testNoLoggedCallHoldsASecret reads every call.) */
+        $this->assertSame(VUMAERP_PLAN_OVER_CAP, vumaerp_ChangePackage($this->params($service + array('configoption5' => 'solo'))));
+        $this->assertSame('team:1:4', self::bought('plan_co'), 'nothing changed');
+        $logged = end($GLOBALS['vumaerp_logged_calls']);
+        $this->assertStringEndsWith('/api/v1/plan', $logged['request']['url']);
+        $this->assertSame('users_over_cap', json_decode($logged['response'], true)['code'], 'the API\'s answer is in the module log');
+
+        /* Upgrade: applied at once, journaled; the client area shows it. */
+        $this->assertSame('success', vumaerp_ChangePackage($this->params($service + array('configoption5' => 'big',
+            'configoptions' => array('Extra Users' => 2)))));
+        $this->assertSame('big:2:12', self::bought('plan_co'));
+        $this->assertSame('{"to": "big", "from": "team", "users": 3, "extra_users": 2, "max_users_to": 12, "max_users_from": 4}',
+            self::psql('vumaerp', "SELECT detail->'plan' FROM operations WHERE db_name = 'plan_co' AND action = 'plan' AND outcome = 'ok' ORDER BY id DESC LIMIT 1"));
+        $v = vumaerp_ClientArea($this->params($service))['templateVariables'];
+        $this->assertSame('', $v['vumaerpError']);
+        $this->assertSame('big', $v['vumaerpPlan']);
+        $this->assertSame('3 of 12', $v['vumaerpUsers']);
+
+        /* The smaller plan with enough extra users fits. */
+        $this->assertSame('success', vumaerp_ChangePackage($this->params($service + array('configoption5' => 'solo',
+            'configoptions' => array('Extra Users' => '2')))));
+        $this->assertSame('solo:2:3', self::bought('plan_co'));
+        $this->assertSame('3 of 3', vumaerp_ClientArea($this->params($service))['templateVariables']['vumaerpUsers']);
+
+        /* A bad Extra Users value, and a product naming no plan: refused, nothing sent or changed. */
+        $r = vumaerp_ChangePackage($this->params($service + array('configoption5' => 'big', 'configoptions' => array('Extra Users' => '-3'))));
+        $this->assertStringContainsString('Extra Users option must be a whole number', $r);
+        $r = vumaerp_ChangePackage($this->params($service));
+        $this->assertStringContainsString('names no plan', $r);
+        $this->assertStringContainsString('on the plan solo', $r);
+        $this->assertSame('solo:2:3', self::bought('plan_co'));
     }
 
     /**
@@ -496,7 +557,7 @@ PHP
             return $c['action'];
         }, $calls));
         foreach (array('vumaerp_CreateAccount', 'vumaerp_SuspendAccount', 'vumaerp_UnsuspendAccount', 'vumaerp_TerminateAccount',
-            'vumaerp_ChangePassword', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow',
+            'vumaerp_ChangePassword', 'vumaerp_ChangePackage', 'vumaerp_TestConnection', 'vumaerp_UsageUpdate', 'vumaerp_backupNow',
             'vumaerp_ServiceSingleSignOn') as $a) {
             $this->assertContains($a, $actions, "$a is logged");
         }

@@ -53,6 +53,9 @@ class SyncUsageClientAreaTest extends TestCase
         $s['acme_ltd']['users'] = 5;
         $s['acme_ltd']['admin_login'] = 'owner@acme.co.ke';
         $s['beta']['users'] = null;
+        /* On a server with plans: the plan, its cap and the users counted. */
+        $s['gamma'] = array_merge($s['acme_ltd'], array('db_name' => 'gamma', 'url' => 'https://gamma.vumacloud.test',
+            'plan' => 'team<b>', 'max_users' => 5, 'extra_users' => 1, 'users' => 3, 'over_cap' => false));
         return $s;
     }
 
@@ -248,6 +251,8 @@ PHP
             $this->assertStringNotContainsString('nofilter', $use[3], $use[0]);
         }
         $this->assertStringContainsString('{$vumaerpSsoUrl}', $tpl, 'the single sign-on button');
+        $this->assertStringContainsString('{if $vumaerpPlan}<tr><th>{$vumaerpText.plan}</th><td>{$vumaerpPlan}</td></tr>{/if}', $tpl,
+            'the plan, on a server with plans');
     }
 
     /* Every string a template variable holds, flattened. */
@@ -284,6 +289,24 @@ PHP
         $this->assertSame('english', $v['vumaerpLanguage']);
         $this->assertSame('Log in to VumaERP', $v['vumaerpText']['log_in']);
         $this->assertSame('2.00 GB', vumaerp_ClientArea($this->params())['templateVariables']['vumaerpStorage'], 'no limit');
+        $this->assertSame('', $v['vumaerpPlan'], 'a server without plans: no plan shown');
+    }
+
+    /* On a server with plans: the plan (escaped like every value) and "users X of Y". */
+    public function testATenantOnAPlan()
+    {
+        $gamma = array('customfields' => array('db_name' => 'gamma'));
+        $v = vumaerp_ClientArea($this->params($gamma))['templateVariables'];
+        $this->assertSame('', $v['vumaerpError']);
+        $this->assertSame('team&lt;b&gt;', $v['vumaerpPlan']);
+        $this->assertSame('Plan', $v['vumaerpText']['plan']);
+        $this->assertSame('3 of 5', $v['vumaerpUsers']);
+        $fr = vumaerp_ClientArea($this->params($gamma + array('clientsdetails' => array('language' => 'french'))))['templateVariables'];
+        $this->assertSame('3 sur 5', $fr['vumaerpUsers']);
+        $this->assertSame('Offre', $fr['vumaerpText']['plan']);
+        $sw = vumaerp_ClientArea($this->params($gamma + array('clientsdetails' => array('language' => 'swahili'))))['templateVariables'];
+        $this->assertSame('3 kati ya 5', $sw['vumaerpUsers']);
+        $this->assertSame('Mpango', $sw['vumaerpText']['plan']);
     }
 
     public function testASuspendedTenantSaysSoAndWhyEscaped()

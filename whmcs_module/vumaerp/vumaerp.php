@@ -10,7 +10,8 @@
  * keeps the tenant's name). A server of type VumaERP holds the API's hostname (optionally with a
  * path prefix: erp.example.com/provision), port, "secure" for HTTPS, and the API token in its
  * Access Hash (or Password). Products may have the custom fields db_name (admin-only; created
- * by the first Create when missing) and country.
+ * by the first Create when missing) and country, a Plan (configoption5) and a configurable
+ * option "Extra Users" (a plan's user cap and users added to it: Create and ChangePackage).
  *
  * PHP 7.4 and 8.x: no enums, readonly, match, named arguments, nullsafe operator or union types.
  */
@@ -62,7 +63,8 @@ function vumaerp_MetaData()
 /**
  * configoption1: default country; configoption2: termination skips the backup;
  * configoption3: vumaerp-api's api.deadline, when raised above its default (ApiClient::timeoutFor);
- * configoption4: the disk limit in MB that WHMCS shows and bills overage against (0: unlimited).
+ * configoption4: the disk limit in MB that WHMCS shows and bills overage against (0: unlimited);
+ * configoption5: the plan (a code of the server's plans.yaml; empty: the server's default plan).
  *
  * @return array
  */
@@ -92,6 +94,13 @@ function vumaerp_ConfigOptions()
             'Size' => '8',
             'Default' => '',
             'Description' => 'The disk limit of each service (database and files), written with its usage; empty or 0: unlimited',
+        ),
+        'Plan' => array(
+            'Type' => 'text',
+            'Size' => '16',
+            'Default' => '',
+            'Description' => 'A plan code of the server\'s plans.yaml (its user cap); empty: the server\'s default plan. '
+                . 'A configurable option "Extra Users" (a quantity) adds users to its cap',
         ),
     );
 }
@@ -415,6 +424,65 @@ function vumaerp_store_usage(array $params, $sizeBytes)
         vumaerp_usage($sizeBytes, vumaerp_disk_limit(isset($params['configoption4']) ? $params['configoption4'] : '')));
 }
 
+/* --- plans ------------------------------------------------------------------------------- */
+
+/* The product's plan (configoption5): a code of the server's plans.yaml, '' for the server's
+ * default plan. The API checks the code; this only keeps its size to what a code can be. */
+function vumaerp_plan(array $params)
+{
+    $plan = isset($params['configoption5']) ? trim((string) $params['configoption5']) : '';
+    if ($plan !== '' && !preg_match('/^[A-Za-z0-9_.-]{1,32}$/', $plan)) {
+        throw new ApiException('The product\'s Plan option is not a plan code (letters, digits, _ . -, at most 32): fix it in the product\'s module settings.');
+    }
+    return $plan;
+}
+
+/* The most extra users the API takes (PLAN_MAX_USERS). */
+const VUMAERP_MAX_EXTRA_USERS = 100000;
+
+/* The service's extra users, from WHMCS's configurable options ($params['configoptions']: the
+ * option's name, as "Extra Users" or "extra_users|Extra users", to its value; a quantity option's
+ * value is the quantity): a whole number from 0 to VUMAERP_MAX_EXTRA_USERS, or null when the
+ * service has no such option. Any other value is refused, before anything is sent. */
+function vumaerp_extra_users(array $params)
+{
+    if (empty($params['configoptions']) || !is_array($params['configoptions'])) {
+        return null;
+    }
+    foreach ($params['configoptions'] as $key => $value) {
+        $parts = explode('|', (string) $key, 2);
+        if (preg_replace('/[\s_-]+/', ' ', strtolower(trim($parts[0]))) !== 'extra users') {
+            continue;
+        }
+        $text = is_int($value) ? (string) $value : (is_string($value) ? trim($value) : '');
+        if ($text === '') {
+            return 0;
+        }
+        if (!ctype_digit($text) || strlen($text) > 6 || (int) $text > VUMAERP_MAX_EXTRA_USERS) {
+            throw new ApiException('The service\'s Extra Users option must be a whole number from 0 to ' . VUMAERP_MAX_EXTRA_USERS
+                . ', not "' . (preg_match('/^.{0,32}/su', (string) $text, $m) ? $m[0] : '') . '": fix the configurable option\'s value.');
+        }
+        return (int) $text;
+    }
+    return null;
+}
+
+/* What provisioning and a plan change send of the plan: plan when the product names one,
+ * extra_users when the service has the option. */
+function vumaerp_plan_fields(array $params)
+{
+    $fields = array();
+    $plan = vumaerp_plan($params);
+    if ($plan !== '') {
+        $fields['plan'] = $plan;
+    }
+    $extra = vumaerp_extra_users($params);
+    if ($extra !== null) {
+        $fields['extra_users'] = $extra;
+    }
+    return $fields;
+}
+
 function vumaerp_status(array $params, $action, $view)
 {
     return vumaerp_call($params, $action, 'GET', '/api/v1/status', vumaerp_tenant($params), true, $view);
@@ -553,7 +621,7 @@ function vumaerp_CreateAccount(array $params)
             'admin_email' => $email,
             'company_name' => $company,
             'admin_password' => $password,
-        );
+        ) + vumaerp_plan_fields($params);
         try {
             $answer = vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/provision', $fields);
         } catch (ApiException $e) {
@@ -658,6 +726,49 @@ function vumaerp_ChangePassword(array $params)
         vumaerp_fail(__FUNCTION__, $params, $e);
         /* In the client's language (VUMAERP_PASSWORD_* are the English). */
         return vumaerp_t($params, $e instanceof ApiException && $e->apiCode === 'invalid_admin_password' ? 'password_refused' : 'password_failed');
+    }
+    return 'success';
+}
+
+/* What ChangePackage says when the API refuses or fails: WHMCS may show it to the client who
+ * upgraded or downgraded, so it names nothing of the server; the details are in the module log.
+ * In the client's language (these are the English). */
+const VUMAERP_PLAN_FAILED = 'The plan could not be changed in VumaERP right now. Please try again later, or contact support if it keeps failing.';
+const VUMAERP_PLAN_OVER_CAP = 'This ERP has more users than the new plan allows. Archive users in VumaERP first, or choose a plan with more users.';
+
+/**
+ * Upgrade or downgrade (WHMCS calls it with the new product's options and the service's
+ * configurable options): the tenant's plan becomes the product's Plan and its extra users the
+ * service's Extra Users, by POST /api/v1/plan. A larger cap applies at once; one below the
+ * tenant's users is refused by the API (409 users_over_cap) with nothing changed. A product with
+ * no Plan means the server's default plan, whose code only the server knows: on a server without
+ * plans (its status names none) there is nothing to change; on one with plans the change is
+ * refused, saying to name the plan.
+ *
+ * @return string "success" or an error message fit for the client
+ */
+function vumaerp_ChangePackage(array $params)
+{
+    try {
+        $fields = vumaerp_plan_fields($params);
+    } catch (\Throwable $e) {
+        /* The product's or the service's own options, said as they are: nothing was sent. */
+        return vumaerp_fail(__FUNCTION__, $params, $e);
+    }
+    try {
+        $tenant = vumaerp_tenant($params);
+        if (!isset($fields['plan'])) {
+            $status = vumaerp_status($params, __FUNCTION__, false);
+            if (!isset($status['plan']) || !is_string($status['plan']) || $status['plan'] === '') {
+                return 'success';
+            }
+            return vumaerp_fail(__FUNCTION__, $params, new ApiException('The new product names no plan (its Plan option is empty) and this ERP is on the plan '
+                . $status['plan'] . ': set the product\'s Plan to a plan code so that the change can be applied.'));
+        }
+        vumaerp_call($params, __FUNCTION__, 'POST', '/api/v1/plan', $tenant + $fields);
+    } catch (\Throwable $e) {
+        vumaerp_fail(__FUNCTION__, $params, $e);
+        return vumaerp_t($params, $e instanceof ApiException && $e->apiCode === 'users_over_cap' ? 'plan_over_cap' : 'plan_failed');
     }
     return 'success';
 }
@@ -807,7 +918,7 @@ function vumaerp_format_size($bytes)
 
 /**
  * The client's view of the tenant: its URL and a login button (while active), the login, its
- * state, users, storage and country, and, when suspended, a notice that says so with the
+ * state, users (of its plan's cap, on a server with plans), its plan, storage and country, and, when suspended, a notice that says so with the
  * suspension's reason. In the client's language (vumaerp_language()).
  *
  * Every template variable is HTML-escaped here (vumaerp_escape), labels included, because the
@@ -832,6 +943,7 @@ function vumaerp_ClientArea(array $params)
         'vumaerpCompany' => '',
         'vumaerpLogin' => '',
         'vumaerpUsers' => '',
+        'vumaerpPlan' => '',
         'vumaerpStorage' => '',
         'vumaerpSuspended' => false,
         'vumaerpSuspendReason' => '',
@@ -868,7 +980,13 @@ function vumaerp_ClientArea(array $params)
         $vars['vumaerpCountry'] = vumaerp_escape(isset($countries[$country]) ? $countries[$country] : $country);
         $vars['vumaerpCompany'] = vumaerp_escape($text('company_name'));
         $vars['vumaerpLogin'] = vumaerp_escape($login);
-        $vars['vumaerpUsers'] = vumaerp_escape(isset($s['users']) && is_numeric($s['users']) ? (string) (int) $s['users'] : $lang['unknown']);
+        $users = isset($s['users']) && is_numeric($s['users']) ? (string) (int) $s['users'] : $lang['unknown'];
+        /* On a server with plans: the tenant's plan and its cap ("users 3 of 5"). */
+        if (isset($s['max_users']) && is_numeric($s['max_users']) && (int) $s['max_users'] > 0) {
+            $users = sprintf($lang['users_of_max'], $users, (string) (int) $s['max_users']);
+        }
+        $vars['vumaerpUsers'] = vumaerp_escape($users);
+        $vars['vumaerpPlan'] = vumaerp_escape($text('plan'));
         $vars['vumaerpStorage'] = vumaerp_escape($storage !== '' ? $storage : $lang['unknown']);
         $vars['vumaerpSuspended'] = $state === 'suspended';
         if ($state === 'suspended' && trim($text('suspend_reason')) !== '') {

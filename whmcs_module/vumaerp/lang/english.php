@@ -32,3 +32,7 @@ $_LANG['suspended_reason'] = 'Reason: %s';
 $_LANG['status_unavailable'] = 'The ERP status is unavailable right now.';
 $_LANG['password_failed'] = 'The password could not be changed in VumaERP right now. Please try again later, or contact support if it keeps failing.';
 $_LANG['password_refused'] = 'VumaERP did not accept this password. Please choose another.';
+$_LANG['plan'] = 'Plan';
+$_LANG['users_of_max'] = '%s of %s';
+$_LANG['plan_failed'] = 'The plan could not be changed in VumaERP right now. Please try again later, or contact support if it keeps failing.';
+$_LANG['plan_over_cap'] = 'This ERP has more users than the new plan allows. Archive users in VumaERP first, or choose a plan with more users.';

@@ -26,3 +26,7 @@ $_LANG['suspended_reason'] = 'Motif : %s';
 $_LANG['status_unavailable'] = 'L\'état de l\'ERP est indisponible pour le moment.';
 $_LANG['password_failed'] = 'Le mot de passe n\'a pas pu être changé dans VumaERP pour le moment. Veuillez réessayer plus tard, ou contacter le support si le problème persiste.';
 $_LANG['password_refused'] = 'VumaERP n\'a pas accepté ce mot de passe. Veuillez en choisir un autre.';
+$_LANG['plan'] = 'Offre';
+$_LANG['users_of_max'] = '%s sur %s';
+$_LANG['plan_failed'] = 'L\'offre n\'a pas pu être changée dans VumaERP pour le moment. Veuillez réessayer plus tard, ou contacter le support si le problème persiste.';
+$_LANG['plan_over_cap'] = 'Cet ERP a plus d\'utilisateurs que la nouvelle offre n\'en permet. Archivez d\'abord des utilisateurs dans VumaERP, ou choisissez une offre avec plus d\'utilisateurs.';

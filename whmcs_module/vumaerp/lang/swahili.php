@@ -26,3 +26,7 @@ $_LANG['suspended_reason'] = 'Sababu: %s';
 $_LANG['status_unavailable'] = 'Hali ya ERP haipatikani kwa sasa.';
 $_LANG['password_failed'] = 'Nenosiri halikuweza kubadilishwa kwenye VumaERP kwa sasa. Tafadhali jaribu tena baadaye, au wasiliana na huduma kwa wateja tatizo likiendelea.';
 $_LANG['password_refused'] = 'VumaERP haikukubali nenosiri hili. Tafadhali chagua jingine.';
+$_LANG['plan'] = 'Mpango';
+$_LANG['users_of_max'] = '%s kati ya %s';
+$_LANG['plan_failed'] = 'Mpango haukuweza kubadilishwa katika VumaERP kwa sasa. Tafadhali jaribu tena baadaye, au wasiliana na huduma kwa wateja ikiwa tatizo litaendelea.';
+$_LANG['plan_over_cap'] = 'ERP hii ina watumiaji wengi kuliko mpango mpya unavyoruhusu. Kwanza hifadhi kwenye kumbukumbu (archive) baadhi ya watumiaji katika VumaERP, au chagua mpango wenye watumiaji zaidi.';

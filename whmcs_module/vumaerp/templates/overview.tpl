@@ -18,6 +18,7 @@
         <tr><th>{$vumaerpText.login}</th><td>{$vumaerpLogin}</td></tr>
         <tr><th>{$vumaerpText.company}</th><td>{$vumaerpCompany}</td></tr>
         <tr><th>{$vumaerpText.state}</th><td>{$vumaerpStateText}</td></tr>
+        {if $vumaerpPlan}<tr><th>{$vumaerpText.plan}</th><td>{$vumaerpPlan}</td></tr>{/if}
         <tr><th>{$vumaerpText.users}</th><td>{$vumaerpUsers}</td></tr>
         <tr><th>{$vumaerpText.storage}</th><td>{$vumaerpStorage}</td></tr>
         <tr><th>{$vumaerpText.country}</th><td>{$vumaerpCountry}</td></tr>
