@@ -7,6 +7,7 @@ int main(int argc, char *argv[]) {
         static const char *const positional[] = { "subcommand", NULL };
         static const ToolOption options[] = {
                 { "db-name", "db_name", "only this tenant's backups (push) or objects (list)", 0 },
+                { "if-configured", "if_configured", "push: without an offsite: section, succeed doing nothing (the timer)", 1 },
                 {}
         };
         static const ToolSpec spec = {

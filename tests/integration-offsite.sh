@@ -55,6 +55,14 @@ offsite:
   retries: 1
 YAML
 }
+echo "# no offsite: section: push fails (78), push --if-configured (the hourly timer) succeeds doing nothing"
+run offsite push
+expect 78 '.code == "offsite_not_configured"' "push without an offsite: section"
+run offsite push --if-configured
+expect 0 '.success == true and .offsite == "not_configured" and (.note | test("no offsite: section"))' "push --if-configured without one"
+run offsite list --if-configured
+expect 78 '.code == "offsite_not_configured"' "list --if-configured without an offsite: section"
+
 printf 'aws_access_key_id = AKIATESTKEY\naws_secret_access_key = right/secret+key\n' >"$tmp/conf/s3-good"
 printf '[default]\naws_access_key_id = AKIATESTKEY\naws_secret_access_key = wrong-secret\n' >"$tmp/conf/s3-wrong"
 chmod 0600 "$tmp/conf/s3-good" "$tmp/conf/s3-wrong"
@@ -81,6 +89,8 @@ size=$(jq -r ".objects[] | select(.key == \"$key\") | .size_bytes" <<<"$OUT")
 [ "$size" = "$(stat -c %s "$dump")" ] || fail "the listed size of $key is $size"
 run offsite push
 expect 0 '.uploaded == [] and .deleted == []' "push with nothing to do"
+run offsite push --if-configured
+expect 0 '.uploaded == [] and .deleted == [] and .note == null' "push --if-configured with an offsite: section pushes"
 
 echo "# a wrong secret: refused by the server's signature check; the local backup is kept"
 RUN_CONF=$tmp/conf/wrong.yaml run offsite list

@@ -70,7 +70,7 @@ grep -q 'api-token' "$tmp/conffiles" && fail "the generated API token must not b
 # The postinst: the user, the directories, the socket and the timer enabled, not the template.
 grep -q 'systemd-sysusers .*vumaerp.conf' "$tmp/postinst" || fail "postinst does not create the vumaerp user"
 grep -q "systemd-tmpfiles .*--create vumaerp.conf" "$tmp/postinst" || fail "postinst does not create /var/lib/vumaerp"
-for unit in vumaerp-api.socket vumaerp-backup-daily.timer vumaerp-backup-prune.timer vumaerp-drill.timer vumaerp-reconcile.timer; do
+for unit in vumaerp-api.socket vumaerp-backup-daily.timer vumaerp-backup-prune.timer vumaerp-drill.timer vumaerp-reconcile.timer vumaerp-offsite-push.timer; do
         grep -q "deb-systemd-helper enable '$unit'" "$tmp/postinst" || fail "postinst does not enable $unit"
 done
 grep -q "enable 'vumaerp-api@" "$tmp/postinst" && fail "postinst enables the per-connection template"
@@ -145,6 +145,7 @@ grep -Eqx '[0-9a-f]{64}' /etc/vumaerp/api-token || check "the token is not 64 he
 [ -L /etc/systemd/system/timers.target.wants/vumaerp-backup-prune.timer ] || check "the prune timer is not enabled"
 [ -L /etc/systemd/system/timers.target.wants/vumaerp-drill.timer ] || check "the restore drill timer is not enabled"
 [ -L /etc/systemd/system/timers.target.wants/vumaerp-reconcile.timer ] || check "the reconcile timer is not enabled"
+[ -L /etc/systemd/system/timers.target.wants/vumaerp-offsite-push.timer ] || check "the offsite push timer is not enabled"
 compgen -G '/etc/systemd/system/*.wants/vumaerp-api@*' >/dev/null && check "the template is enabled"
 env -u LD_LIBRARY_PATH vumaerp-list --help | grep -q '^Usage: vumaerp-list' || check "vumaerp-list --help fails without LD_LIBRARY_PATH"
 cp /etc/vumaerp/api-token /tmp/token

@@ -19,7 +19,8 @@ cd "$tmp"
 out=$(systemd-analyze verify --man=no ./*.socket ./*.service $(ls ./*.timer 2>/dev/null) 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 
-for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-backup-daily.service vumaerp-drill.service vumaerp-reconcile.service; do
+for svc in vumaerp-api@.service vumaerp-backup-prune.service vumaerp-backup-daily.service vumaerp-drill.service vumaerp-reconcile.service \
+        vumaerp-offsite-push.service; do
         if ! systemd-analyze security --offline=yes --threshold=20 "./$svc" >"$tmp/security" 2>&1; then
                 grep -E '✗|Overall' "$tmp/security" >&2 || cat "$tmp/security" >&2
                 fail "$svc is exposed above 2.0"
@@ -46,4 +47,17 @@ for line in 'ExecStart=/usr/bin/vumaerp-drill' 'Type=oneshot' 'Nice=19' 'IOSched
         grep -qx "$line" "$drill" || fail "$drill lacks '$line'"
 done
 grep -q '^OnCalendar=' "$SOURCE_DIR/units/vumaerp-drill.timer" || fail "the drill timer has no OnCalendar="
+# The hourly retry of offsite uploads: a no-op where offsite is not configured (--if-configured),
+# the lowest priority, never two at once, the credentials as a credential that may be absent.
+push=$SOURCE_DIR/units/vumaerp-offsite-push.service
+for line in 'ExecStart=/usr/bin/vumaerp-offsite push --if-configured' 'Type=oneshot' 'Nice=19' 'IOSchedulingClass=idle' \
+        'LoadCredential=offsite-credentials:/etc/vumaerp/offsite-credentials'; do
+        grep -qx "$line" "$push" || fail "$push lacks '$line'"
+done
+grep -q '^SetCredential=offsite-credentials:' "$push" || fail "$push has no fallback for a missing credentials file"
+grep -q '^OnUnitInactiveSec=' "$SOURCE_DIR/units/vumaerp-offsite-push.timer" || fail "the offsite push timer does not repeat"
+# The package enables every timer there is.
+for t in "$SOURCE_DIR"/units/*.timer; do
+        grep -q "dh_installsystemd .*$(basename "$t")" "$SOURCE_DIR/packaging/debian/rules" || fail "packaging/debian/rules does not enable $(basename "$t")"
+done
 echo "units verified"

@@ -284,18 +284,38 @@ static int list(const Config *c, const char *db_name, json_t **ret) {
         return EXIT_OK;
 }
 
+/* push --if-configured (the hourly timer) on a host without offsite copies: nothing to do, and an
+ * answer whose note the journal entry carries, so that the timer's runs say why they do nothing. */
+static int not_configured(const Config *c, json_t **ret) {
+        _cleanup_json_ json_t *out = result_ok();
+        _cleanup_free_ char *note = NULL;
+
+        if (asprintf(&note, "nothing to push: there is no offsite: section in %s", strempty(c->path)) < 0)
+                return result_oom(ret);
+        if (!out || json_object_set_new(out, "offsite", json_string("not_configured")) < 0 ||
+            json_object_set_new(out, "note", json_string(note)) < 0)
+                return result_oom(ret);
+        *ret = TAKE_PTR(out);
+        return EXIT_OK;
+}
+
 int offsite_main(const Config *c, json_t *request, json_t **ret) {
         const char *sub, *db_name;
+        bool if_configured;
         int bad = 0;
 
         sub = request_string(request, "subcommand", &bad);
         db_name = request_string(request, "db_name", &bad);
+        if_configured = request_bool(request, "if_configured", false, &bad);
         if (bad)
-            return result_fail(ret, EXIT_BAD_INPUT, "bad_request", "subcommand and db_name must be strings");
+            return result_fail(ret, EXIT_BAD_INPUT, "bad_request",
+                               "subcommand and db_name must be strings, if_configured a boolean");
         if (!sub || (!streq(sub, "push") && !streq(sub, "list")))
                 return result_fail(ret, EXIT_USAGE, "bad_request", "give a subcommand: push or list");
         if (db_name && !db_name_is_valid(db_name))
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "invalid db_name \"%s\"", db_name);
+        if (!c->offsite_endpoint && if_configured && streq(sub, "push"))
+                return not_configured(c, ret);
         if (!c->offsite_endpoint)
                 return result_fail(ret, EXIT_CONFIG, "offsite_not_configured",
                                    "there is no offsite: section in %s (vumaerp.yaml(5))", strempty(c->path));

@@ -269,9 +269,12 @@ int tool_main(int argc, char *argv[], const ToolSpec *spec) {
                 ctx.peer = getenv("VUMAERP_PEER");
                 ctx.outcome = status == EXIT_OK ? "ok" : (code ? code : "failed");
                 ctx.duration_ms = elapsed_ms(&start);
+                /* A success that did nothing says why in its "note" (offsite push --if-configured). */
+                const char *note = json_string_value(json_object_get(result, "note"));
+
                 if (status == EXIT_OK)
-                        log_event(LOG_INFO, spec->message_id ? spec->message_id : MESSAGE_ID_ACTION, &ctx, "%s%s%s: done", spec->name,
-                                  ctx.db ? " " : "", strempty(ctx.db));
+                        log_event(LOG_INFO, spec->message_id ? spec->message_id : MESSAGE_ID_ACTION, &ctx, "%s%s%s: %s", spec->name,
+                                  ctx.db ? " " : "", strempty(ctx.db), note ? note : "done");
                 else
                         log_event(status == EXIT_BAD_INPUT || status == EXIT_USAGE || status == EXIT_NO_TENANT
                                   || status == EXIT_EXISTS ? LOG_NOTICE : LOG_ERR,
