@@ -112,4 +112,37 @@ no_scratch "after a failed pg_restore"
         fail "acme_ltd's drills: $(reg "SELECT string_agg(ok::text, ',' ORDER BY id) FROM drills WHERE db_name = 'acme_ltd'")"
 [ "$(pg_psql postgres "SELECT count(*) FROM pg_database WHERE datname = 'acme_ltd'")" = 1 ] || fail "a drill touched the tenant"
 
+echo "# prune never deletes the backup a drill is restoring: it stays until the next prune"
+run backup acme_ltd
+expect 0 '.success == true' "backup acme_ltd (the one drilled)"
+drilled=$(jq -r .backup.path <<<"$OUT")
+run backup acme_ltd
+expect 0 '.success == true' "backup acme_ltd (made newer while the drill runs)"
+newer=$(jq -r .backup.path <<<"$OUT")
+pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '1 minute' WHERE path = '$newer'"
+"$B/vumaerp-drill" --config "$CONF" acme_ltd >"$tmp/drill.json" 2>"$tmp/drill.err" &
+drill_pid=$!
+held=0
+for _ in $(seq 1 600); do
+        [ "$(pg_psql vumaerp "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $((0x56554d43)) AND objsubid = 2 AND mode = 'ShareLock' AND granted")" = 1 ] && { held=1; break; }
+        kill -0 "$drill_pid" 2>/dev/null || break
+        sleep 0.1
+done
+[ "$held" = 1 ] || fail "the drill did not hold its backup while restoring it: $(cat "$tmp/drill.json" "$tmp/drill.err")"
+# Now the drilled backup is no tenant's newest, nor any window's: prune wants it.
+pg_psql vumaerp "UPDATE backups SET created_at = now() + interval '1 minute' WHERE path = '$newer'"
+run backup --prune
+expect 0 ".in_use == [\"$drilled\"] and ([.deleted[].path] | index(\"$drilled\") == null) and ([.deleted[].path] | index(\"$cut_dump\") != null)" \
+        "prune during the drill keeps the drilled backup"
+grep -q "kept backup $drilled past its retention: a restore is reading it" "$tmp/stderr" || fail "prune did not log the kept backup: $(cat "$tmp/stderr")"
+[ -e "$drilled" ] && [ -e "${drilled%.dump}.filestore.tar" ] || fail "prune deleted the backup the drill was restoring"
+rc=0
+wait "$drill_pid" || rc=$?
+[ "$rc" = 0 ] || fail "the drill during a prune: exit $rc: $(cat "$tmp/drill.json" "$tmp/drill.err")"
+jq -e ".success == true and .backup.path == \"$drilled\"" "$tmp/drill.json" >/dev/null || fail "the drill during a prune: $(cat "$tmp/drill.json")"
+no_scratch "after the drill a prune ran beside"
+run backup --prune
+expect 0 ".in_use == [] and [.deleted[].path] == [\"$drilled\"]" "the next prune deletes it"
+[ ! -e "$drilled" ] || fail "the next prune left $drilled"
+
 echo "PASS"

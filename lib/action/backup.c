@@ -631,7 +631,7 @@ static int prune(const Config *c, json_t **ret) {
         _cleanup_free_ char *error = NULL;
         _cleanup_free_ RetentionBackup *records = NULL;
         _cleanup_free_ unsigned *keep = NULL;
-        _cleanup_json_ json_t *out = NULL, *deleted = NULL, *failed = NULL;
+        _cleanup_json_ json_t *out = NULL, *deleted = NULL, *failed = NULL, *in_use = NULL;
         size_t n;
         time_t now;
         int r;
@@ -649,7 +649,8 @@ static int prune(const Config *c, json_t **ret) {
         keep = calloc(n + 1, sizeof *keep);
         deleted = json_array();
         failed = json_array();
-        if (!records || !keep || !deleted || !failed)
+        in_use = json_array();
+        if (!records || !keep || !deleted || !failed || !in_use)
                 return result_oom(ret);
         now = n > 0 ? list.now : time(NULL);
         for (size_t i = 0; i < n; i++)
@@ -676,9 +677,23 @@ static int prune(const Config *c, json_t **ret) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", "tenant busy"));
                         continue;
                 }
-                r = unlink_backup(path, e->filestore_path);
-                if (r >= 0)
-                        r = registry_backup_forget(conn, e->id);
+                /* A drill (or a restore under another name) may be reading it without that lock:
+                 * then it stays until the next prune. */
+                r = registry_backup_claim(conn, path);
+                if (r == 0) {
+                        (void) registry_unlock_tenant(conn, records[i].db_name);
+                        if (json_array_append_new(in_use, json_string(path)) < 0)
+                                return result_oom(ret);
+                        log_info("%s: kept backup %s past its retention: a restore is reading it", records[i].db_name, path);
+                        continue;
+                }
+                if (r > 0) {
+                        r = unlink_backup(path, e->filestore_path);
+                        if (r >= 0)
+                                r = registry_backup_forget(conn, e->id);
+                        if (registry_backup_unclaim(conn, path) < 0 && r >= 0)
+                                r = -EIO;
+                }
                 (void) registry_unlock_tenant(conn, records[i].db_name);
                 if (r < 0) {
                         (void) json_array_append_new(failed, json_pack("{s:s,s:s}", "path", path, "error", strerror(-r)));
@@ -699,7 +714,8 @@ static int prune(const Config *c, json_t **ret) {
                                                             "monthly", c->backup_retention.monthly)) < 0 ||
             json_object_set_new(out, "count", json_integer((json_int_t) json_array_size(deleted))) < 0 ||
             json_object_set_new(out, "kept", json_integer((json_int_t) (n - json_array_size(deleted)))) < 0 ||
-            json_object_set_new(out, "deleted", TAKE_PTR(deleted)) < 0)
+            json_object_set_new(out, "deleted", TAKE_PTR(deleted)) < 0 ||
+            json_object_set_new(out, "in_use", TAKE_PTR(in_use)) < 0)
                 return result_oom(ret);
         /* The remote side keeps what the local side keeps (offsite.h). */
         if (c->offsite_endpoint) {

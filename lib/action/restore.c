@@ -190,7 +190,7 @@ typedef struct RestoreRequest {
         bool scratch;           /* restore_scratch(): no tenant, nobody's to serve */
 } RestoreRequest;
 
-static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
+static int restore_held(TenantSession *s, void *userdata, json_t **ret) {
         const RestoreRequest *q = userdata;
         const char *path = q->path, *source_db = q->source_db;
         const Config *c = s->config;
@@ -327,6 +327,20 @@ static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
                 return result_oom(ret);
         *ret = TAKE_PTR(out);
         return EXIT_OK;
+}
+
+/* The backup's files are held while they are read (registry-backup.h): prune keeps a backup a
+ * restore or a drill is reading, whichever tenant's lock they hold. */
+static int restore_locked(TenantSession *s, void *userdata, json_t **ret) {
+        const RestoreRequest *q = userdata;
+        int status;
+
+        if (registry_backup_hold(s->conn, q->path) < 0)
+                return pg_failure(s->conn, "holding the backup", ret);
+        status = restore_held(s, userdata, ret);
+        if (registry_backup_release(s->conn, q->path) < 0)
+                log_warning("%s: could not release the hold on %s (the connection's end does)", s->db_name, q->path);
+        return status;
 }
 
 int restore_scratch(TenantSession *s, const char *path, const char *source_db, json_t **ret) {

@@ -16,6 +16,9 @@
 /* The key class of the registry's migration lock (the two-int4 form of pg_advisory_lock; tenant
  * locks use the one-bigint form, registry.h). 0x56554d42 is "VUMB". */
 #define PG_LOCK_CLASS_REGISTRY 0x56554d42
+/* The key class of a backup file's lock (registry-backup.h: a restore holds it shared, prune
+ * claims it alone), the path's hashtext() the second key. 0x56554d43 is "VUMC". */
+#define PG_LOCK_CLASS_BACKUP 0x56554d43
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(PGconn *, PQfinish);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PGresult *, PQclear);

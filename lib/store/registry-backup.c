@@ -65,6 +65,41 @@ int registry_backup_known(PGconn *conn, const char *path) {
         return PQntuples(res) > 0;
 }
 
+/* One of PostgreSQL's advisory lock functions on (PG_LOCK_CLASS_BACKUP, hashtext(path)): 1 when
+ * it answered true (or nothing: the waiting ones), 0 false. */
+static int backup_lock(PGconn *conn, const char *function, const char *path) {
+        _cleanup_free_ char *sql = NULL;
+        _cleanup_pgresult_ PGresult *res = NULL;
+        char class[16];
+
+        (void) snprintf(class, sizeof class, "%d", PG_LOCK_CLASS_BACKUP);
+        if (asprintf(&sql, "SELECT pg_catalog.%s($1::int4, pg_catalog.hashtext($2))::text", function) < 0)
+                return -ENOMEM;
+        res = pg_exec(conn, NULL, sql, 2, (const char *const[]) { class, path });
+        if (!res)
+                return -EIO;
+        return PQntuples(res) == 1 && streq(PQgetvalue(res, 0, 0), "false") ? 0 : 1;
+}
+
+int registry_backup_hold(PGconn *conn, const char *path) {
+        int r = backup_lock(conn, "pg_advisory_lock_shared", path);
+        return r < 0 ? r : 0;
+}
+
+int registry_backup_release(PGconn *conn, const char *path) {
+        int r = backup_lock(conn, "pg_advisory_unlock_shared", path);
+        return r < 0 ? r : r == 1 ? 0 : -ENOLCK;
+}
+
+int registry_backup_claim(PGconn *conn, const char *path) {
+        return backup_lock(conn, "pg_try_advisory_lock", path);
+}
+
+int registry_backup_unclaim(PGconn *conn, const char *path) {
+        int r = backup_lock(conn, "pg_advisory_unlock", path);
+        return r < 0 ? r : r == 1 ? 0 : -ENOLCK;
+}
+
 void registry_backup_sums_done(RegistryBackupSums *s) {
         free(s->sha256);
         free(s->filestore_path);

@@ -39,6 +39,17 @@ int registry_backup_adopt(PGconn *conn, const RegistryBackup *b);
 /* Whether a row names path: 1, 0, or a negative errno. */
 int registry_backup_known(PGconn *conn, const char *path);
 
+/* A backup file in use: a restore (a drill's among them) holds its path shared while it reads
+ * the files, so that prune, which claims it alone before it deletes them, never deletes a backup
+ * being restored. Advisory locks on the connection (PG_LOCK_CLASS_BACKUP, the path's hashtext():
+ * two paths may share a key, which only makes prune keep one a night longer), released by their
+ * pair or when the connection ends. hold waits for a claim, which lasts as long as an unlink;
+ * claim never waits: 1 claimed, 0 held by a restore. */
+int registry_backup_hold(PGconn *conn, const char *path);
+int registry_backup_release(PGconn *conn, const char *path);
+int registry_backup_claim(PGconn *conn, const char *path);
+int registry_backup_unclaim(PGconn *conn, const char *path);
+
 /* What the newest row of path recorded (all malloc'd; NULL: no row, or not recorded). */
 typedef struct RegistryBackupSums {
         char *sha256;
