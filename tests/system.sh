@@ -9,8 +9,11 @@
 # status, suspend, unsuspend, password, backup, terminate — and the admin restores it. Checked:
 # each answer and its effect, `systemctl status` of the socket and the timers, `journalctl -u
 # 'vumaerp-*' VUMAERP_DB=…`, the catalog text `journalctl -x` shows for each MESSAGE_ID, that
-# IPAddressDeny= on the socket refuses a client (when cgroup2 can be set up), and that both timers
-# start their services (a runtime drop-in makes them fire now), which do their work.
+# IPAddressDeny= on the socket refuses a client (when cgroup2 can be set up), and that every timer
+# starts its service (a runtime drop-in makes it fire now), which does its work under its
+# hardening: prune removes an expired backup, reconcile puts back a drift, the nightly backup
+# backs up every active and suspended tenant, the drill restores one into its scratch database
+# and records it, and the offsite push, on a host without offsite copies, succeeds doing nothing.
 #
 # Needs root, systemd-nspawn (systemd-container), debootstrap and the fixtures; exits 77 saying
 # why without them. The root is cached in $VUMAERP_SYSTEM_CACHE (default
@@ -357,7 +360,8 @@ grep -q 'Active: active (listening)' <<<"$out" || fail "the socket is not listen
 grep -q 'Listen: 127.0.0.1:5000 (Stream)' <<<"$out" || fail "the socket does not listen on 127.0.0.1:5000: $out"
 accepted=$(sed -n 's/.*Accepted: \([0-9]*\);.*/\1/p' <<<"$out")
 [ "${accepted:-0}" -ge "$connections" ] || fail "the socket counted ${accepted:-no} connections, the test made $connections: $out"
-for t in vumaerp-backup-prune vumaerp-reconcile; do
+timers="vumaerp-backup-prune vumaerp-reconcile vumaerp-backup-daily vumaerp-drill vumaerp-offsite-push"
+for t in $timers; do
         out=$(inside systemctl status --no-pager "$t.timer") || fail "systemctl status $t.timer exits non-zero"
         grep -q 'Active: active (waiting)' <<<"$out" || fail "$t.timer is not waiting: $out"
         grep -q "Triggers: ● $t.service" <<<"$out" || fail "$t.timer does not trigger $t.service: $out"
@@ -366,13 +370,22 @@ done
 failed=$(inside systemctl list-units --failed --plain --no-legend 'vumaerp*' 'postgresql*')
 [ -z "$failed" ] || fail "failed units: $failed"
 
-# The timers fire their services (a runtime drop-in: now, not daily or after 10 minutes), which
-# work under their hardening: prune removes a backup past the retention (its registry row made
-# 400 days old: out of every window of the 7/4/3 retention), reconcile puts back a connection limit Odoo's role set on the tenant.
+# The timers fire their services (a runtime drop-in: now, not at night or after 10 minutes), which
+# work under their hardening, in this order: prune removes a backup past the retention (its
+# registry row made 400 days old: out of every window of the 7/4/3 retention; before the nightly
+# backup, which would leave terminate's no longer the newest of its day), reconcile puts back a
+# connection limit Odoo's role set on the tenant, the nightly backup backs up both tenants (a
+# second one, suspended, is made for it), the drill restores one and records it, and the offsite
+# push succeeds doing nothing (no offsite: section; its credential file absent, the unit starts).
+step "a second tenant, suspended"
+api POST /api/v1/provision '{"db_name":"beta_co","country":"ke","admin_email":"admin@beta.co.ke","company_name":"Beta Co","whmcs_service_id":43}'
+[ "$STATUS" = 200 ] || fail "provision beta_co: HTTP $STATUS $BODY"
+api POST /api/v1/suspend '{"db_name":"beta_co","reason":"invoice 43 overdue"}'
+[ "$STATUS" = 200 ] || fail "suspend beta_co: HTTP $STATUS $BODY"
 step "the timers, fired by a runtime drop-in"
 psql_in vumaerp "UPDATE backups SET created_at = now() - interval '400 days' WHERE path = '$backup'" >/dev/null
 as_odoo "$TENANT" "ALTER DATABASE $TENANT CONNECTION LIMIT 0" >/dev/null
-for t in vumaerp-backup-prune vumaerp-reconcile; do
+for t in $timers; do
         before=$(inside systemctl show -P ExecMainExitTimestampMonotonic "$t.service")
         inside sh -c "mkdir -p /run/systemd/system/$t.timer.d && printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nAccuracySec=1s\nRandomizedDelaySec=0\n' >/run/systemd/system/$t.timer.d/50-now.conf"
         inside systemctl daemon-reload
@@ -393,6 +406,32 @@ inside test ! -e "${backup%.dump}.filestore.tar" || fail "prune left the expired
 inside test -e "$final" || fail "prune removed terminate's backup, which is within the retention"
 [ "$(psql_in postgres "SELECT datconnlimit FROM pg_database WHERE datname = '$TENANT'")" = -1 ] ||
         fail "the reconcile timer's service did not put the tenant's connection limit back"
+# The nightly backup: one verified backup of each active and suspended tenant, files and rows.
+[ "$(psql_in vumaerp "SELECT string_agg(t.db_name || ':' || t.state || ':' || (SELECT count(*) FROM backups b WHERE b.db_name = t.db_name AND b.kind = 'scheduled'), ' ' ORDER BY t.db_name) FROM tenants t WHERE t.state IN ('active', 'suspended')")" = \
+        "acme_ltd:active:1 beta_co:suspended:1" ] ||
+        fail "the nightly backup did not back up each tenant once: $(psql_in vumaerp "SELECT db_name, kind, path FROM backups ORDER BY id")"
+for p in $(psql_in vumaerp "SELECT path FROM backups WHERE kind = 'scheduled'"); do
+        [ "$(inside stat -c '%U %a' "$p")" = "vumaerp 600" ] || fail "the nightly backup $p is $(inside stat -c '%U %a' "$p" 2>&1)"
+        inside runuser -u vumaerp -- pg_restore --list "$p" >/dev/null || fail "the nightly backup $p is not a dump pg_restore reads"
+        inside test -s "${p%.dump}.filestore.tar" || fail "the nightly backup $p has no filestore archive"
+done
+out=$(inside journalctl --no-pager -o cat -u vumaerp-backup-daily.service)
+grep -q '"backed_up"' <<<"$out" || fail "the nightly backup's answer is not in its journal: $out"
+[ "$(psql_in postgres "SELECT datallowconn FROM pg_database WHERE datname = 'beta_co'")" = f ] ||
+        fail "the nightly backup left the suspended beta_co open"
+# The drill: round-robin picks acme_ltd (never drilled, first by name), restores its newest backup
+# (the nightly one), passes, records it, and leaves no scratch copy; status shows it.
+[ "$(psql_in vumaerp "SELECT string_agg(db_name || ':' || ok || ':' || (backup_path = (SELECT path FROM backups WHERE db_name = 'acme_ltd' AND kind = 'scheduled')), ' ') FROM drills")" = "acme_ltd:true:true" ] ||
+        fail "the drill's service recorded no good drill of acme_ltd's nightly backup: $(psql_in vumaerp "SELECT * FROM drills")"
+[ "$(psql_in postgres "SELECT count(*) FROM pg_database WHERE datname = 'vumaerp_drill'")" = 0 ] || fail "the drill left its scratch database"
+inside test ! -e /var/lib/odoo/filestore/vumaerp_drill || fail "the drill left its scratch filestore"
+inside journalctl --no-pager -o json -u vumaerp-drill.service MESSAGE_ID=8a4bc5eab7844fe1b57239deb7414309 | jq -e -s 'any(.VUMAERP_DB == "vumaerp_drill" or .VUMAERP_ACTION == "drill")' >/dev/null ||
+        fail "no drill-passed entry in vumaerp-drill.service's journal"
+api GET "/api/v1/status?db_name=$TENANT"
+check '.last_good_drill.backup != null and .last_drill.ok == true' "status after the drill timer"
+# The offsite push without an offsite: section: a success that says why it did nothing.
+inside journalctl --no-pager -o cat -u vumaerp-offsite-push.service | grep -q 'offsite: nothing to push: there is no offsite: section in /etc/vumaerp/vumaerp.yaml' ||
+        fail "vumaerp-offsite-push.service's journal does not say it had nothing to push: $(inside journalctl --no-pager -o cat -u vumaerp-offsite-push.service)"
 
 step "the journal"
 # A tenant's whole history: its own field, from vumaerp's user (_UID comes from the kernel with the
