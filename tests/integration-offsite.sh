@@ -165,4 +165,27 @@ expect 65 '.code == "invalid_backup"' "a key that is not one"
 run restore "$cut" --remote-key "$key"
 expect 64 '.code == "bad_request"' "both a file and a key"
 
+echo "# prune sweeps the download directories cut-off restores left, and nothing else"
+mkdir "$BACKUPS/.offsite-cutoff" "$BACKUPS/.offsite-inuse" "$BACKUPS/.offsite-young" "$tmp/elsewhere"
+echo dump >"$BACKUPS/.offsite-cutoff/acme_ltd-1.dump"
+echo dump >"$BACKUPS/.offsite-inuse/acme_ltd-2.dump"
+echo kept >"$tmp/elsewhere/file"
+ln -s "$tmp/elsewhere" "$BACKUPS/.offsite-link"
+touch -d '-2 hours' "$BACKUPS/.offsite-cutoff" "$BACKUPS/.offsite-inuse"
+# Held as a restore holds its download: flock() on the directory, here by this shell.
+exec {held}<"$BACKUPS/.offsite-inuse"
+flock -x "$held"
+run backup --prune
+expect 0 '.success == true' "prune with leftover downloads"
+exec {held}<&-
+[ ! -e "$BACKUPS/.offsite-cutoff" ] || fail "prune left the cut-off download directory"
+grep -q "removed $BACKUPS/.offsite-cutoff, the download directory of a restore from offsite that was cut off" "$tmp/stderr" ||
+        fail "the sweep was not logged: $(cat "$tmp/stderr")"
+[ -f "$BACKUPS/.offsite-inuse/acme_ltd-2.dump" ] || fail "prune removed a download directory a restore holds"
+[ -d "$BACKUPS/.offsite-young" ] || fail "prune removed a download directory made less than a minute ago"
+[ -L "$BACKUPS/.offsite-link" ] && [ -f "$tmp/elsewhere/file" ] || fail "prune followed or removed a link named like a download directory"
+run backup --prune
+expect 0 '.success == true' "prune once the restore let go"
+[ ! -e "$BACKUPS/.offsite-inuse" ] || fail "prune left a download directory nobody holds any more"
+
 echo "integration-offsite: all checks passed"

@@ -171,7 +171,7 @@ static int mkdir_private(const char *path) {
 /* Partial files are only ever written under the tenant lock, which we hold: any left are from a
  * run that died, and go. */
 static void remove_stale_partials(const char *dir) {
-        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         DIR *d;
         struct dirent *de;
 
@@ -706,6 +706,9 @@ static int prune(const Config *c, json_t **ret) {
                         return result_oom(ret);
                 log_info("%s: pruned backup %s", records[i].db_name, path);
         }
+
+        /* Download directories (offsite.h) a restore that was cut off left in backups.dir. */
+        (void) offsite_sweep_downloads(c);
 
         out = result_ok();
         if (!out ||

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * offsite.c: owns the offsite copies of backups (offsite.h): which key a backup's files get, the
- * upload after a backup and the push of what is missing, the remote retention, the listing, and
- * the download of a backup for a restore.
+ * upload after a backup and the push of what is missing, the remote retention, the listing, the
+ * download of a backup for a restore, and the sweep of the downloads cut-off restores left.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "backup.h"
 #include "fileio.h"
@@ -371,11 +373,31 @@ static bool is_sha256_hex(const char *s) {
         return true;
 }
 
-int offsite_fetch(const Config *c, const char *key, char **ret_dir, char **ret_path, json_t **ret) {
+/* Removes a download directory (name, in the directory dfd): the files fetch_file() wrote in it,
+ * then itself. Nothing else is ever in one: a directory or a link in it stays, and so does it. */
+static int remove_download(int dfd, const char *name) {
+        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        TAKE_FD(fd);
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+        return unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
+}
+
+int offsite_fetch(const Config *c, const char *key, OffsiteDownload *ret_download, json_t **ret) {
         _cleanup_(s3_freep) S3 *s = NULL;
         _cleanup_(s3_object_done) S3Object head = {};
-        _cleanup_(offsite_fetch_removep) char *dir = NULL;
-        _cleanup_free_ char *error = NULL, *path = NULL, *tar_key = NULL, *tar_path = NULL;
+        _cleanup_(offsite_download_done) OffsiteDownload dl = OFFSITE_DOWNLOAD_INIT;
+        _cleanup_free_ char *error = NULL, *tar_key = NULL, *tar_path = NULL;
         size_t n = key ? strlen(key) : 0;
         int r, status;
 
@@ -395,51 +417,81 @@ int offsite_fetch(const Config *c, const char *key, char **ret_dir, char **ret_p
                 return result_fail(ret, EXIT_BAD_INPUT, "no_checksum",
                                    "the object %s carries no sha256 (it was not uploaded by vumaerp): refusing to restore it", key);
 
-        if (asprintf(&dir, "%s/.offsite-XXXXXX", c->backup_dir) < 0) {
-                dir = NULL;
+        /* What earlier restores that were cut off left, before this one adds its own. */
+        (void) offsite_sweep_downloads(c);
+        if (asprintf(&dl.dir, "%s/.offsite-XXXXXX", c->backup_dir) < 0) {
+                dl.dir = NULL;
                 return result_oom(ret);
         }
-        if (!mkdtemp(dir)) {
+        if (!mkdtemp(dl.dir)) {
                 r = negative_errno();
-                free(dir);
-                dir = NULL;
+                free(dl.dir);
+                dl.dir = NULL;
                 return result_from_errno(ret, r, "restore_failed", "cannot make a directory in %s", c->backup_dir);
         }
-        if (asprintf(&path, "%s/%s", dir, basename(key)) < 0) {
-                path = NULL;
+        dl.lock_fd = open(dl.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dl.lock_fd < 0 || flock(dl.lock_fd, LOCK_EX | LOCK_NB) < 0)
+                return result_from_errno(ret, negative_errno(), "restore_failed", "cannot hold %s", dl.dir);
+        if (asprintf(&dl.path, "%s/%s", dl.dir, basename(key)) < 0) {
+                dl.path = NULL;
                 return result_oom(ret);
         }
-        status = fetch_file(s, key, path, head.sha256, ret);
+        status = fetch_file(s, key, dl.path, head.sha256, ret);
         if (status != EXIT_OK)
                 return status;
         if (is_sha256_hex(head.filestore_sha256)) {
                 tar_key = backup_filestore_tar_path(key);
-                tar_path = backup_filestore_tar_path(path);
+                tar_path = backup_filestore_tar_path(dl.path);
                 if (!tar_key || !tar_path)
                         return result_oom(ret);
                 status = fetch_file(s, tar_key, tar_path, head.filestore_sha256, ret);
                 if (status != EXIT_OK)
                         return status;
         }
-        *ret_dir = TAKE_PTR(dir);
-        *ret_path = TAKE_PTR(path);
+        *ret_download = dl;
+        dl = (OffsiteDownload) OFFSITE_DOWNLOAD_INIT;
         return EXIT_OK;
 }
 
-void offsite_fetch_remove(char *dir) {
-        _cleanup_close_ int dfd = -1;
-        DIR *d;
-        struct dirent *de;
+void offsite_download_done(OffsiteDownload *d) {
+        if (d->dir)
+                (void) remove_download(AT_FDCWD, d->dir);
+        if (d->lock_fd >= 0)
+                (void) close(d->lock_fd);
+        free(d->dir);
+        free(d->path);
+        *d = (OffsiteDownload) OFFSITE_DOWNLOAD_INIT;
+}
 
-        if (!dir)
-                return;
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (dfd >= 0 && (d = fdopendir(TAKE_FD(dfd)))) {
-                while ((de = readdir(d)))
-                        if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                                (void) unlinkat(dirfd(d), de->d_name, 0);
-                closedir(d);
+int offsite_sweep_downloads(const Config *c) {
+        _cleanup_close_ int dfd = open(c->backup_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        time_t now = time(NULL);
+        struct dirent *de;
+        int removed = 0;
+        DIR *d;
+
+        if (dfd < 0)
+                return negative_errno();
+        d = fdopendir(dfd);
+        if (!d)
+                return negative_errno();
+        TAKE_FD(dfd);
+        while ((de = readdir(d))) {
+                _cleanup_close_ int fd = -1;
+                struct stat st;
+
+                if (strncmp(de->d_name, ".offsite-", STRLEN(".offsite-")) != 0)
+                        continue;
+                /* Not a directory, or a link: not one of ours. A lock: a restore is using it. */
+                fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_mtime > now - 60 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                if (remove_download(dirfd(d), de->d_name) < 0)
+                        continue;
+                log_info("removed %s/%s, the download directory of a restore from offsite that was cut off",
+                         c->backup_dir, de->d_name);
+                removed++;
         }
-        (void) rmdir(dir);
-        free(dir);
+        closedir(d);
+        return removed;
 }

@@ -39,16 +39,27 @@ json_t *offsite_prune_remote(const Config *c, PGconn *conn);
  * credentials cannot be read, 78 offsite_refused when the store refuses them. */
 int offsite_main(const Config *c, json_t *request, json_t **ret);
 
-/* Downloads the backup whose dump is the object key (and its tar, if it has one) into a new
- * directory <backups.dir>/.offsite-XXXXXX, each checked against the sha256 the dump's object
- * carries and written with its .sha256 beside it, as restore reads a backup. Returns an exit
- * status (*ret set on failure); *ret_dir (to give to offsite_fetch_remove()) and *ret_path (the
- * dump) on success. */
-int offsite_fetch(const Config *c, const char *key, char **ret_dir, char **ret_path, json_t **ret);
+/* A backup downloaded for a restore: the directory <backups.dir>/.offsite-XXXXXX, held with
+ * flock() on lock_fd while it is in use (offsite_sweep_downloads() leaves it alone), and the dump
+ * in it. */
+typedef struct OffsiteDownload {
+        char *dir;
+        char *path;
+        int lock_fd;
+} OffsiteDownload;
+#define OFFSITE_DOWNLOAD_INIT { .lock_fd = -1 }
 
-/* Removes what offsite_fetch() downloaded, and frees dir; NULL is fine. */
-void offsite_fetch_remove(char *dir);
-static inline void offsite_fetch_removep(char **dir) {
-        offsite_fetch_remove(*dir);
-        *dir = NULL;
-}
+/* Downloads the backup whose dump is the object key (and its tar, if it has one) into a new
+ * download directory, each checked against the sha256 the dump's object carries and written
+ * with its .sha256 beside it, as restore reads a backup. Returns an exit status (*ret set on
+ * failure); *ret_download on success, for offsite_download_done(). */
+int offsite_fetch(const Config *c, const char *key, OffsiteDownload *ret_download, json_t **ret);
+
+/* Removes what offsite_fetch() downloaded, and the directory; an empty one is fine. */
+void offsite_download_done(OffsiteDownload *d);
+
+/* Removes the download directories in backups.dir that a restore cut off (killed, or its
+ * machine down) left behind: those no process holds, made more than a minute ago (a fetch that
+ * has made its directory but not yet locked it). Each removed one is logged. Returns how many
+ * were removed, or a negative errno when backups.dir cannot be read. */
+int offsite_sweep_downloads(const Config *c);

@@ -348,8 +348,8 @@ int restore_scratch(TenantSession *s, const char *path, const char *source_db, j
 }
 
 int tenant_restore(const Config *c, json_t *request, json_t **ret) {
-        _cleanup_free_ char *path = NULL, *source = NULL, *fetched = NULL;
-        _cleanup_(offsite_fetch_removep) char *fetched_dir = NULL;
+        _cleanup_free_ char *path = NULL, *source = NULL;
+        _cleanup_(offsite_download_done) OffsiteDownload fetched = OFFSITE_DOWNLOAD_INIT;
         const char *given, *as, *base, *dash, *remote;
         struct stat st;
         int bad = 0, r;
@@ -371,11 +371,11 @@ int tenant_restore(const Config *c, json_t *request, json_t **ret) {
         /* A backup from the offsite store (from this host or another): downloaded and checked
          * first, then restored as a local one is, then removed. */
         if (remote) {
-                int status = offsite_fetch(c, remote, &fetched_dir, &fetched, ret);
+                int status = offsite_fetch(c, remote, &fetched, ret);
 
                 if (status != EXIT_OK)
                         return status;
-                given = fetched;
+                given = fetched.path;
         }
 
         path = realpath(given, NULL);
