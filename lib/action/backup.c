@@ -171,14 +171,10 @@ static int mkdir_private(const char *path) {
 /* Partial files are only ever written under the tenant lock, which we hold: any left are from a
  * run that died, and go. */
 static void remove_stale_partials(const char *dir) {
-        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        DIR *d;
         struct dirent *de;
+        DIR *d;
 
-        if (dfd < 0)
-                return;
-        d = fdopendir(TAKE_FD(dfd));
-        if (!d)
+        if (opendir_at(AT_FDCWD, dir, &d) < 0)
                 return;
         while ((de = readdir(d))) {
                 size_t n = strlen(de->d_name);

@@ -376,16 +376,12 @@ static bool is_sha256_hex(const char *s) {
 /* Removes a download directory (name, in the directory dfd): the files fetch_file() wrote in it,
  * then itself. Nothing else is ever in one: a directory or a link in it stays, and so does it. */
 static int remove_download(int dfd, const char *name) {
-        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d;
         struct dirent *de;
+        DIR *d;
+        int r = opendir_at(dfd, name, &d);
 
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d)
-                return negative_errno();
-        TAKE_FD(fd);
+        if (r < 0)
+                return r;
         while ((de = readdir(d)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
                         (void) unlinkat(dirfd(d), de->d_name, 0);
@@ -464,18 +460,14 @@ void offsite_download_done(OffsiteDownload *d) {
 }
 
 int offsite_sweep_downloads(const Config *c) {
-        _cleanup_close_ int dfd = open(c->backup_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         time_t now = time(NULL);
         struct dirent *de;
         int removed = 0;
         DIR *d;
+        int r = opendir_at(AT_FDCWD, c->backup_dir, &d);
 
-        if (dfd < 0)
-                return negative_errno();
-        d = fdopendir(dfd);
-        if (!d)
-                return negative_errno();
-        TAKE_FD(dfd);
+        if (r < 0)
+                return r;
         while ((de = readdir(d))) {
                 _cleanup_close_ int fd = -1;
                 struct stat st;

@@ -121,3 +121,20 @@ int fsync_path(const char *path, bool directory) {
                 return negative_errno();
         return 0;
 }
+
+int opendir_at(int dfd, const char *name, DIR **ret) {
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                int r = -errno;
+
+                (void) close(fd);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}

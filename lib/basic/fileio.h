@@ -2,10 +2,12 @@
 /*
  * fileio.h: reading the small files vumaerp trusts — the config, and the secrets (credential.h
  * reads them through here) — whole, bounded, and (for secrets) without leaving copies behind in
- * freed memory; a file's sha256 (OpenSSL EVP); fsync by path.
+ * freed memory; a file's sha256 (OpenSSL EVP); fsync by path; a directory opened for reading
+ * without following a link.
  */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,3 +27,7 @@ int file_sha256(const char *path, char ret_hex[static 65], int64_t *ret_size);
 
 /* Opens path (a directory when directory) and fsyncs it. */
 int fsync_path(const char *path, bool directory);
+
+/* Opens the directory name in the directory dfd (AT_FDCWD: name is a path) for readdir(), never
+ * through a link (O_NOFOLLOW: -ELOOP) nor anything that is not a directory (-ENOTDIR). */
+int opendir_at(int dfd, const char *name, DIR **ret);
