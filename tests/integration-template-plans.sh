@@ -16,7 +16,7 @@ set -euo pipefail
 
 B="$BUILD_DIR/bin"
 TEMPLATE="$B/vumaerp-template"
-need_built "$TEMPLATE" "$B/vumaerp-provision"
+need_built "$TEMPLATE" "$B/vumaerp-provision" "$B/vumaerp-list"
 need_command jq sha256sum
 need_fixture "$FIXTURES_DIR"/odoo17/erp/erp_ke.pgdump
 odoo_need
@@ -124,6 +124,9 @@ tpl build ke --plan growth
 expect 73 '.code == "template_exists"' "build over a database of the template's name"
 # Sealing it is refused: it lacks the apps.
 pg_psql postgres "ALTER DATABASE $GROWTH IS_TEMPLATE false"
+# Odoo's role owns it, as a build's template before it is sealed: still never a tenant.
+run_tool "$B/vumaerp-list" --config "$CONF"
+expect 0 '[.tenants[].db_name] == ["acme_business", "acme_starter"]' "list: a plan's template is not a tenant"
 tpl seal ke --plan growth --allow-missing-files
 expect 65 '.code == "modules_missing" and (.error | contains("crm, project, stock"))' "seal a database without the apps"
 pg_psql postgres "DROP DATABASE $GROWTH"
