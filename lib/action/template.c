@@ -130,14 +130,18 @@ static bool name_is_reserved(const Config *c, const Target *t, const char *name)
         return db_name_is_reserved(c, name) || (template_choice_is_template(c, name) && !streq(name, t->db));
 }
 
-/* The country and the optional plan ("plan": a code of plans.yaml), and so the template they
- * choose. Returns an exit status, *ret set on failure. */
-static int request_target(const Config *c, json_t *request, Target *ret_target, json_t **ret) {
+/* What seal and build are asked: allow_missing_files, the country and the optional plan ("plan":
+ * a code of plans.yaml), and so the template they choose. Returns an exit status, *ret set on
+ * failure. */
+static int request_target(const Config *c, json_t *request, Target *ret_target, SealOptions *ret_opts, json_t **ret) {
         _cleanup_(target_done) Target t = {};
         _cleanup_free_ char *apps = NULL;
         const char *code;
         int status, r, bad = 0;
 
+        ret_opts->allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
         status = request_country(c, request, &t.co, ret);
         if (status != EXIT_OK)
                 return status;
@@ -574,10 +578,7 @@ int template_seal(const Config *c, json_t *request, json_t **ret) {
         char *op;
         int status, bad = 0;
 
-        opts.allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
-        status = request_target(c, request, &target, ret);
+        status = request_target(c, request, &target, &opts, ret);
         if (status != EXIT_OK)
                 return status;
         db = request_string(request, "database", &bad);
@@ -995,12 +996,9 @@ int template_build(const Config *c, json_t *request, json_t **ret) {
         const Target *t = &target;
         SealOptions opts = {};
         char *op;
-        int status, bad = 0;
+        int status;
 
-        opts.allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
-        status = request_target(c, request, &target, ret);
+        status = request_target(c, request, &target, &opts, ret);
         if (status != EXIT_OK)
                 return status;
         if (asprintf(&build_db, "%s" TEMPLATE_BUILD_SUFFIX, t->db) < 0)
