@@ -186,6 +186,9 @@ downgrade() {
                          DROP TABLE IF EXISTS sso_tokens, offsite_objects, drills;
                          ALTER TABLE tenants DROP COLUMN IF EXISTS plan, DROP COLUMN IF EXISTS extra_users,
                                              DROP COLUMN IF EXISTS max_users, DROP COLUMN IF EXISTS plan_changed_at;
+                         ALTER TABLE templates DROP COLUMN IF EXISTS apps;
+                         ALTER TABLE templates DROP CONSTRAINT IF EXISTS templates_pkey;
+                         ALTER TABLE templates ADD PRIMARY KEY (country);
                          DELETE FROM schema_version WHERE version >= 3"
 }
 indexes() { pg_psql vumaerp "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'tenants' AND indexname LIKE '%whmcs%'"; }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * provision.c: owns making a tenant (provision.h) from its order (provision-order.h) — cloning
- * the country's template while the admin's password is hashed, the fixups on the clone that make
+ * the template of its country and plan (template-choice.h: never a module install) while the
+ * admin's password is hashed, the fixups on the clone that make
  * it this customer's Odoo, its filestore, its registry record, and undoing all of it when any
  * step fails — and setting a tenant admin's password.
  */
@@ -28,6 +29,8 @@
 #include "result.h"
 #include "web.h"
 #include "odoo-signal.h"
+#include "template.h"
+#include "template-choice.h"
 #include "tenant-db.h"
 
 static int64_t now_ms(void) {
@@ -140,7 +143,7 @@ static const char fixup_sql[] =
         "       (SELECT count(*) FROM params), (SELECT count(*) FROM signals)";
 
 /* Returns an exit status; *ret set on failure. */
-static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t **ret) {
+static int fixup_clone(const Config *c, const Order *o, const char *template_db, const char *hash, json_t **ret) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL, *url = tenant_url(c, o->db_name);
@@ -160,7 +163,7 @@ static int fixup_clone(const Config *c, const Order *o, const char *hash, json_t
                 if (atoi(PQgetvalue(res, 0, i)) != want[i])
                         return result_fail(ret, EXIT_SOFTWARE, "template_invalid",
                                            "template %s is not an Odoo database as expected: it lacks its main company, "
-                                           "its admin user or their partners", o->country->template_db);
+                                           "its admin user or their partners", template_db);
 
         /* The hosting policy (odoo-hosting.h): no Odoo.com login, no update notification. */
         if (odoo_hosting_apply(conn, c->odoo_update_notification) < 0)
@@ -408,9 +411,8 @@ static int create_database(TenantSession *s, const char *template_db, json_t **r
 }
 
 /* The name is free: make the tenant. */
-static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
+static int provision_new(TenantSession *s, const Order *o, const char *template_db, json_t **ret) {
         const Config *c = s->config;
-        const char *template_db = o->country->template_db;
         const RegistryTenant row = {
                 .db_name = o->db_name,
                 .country = o->country->code,
@@ -490,7 +492,7 @@ static int provision_new(TenantSession *s, const Order *o, json_t **ret) {
                 goto undo;
         }
 
-        status = fixup_clone(c, o, job.hash, ret);
+        status = fixup_clone(c, o, template_db, job.hash, ret);
         t_fix = now_ms();
         if (status != EXIT_OK)
                 goto undo;
@@ -575,9 +577,19 @@ wipe:
 static int provision_locked(TenantSession *s, void *userdata, json_t **ret) {
         const Order *o = userdata;
         _cleanup_(existing_done) Existing e = {};
-        int status;
+        _cleanup_(template_choice_done) TemplateChoice tpl = {};
+        int status, r;
 
-        status = look_up(s, o->country->template_db, &e, ret);
+        /* The template of the country and the plan's apps: cloned, never added to by an install. */
+        r = template_choice(o->country, o->plan, &tpl);
+        if (r == -ENAMETOOLONG)
+                return result_fail(ret, EXIT_CONFIG, "config_error",
+                                   "%s's template name %s is too long to name plan %s's template after it",
+                                   o->country->name, o->country->template_db, o->plan ? o->plan->code : "");
+        if (r < 0)
+                return result_from_errno(ret, r, "template_error", "cannot choose the template");
+
+        status = look_up(s, tpl.db, &e, ret);
         if (status != EXIT_OK)
                 return status;
 
@@ -588,7 +600,7 @@ static int provision_locked(TenantSession *s, void *userdata, json_t **ret) {
                 if (undo_provision(s, true) < 0)
                         return pg_failure(s->conn, "removing an interrupted provision", ret);
                 existing_done(&e);
-                status = look_up(s, o->country->template_db, &e, ret);
+                status = look_up(s, tpl.db, &e, ret);
                 if (status != EXIT_OK)
                         return status;
         }
@@ -615,12 +627,29 @@ static int provision_locked(TenantSession *s, void *userdata, json_t **ret) {
                 return result_fail(ret, EXIT_EXISTS, "db_exists",
                                    "the name \"%s\" is taken: the registry records it as %s (its database is missing)",
                                    o->db_name, strempty(e.state));
-        if (!e.template_ok)
+        if (template_choice_has_apps(&tpl)) {
+                /* A plan's template is cloned only as vumaerp-template sealed it: with this app
+                 * set recorded (not a database that merely has its name). */
+                r = e.template_ok ? template_is_recorded(s->conn, &tpl) : 0;
+                if (r == -ENOMEM)
+                        return result_oom(ret);
+                if (r < 0)
+                        return pg_failure(s->conn, "reading the templates table", ret);
+                if (r == 0) {
+                        _cleanup_free_ char *apps = template_choice_apps_text(&tpl);
+
+                        return result_fail(ret, EXIT_UNAVAILABLE, "template_missing",
+                                           "the template %s of %s with plan %s's apps (%s) is not built: build it with "
+                                           "'vumaerp-template build %s --plan %s'; nothing was changed",
+                                           tpl.db, o->country->name, o->plan->code, strempty(apps),
+                                           o->country->code, o->plan->code);
+                }
+        } else if (!e.template_ok)
                 return result_fail(ret, EXIT_UNAVAILABLE, "template_missing",
                                    "the template database %s for %s is missing or not sealed as a template; "
-                                   "build or seal it with vumaerp-template",
-                                   o->country->template_db, o->country->name);
-        return provision_new(s, o, ret);
+                                   "build it with 'vumaerp-template build %s' (or seal one with vumaerp-template seal)",
+                                   tpl.db, o->country->name, o->country->code);
+        return provision_new(s, o, tpl.db, ret);
 }
 
 int tenant_provision(const Config *c, json_t *request, json_t **ret) {

@@ -15,7 +15,10 @@
  * admin_login (default: admin_email, as Odoo uses the email as the login). The rules and
  * limits on each field: provision-order.h.
  *
- * Clones the country's template (CREATE DATABASE … TEMPLATE … STRATEGY WAL_LOG) while the
+ * Clones the template of the country and the plan's apps (template-choice.h; a plan's template
+ * only when the registry records it sealed with its app set, else 503 template_missing naming the
+ * vumaerp-template build that makes it, nothing changed; no module is installed here)
+ * (CREATE DATABASE … TEMPLATE … STRATEGY WAL_LOG) while the
  * password is hashed in a second thread, then in one statement on the clone sets the company
  * name, the admin's login, email and password hash, a new database.uuid, database.secret and
  * database.create_date, and web.base.url; copies the template's filestore with hard links when

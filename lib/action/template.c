@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * template.c: owns the country templates (template.h): what makes a database fit to be one, the
- * sealing (the order of the catalog changes, so a template is never half sealed), the registry's
- * templates table, the list, and the build through Odoo's database manager.
+ * template.c: owns the templates (template.h), a country's and a country and plan's apps'
+ * (template-choice.h): what makes a database fit to be one, the sealing (the order of the catalog
+ * changes, so a template is never half sealed), the registry's templates table, the list, and the
+ * build through Odoo's database manager.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "odoo-hosting.h"
 #include "result.h"
 #include "session.h"
+#include "template-choice.h"
 #include "template.h"
 
 /* How long seal and build wait for another action on the same template. */
@@ -76,6 +78,35 @@ static int operation_finish(PGconn *ctl, char *id, int status, json_t *result) {
         return status;
 }
 
+/* What seal and build work on: a country's template, or the template of the country and a
+ * plan's apps (template-choice.h). */
+typedef struct Target {
+        const Country *co;
+        const Plan *plan;        /* the plan asked for; NULL: none */
+        TemplateChoice choice;   /* the app set, every module the template carries, its name */
+        const char *db;          /* choice.db: the template database */
+        char *name;              /* for messages: "Kenya", or "Kenya with crm, project, stock" */
+        char *apps_json;         /* choice.apps as a JSON array text, as the registry keeps it */
+} Target;
+
+static void target_done(Target *t) {
+        template_choice_done(&t->choice);
+        free(t->name);
+        free(t->apps_json);
+        *t = (Target) {};
+}
+
+static char *strv_json(char **l) {
+        _cleanup_json_ json_t *a = json_array();
+
+        if (!a)
+                return NULL;
+        for (; l && *l; l++)
+                if (json_array_append_new(a, json_string(*l)) < 0)
+                        return NULL;
+        return json_dumps(a, JSON_COMPACT);
+}
+
 /* The country field, checked. Returns an exit status, *ret set on failure. */
 static int request_country(const Config *c, json_t *request, const Country **ret_country, json_t **ret) {
         const char *code;
@@ -93,29 +124,65 @@ static int request_country(const Config *c, json_t *request, const Country **ret
         return EXIT_OK;
 }
 
-/* Names that can never become co's template: the reserved databases (names.h), another
- * country's template. */
-static bool name_is_reserved(const Config *c, const Country *co, const char *name) {
-        const Country *owner = config_find_template(c, name);
-
-        return db_name_is_reserved(c, name) || (owner && owner != co);
+/* Names that can never become t's template: the reserved databases (names.h), another
+ * template (a country's or a plan's, template-choice.h). */
+static bool name_is_reserved(const Config *c, const Target *t, const char *name) {
+        return db_name_is_reserved(c, name) || (template_choice_is_template(c, name) && !streq(name, t->db));
 }
 
-static char *modules_json(const Country *co) {
-        _cleanup_json_ json_t *a = json_array();
+/* What seal and build are asked: allow_missing_files, the country and the optional plan ("plan":
+ * a code of plans.yaml), and so the template they choose. Returns an exit status, *ret set on
+ * failure. */
+static int request_target(const Config *c, json_t *request, Target *ret_target, SealOptions *ret_opts, json_t **ret) {
+        _cleanup_(target_done) Target t = {};
+        _cleanup_free_ char *apps = NULL;
+        const char *code;
+        int status, r, bad = 0;
 
-        if (!a)
-                return NULL;
-        for (char **m = co->modules; m && *m; m++)
-                if (json_array_append_new(a, json_string(*m)) < 0)
-                        return NULL;
-        return json_dumps(a, JSON_COMPACT);
+        ret_opts->allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
+        status = request_country(c, request, &t.co, ret);
+        if (status != EXIT_OK)
+                return status;
+        code = request_string(request, "plan", &bad);
+        if (bad)
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_plan", "plan must be a string");
+        if (code) {
+                t.plan = config_find_plan(c, code);
+                if (!t.plan)
+                        return result_fail(ret, EXIT_BAD_INPUT, "unknown_plan", c->n_plans == 0 ?
+                                           "no plans are configured (vumaerp.yaml's plans:)" :
+                                           "plan must be one of the codes in plans.yaml");
+        }
+        r = template_choice(t.co, t.plan, &t.choice);
+        if (r == -ENAMETOOLONG)
+                return result_fail(ret, EXIT_CONFIG, "config_error",
+                                   "%s's template name %s is too long to name a plan's template after it",
+                                   t.co->name, t.co->template_db);
+        if (r < 0)
+                return result_from_errno(ret, r, "template_error", "cannot choose the template");
+        t.db = t.choice.db;
+        apps = template_choice_apps_text(&t.choice);
+        t.apps_json = strv_json(t.choice.apps);
+        if (!apps || !t.apps_json)
+                return result_oom(ret);
+        if (template_choice_has_apps(&t.choice) ? asprintf(&t.name, "%s with %s", t.co->name, apps) < 0 :
+            !(t.name = strdup(t.co->name)))
+                return result_oom(ret);
+        *ret_target = t;
+        t = (Target) {};
+        return EXIT_OK;
+}
+
+static char *modules_json(const Target *t) {
+        return strv_json(t->choice.modules);
 }
 
 /* Reads what the registry records of a template, from the database itself, as Odoo's role
  * (tenant-db.h: the database is Odoo's, and whatever its role planted in it runs with no more
  * than that role's rights). Returns an exit status. */
-static int inspect(const Config *c, const Country *co, const char *db, Inspection *ret_ins, json_t **ret) {
+static int inspect(const Config *c, const Target *t, const char *db, Inspection *ret_ins, json_t **ret) {
         static const char sql[] =
                 "SELECT (SELECT latest_version FROM public.ir_module_module WHERE name = 'base'),"
                 "       (SELECT coalesce(jsonb_agg(name ORDER BY name), '[]')::text"
@@ -134,7 +201,7 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
                 "         WHERE co.id = 1)";
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
-        _cleanup_free_ char *error = NULL, *wanted = modules_json(co);
+        _cleanup_free_ char *error = NULL, *wanted = modules_json(t);
         const char *params[1] = { wanted };
         int r;
 
@@ -183,16 +250,18 @@ static int inspect(const Config *c, const Country *co, const char *db, Inspectio
 }
 
 /* Whether an Odoo database is fit to be co's template. */
-static int check_fit(const Country *co, const char *db, const Inspection *ins, json_t **ret) {
+static int check_fit(const Target *t, const char *db, const Inspection *ins, json_t **ret) {
+        const Country *co = t->co;
+
         if (ins->missing)
                 return result_fail(ret, EXIT_BAD_INPUT, "modules_missing",
-                                   "database %s lacks modules %s needs: %s", db, co->name, ins->missing);
+                                   "database %s lacks modules %s needs: %s", db, t->name, ins->missing);
         if (!streq_ptr(ins->currency, co->currency))
                 return result_fail(ret, EXIT_BAD_INPUT, "currency_mismatch",
                                    "database %s's company currency is %s, but %s's is %s: "
                                    "a template with the wrong currency is not sealed "
                                    "(vumaerp-template build sets the country's currency)",
-                                   db, ins->currency ? ins->currency : "not set", co->name, co->currency);
+                                   db, ins->currency ? ins->currency : "not set", t->name, co->currency);
         if (ins->country && !streq(ins->country, co->iso_code))
                 return result_fail(ret, EXIT_BAD_INPUT, "country_mismatch",
                                    "database %s's company is in %s, not %s", db, ins->country, co->iso_code);
@@ -280,23 +349,26 @@ static int catalog_lookup(const Config *c, PGconn *ctl, const char *name, Catalo
 }
 
 /* The registry's row of a template as the answer's fields. */
-static int template_row(PGconn *ctl, const Country *co, json_t *out, json_t **ret) {
+static int template_row(PGconn *ctl, const Target *t, json_t *out, json_t **ret) {
         _cleanup_pgresult_ PGresult *res = NULL;
-        const char *params[1] = { co->code };
+        const char *params[2] = { t->co->code, t->apps_json };
         json_error_t jerr;
-        json_t *modules;
+        json_t *modules, *apps;
 
         res = pg_exec(ctl, NULL,
                       "SELECT db_name, source_db, odoo_version, module_count, modules::text, currency,"
-                      "       to_char(sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-                      "  FROM public.templates WHERE country = $1",
-                      1, params);
+                      "       to_char(sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), apps::text"
+                      "  FROM public.templates WHERE country = $1 AND apps = $2::jsonb",
+                      2, params);
         if (!res)
                 return pg_failure(ctl, "reading the templates table", ret);
         if (PQntuples(res) != 1)
-                return result_fail(ret, EXIT_SOFTWARE, "registry_error", "the template of %s is not in the registry", co->name);
+                return result_fail(ret, EXIT_SOFTWARE, "registry_error", "the template of %s is not in the registry", t->name);
         modules = json_loads(PQgetvalue(res, 0, 4), 0, &jerr);
-        if (json_object_set_new(out, "country", json_string(co->code)) < 0 ||
+        apps = json_loads(PQgetvalue(res, 0, 7), 0, &jerr);
+        if (json_object_set_new(out, "country", json_string(t->co->code)) < 0 ||
+            json_object_set_new(out, "apps", apps) < 0 ||
+            json_object_set_new(out, "plan", t->plan ? json_string(t->plan->code) : json_null()) < 0 ||
             json_object_set_new(out, "template_db", json_string(PQgetvalue(res, 0, 0))) < 0 ||
             json_object_set_new(out, "source_db", PQgetisnull(res, 0, 1) ? json_null() : json_string(PQgetvalue(res, 0, 1))) < 0 ||
             json_object_set_new(out, "odoo_version", PQgetisnull(res, 0, 2) ? json_null() : json_string(PQgetvalue(res, 0, 2))) < 0 ||
@@ -308,14 +380,14 @@ static int template_row(PGconn *ctl, const Country *co, json_t *out, json_t **re
         return EXIT_OK;
 }
 
-/* Seals db as co's template; the caller holds the locks on both names. Returns an exit status;
+/* Seals db as t's template; the caller holds the locks on both names. Returns an exit status;
  * on success *ret is the answer. */
-static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const char *db, const SealOptions *opts,
+static int seal_locked(const Config *c, PGconn *ctl, const Target *t, const char *db, const SealOptions *opts,
                        json_t **ret) {
         _cleanup_(inspection_done) Inspection ins = {};
         _cleanup_json_ json_t *out = NULL, *files = json_object();
         _cleanup_free_ char *q_db = NULL, *q_tpl = NULL, *rename_sql = NULL, *template_sql = NULL;
-        bool rename = !streq(db, co->template_db);
+        bool rename = !streq(db, t->db);
         CatalogEntry entry, target;
         int status, r;
 
@@ -334,28 +406,30 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                 return result_fail(ret, EXIT_EXISTS, "is_tenant",
                                    "database %s is a tenant: a tenant is never made a template", db);
         if (rename) {
-                status = catalog_lookup(c, ctl, co->template_db, &target, ret);
+                status = catalog_lookup(c, ctl, t->db, &target, ret);
                 if (status != EXIT_OK)
                         return status;
                 if (target.exists)
                         return result_fail(ret, EXIT_EXISTS, "template_exists",
                                            "%s's template %s exists already: drop or rename it before sealing %s",
-                                           co->name, co->template_db, db);
+                                           t->name, t->db, db);
         }
 
         /* Sealed already (held, access.h), and recorded: nothing to do (a retried seal succeeds). */
         if (!rename && entry.is_template && entry.access == ACCESS_HELD) {
                 _cleanup_pgresult_ PGresult *res = NULL;
-                const char *params[2] = { co->code, db };
+                const char *params[3] = { t->co->code, db, t->apps_json };
 
-                res = pg_exec(ctl, NULL, "SELECT 1 FROM public.templates WHERE country = $1 AND db_name = $2", 2, params);
+                res = pg_exec(ctl, NULL,
+                              "SELECT 1 FROM public.templates WHERE country = $1 AND db_name = $2 AND apps = $3::jsonb",
+                              3, params);
                 if (!res)
                         return pg_failure(ctl, "reading the templates table", ret);
                 if (PQntuples(res) == 1) {
                         out = result_ok();
                         if (!out)
                                 return result_oom(ret);
-                        status = template_row(ctl, co, out, ret);
+                        status = template_row(ctl, t, out, ret);
                         if (status != EXIT_OK)
                                 return status;
                         if (json_object_set_new(out, "changed", json_false()) < 0)
@@ -373,10 +447,10 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                 entry.access = ACCESS_HELD;   /* what it goes back to */
         }
 
-        status = files ? inspect(c, co, db, &ins, ret) :
+        status = files ? inspect(c, t, db, &ins, ret) :
                 result_oom(ret);
         if (status == EXIT_OK)
-                status = check_fit(co, db, &ins, ret);
+                status = check_fit(t, db, &ins, ret);
         if (status == EXIT_OK)
                 status = check_filestore(c, db, &ins, opts, files, ret);
         if (status != EXIT_OK)
@@ -398,7 +472,7 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
         }
 
         q_db = pg_quote_identifier(ctl, db);
-        q_tpl = pg_quote_identifier(ctl, co->template_db);
+        q_tpl = pg_quote_identifier(ctl, t->db);
         /* DDL takes no parameters: the names are quoted. */
         if (!q_db || !q_tpl || asprintf(&rename_sql, "ALTER DATABASE %s RENAME TO %s", q_db, q_tpl) < 0 ||
             asprintf(&template_sql, "ALTER DATABASE %s IS_TEMPLATE true", q_tpl) < 0) {
@@ -410,8 +484,8 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
          * (but SET TABLESPACE) may run in a transaction block. */
         {
                 _cleanup_pgresult_ PGresult *res = NULL;
-                const char *params[7] = { co->code, co->template_db, opts->source_db ? opts->source_db : db,
-                                          ins.odoo_version, ins.modules, NULL, ins.currency };
+                const char *params[8] = { t->co->code, t->db, opts->source_db ? opts->source_db : db,
+                                          ins.odoo_version, ins.modules, NULL, ins.currency, t->apps_json };
                 char count[16];
 
                 (void) snprintf(count, sizeof count, "%d", ins.module_count);
@@ -420,15 +494,16 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
                     (rename && pg_run(ctl, rename_sql, 0, NULL) < 0) ||
                     pg_run(ctl, template_sql, 0, NULL) < 0 ||
                     !(res = pg_exec(ctl, NULL,
-                                    "WITH gone AS (DELETE FROM public.templates WHERE db_name = $2 AND country <> $1)"
+                                    "WITH gone AS (DELETE FROM public.templates"
+                                    "               WHERE db_name = $2 AND (country, apps) IS DISTINCT FROM ($1, $8::jsonb))"
                                     "INSERT INTO public.templates AS t"
-                                    "  (country, db_name, source_db, odoo_version, modules, module_count, currency, sealed_at)"
-                                    "  VALUES ($1, $2, $3, $4, $5::jsonb, $6::int, $7, now())"
-                                    "  ON CONFLICT (country) DO UPDATE SET db_name = excluded.db_name,"
+                                    "  (country, apps, db_name, source_db, odoo_version, modules, module_count, currency, sealed_at)"
+                                    "  VALUES ($1, $8::jsonb, $2, $3, $4, $5::jsonb, $6::int, $7, now())"
+                                    "  ON CONFLICT (country, apps) DO UPDATE SET db_name = excluded.db_name,"
                                     "    source_db = excluded.source_db, odoo_version = excluded.odoo_version,"
                                     "    modules = excluded.modules, module_count = excluded.module_count,"
                                     "    currency = excluded.currency, sealed_at = excluded.sealed_at",
-                                    7, params)) ||
+                                    8, params)) ||
                     pg_run(ctl, "COMMIT", 0, NULL) < 0) {
                         status = pg_failure(ctl, "sealing the template", ret);
                         (void) pg_run(ctl, "ROLLBACK", 0, NULL);
@@ -439,19 +514,19 @@ static int seal_locked(const Config *c, PGconn *ctl, const Country *co, const ch
         out = result_ok();
         if (!out)
                 return result_oom(ret);
-        status = template_row(ctl, co, out, ret);
+        status = template_row(ctl, t, out, ret);
         if (status != EXIT_OK)
                 return status;
         if (json_object_set_new(out, "changed", json_true()) < 0 || json_object_update(out, files) < 0)
                 return result_oom(ret);
         if (rename) {
-                r = c->odoo_data_dir ? filestore_rename(c->odoo_data_dir, db, co->template_db) : 0;
+                r = c->odoo_data_dir ? filestore_rename(c->odoo_data_dir, db, t->db) : 0;
                 if (r < 0) {
                         log_warning("template %s: the filestore of %s could not be renamed: %s",
-                                    co->template_db, db, strerror(-r));
+                                    t->db, db, strerror(-r));
                         (void) json_object_set_new(out, "filestore_warning",
                                                    json_sprintf("the filestore of %s could not be renamed to %s: %s",
-                                                                db, co->template_db, strerror(-r)));
+                                                                db, t->db, strerror(-r)));
                 }
         }
         *ret = TAKE_PTR(out);
@@ -496,35 +571,75 @@ static int open_locked(const Config *c, const char *a, const char *b, PGconn **r
 
 int template_seal(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *ctl = NULL;
-        const Country *co;
+        _cleanup_(target_done) Target target = {};
+        const Target *t = &target;
         const char *db;
         SealOptions opts = {};
         char *op;
         int status, bad = 0;
 
-        opts.allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
-        status = request_country(c, request, &co, ret);
+        status = request_target(c, request, &target, &opts, ret);
         if (status != EXIT_OK)
                 return status;
         db = request_string(request, "database", &bad);
         if (bad)
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "database must be a string");
         if (!db)
-                db = co->template_db;
+                db = t->db;
         if (!db_name_is_valid(db))
                 return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name",
                                    "invalid database name: it must be 2 to 63 characters of a-z, 0-9 and _, starting with a letter");
-        if (name_is_reserved(c, co, db))
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "database \"%s\" is reserved and cannot be %s's template", db, co->name);
+        if (name_is_reserved(c, t, db))
+                return result_fail(ret, EXIT_BAD_INPUT, "invalid_db_name", "database \"%s\" is reserved and cannot be %s's template", db, t->name);
 
-        status = open_locked(c, db, co->template_db, &ctl, ret);
+        status = open_locked(c, db, t->db, &ctl, ret);
         if (status != EXIT_OK)
                 return status;
-        op = operation_start(ctl, co->template_db, "template_seal");
-        status = seal_locked(c, ctl, co, db, &opts, ret);
+        op = operation_start(ctl, t->db, "template_seal");
+        status = seal_locked(c, ctl, t, db, &opts, ret);
         return operation_finish(ctl, op, status, *ret);
+}
+
+/* Appends to rows the templates of country i: its own first, then one per app set its plans
+ * choose (template-choice.h), each with the plans that choose it. A plan whose template could
+ * not be named (too long) is left out: build and provision say why. */
+static int list_country(const Config *c, size_t i, json_t *rows) {
+        const Country *co = &c->countries[i];
+        size_t first = json_array_size(rows);
+        json_t *row;
+
+        row = json_pack("{s:i, s:s, s:s, s:s, s:[], s:[]}", "n", (int) json_array_size(rows), "code", co->code,
+                        "name", co->name, "template_db", co->template_db, "apps", "plans");
+        if (!row || json_array_append_new(rows, row) < 0)
+                return -ENOMEM;
+        for (size_t j = 0; j < c->n_plans; j++) {
+                _cleanup_(template_choice_done) TemplateChoice t = {};
+                json_t *apps;
+                int r;
+
+                r = template_choice(co, &c->plans[j], &t);
+                if (r == -ENAMETOOLONG)
+                        continue;
+                if (r < 0)
+                        return r;
+                row = NULL;
+                for (size_t k = first; k < json_array_size(rows) && !row; k++)
+                        if (streq(json_string_value(json_object_get(json_array_get(rows, k), "template_db")), t.db))
+                                row = json_array_get(rows, k);
+                if (!row) {
+                        row = json_pack("{s:i, s:s, s:s, s:s, s:[], s:[]}", "n", (int) json_array_size(rows),
+                                        "code", co->code, "name", co->name, "template_db", t.db, "apps", "plans");
+                        if (!row || json_array_append_new(rows, row) < 0)
+                                return -ENOMEM;
+                        apps = json_object_get(row, "apps");
+                        for (char **a = t.apps; *a; a++)
+                                if (json_array_append_new(apps, json_string(*a)) < 0)
+                                        return -ENOMEM;
+                }
+                if (json_array_append_new(json_object_get(row, "plans"), json_string(c->plans[j].code)) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 int template_list(const Config *c, json_t *request, json_t **ret) {
@@ -532,10 +647,11 @@ int template_list(const Config *c, json_t *request, json_t **ret) {
                 "SELECT x.code, x.name, x.template_db, d.datname IS NOT NULL, d.datistemplate, d.datallowconn,"
                 "       pg_catalog.pg_database_size(d.oid), pg_catalog.pg_size_pretty(pg_catalog.pg_database_size(d.oid)),"
                 "       t.odoo_version, t.module_count, t.currency,"
-                "       to_char(t.sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-                "  FROM jsonb_to_recordset($1::jsonb) AS x(n int, code text, name text, template_db text)"
+                "       to_char(t.sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+                "       x.apps::text, x.plans::text"
+                "  FROM jsonb_to_recordset($1::jsonb) AS x(n int, code text, name text, template_db text, apps jsonb, plans jsonb)"
                 "  LEFT JOIN pg_catalog.pg_database d ON d.datname = x.template_db"
-                "  LEFT JOIN public.templates t ON t.country = x.code AND t.db_name = x.template_db"
+                "  LEFT JOIN public.templates t ON t.country = x.code AND t.db_name = x.template_db AND t.apps = x.apps"
                 " ORDER BY x.n";
         _cleanup_pgconn_ PGconn *ctl = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
@@ -546,11 +662,11 @@ int template_list(const Config *c, json_t *request, json_t **ret) {
 
         if (!countries || !out || !list)
                 return result_oom(ret);
-        for (size_t i = 0; i < c->n_countries; i++)
-                if (json_array_append_new(countries, json_pack("{s:i, s:s, s:s, s:s}", "n", (int) i, "code", c->countries[i].code,
-                                                               "name", c->countries[i].name,
-                                                               "template_db", c->countries[i].template_db)) < 0)
-                        return result_oom(ret);
+        for (size_t i = 0; i < c->n_countries; i++) {
+                r = list_country(c, i, countries);
+                if (r < 0)
+                        return result_from_errno(ret, r, "template_error", "cannot name the plans' templates");
+        }
         text = json_dumps(countries, JSON_COMPACT);
         if (!text)
                 return result_oom(ret);
@@ -566,11 +682,17 @@ int template_list(const Config *c, json_t *request, json_t **ret) {
         n = PQntuples(res);
         for (int i = 0; i < n; i++) {
                 bool exists = streq(PQgetvalue(res, i, 3), "t");
-                bool sealed = exists && streq(PQgetvalue(res, i, 4), "t") && streq(PQgetvalue(res, i, 5), "f");
-                json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+                /* A plan's template is provisioned from only once the registry records it with its
+                 * app set (provision.c): sealed says so. */
+                bool plan = !streq(PQgetvalue(res, i, 12), "[]");
+                bool sealed = exists && streq(PQgetvalue(res, i, 4), "t") && streq(PQgetvalue(res, i, 5), "f") &&
+                        (!plan || !PQgetisnull(res, i, 11));
+                json_t *t = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
                         "country", PQgetvalue(res, i, 0),
                         "name", PQgetvalue(res, i, 1),
                         "template_db", PQgetvalue(res, i, 2),
+                        "apps", json_loads(PQgetvalue(res, i, 12), 0, NULL),
+                        "plans", json_loads(PQgetvalue(res, i, 13), 0, NULL),
                         "state", !exists ? "missing" : sealed ? "sealed" : "unsealed",
                         "size_bytes", exists ? json_integer(strtoll(PQgetvalue(res, i, 6), NULL, 10)) : json_null(),
                         "size", exists ? json_string(PQgetvalue(res, i, 7)) : json_null(),
@@ -605,7 +727,7 @@ static int odoo_failure(int r, const char *error, json_t **ret) {
 
 /* The build's steps through Odoo, on build_db (which they create). Returns an exit status, and
  * sets *ret_created once the database exists. */
-static int build_through_odoo(const Config *c, const Country *co, const char *build_db, const char *master,
+static int build_through_odoo(const Config *c, const Target *t, const char *build_db, const char *master,
                               bool *ret_created, json_t **ret) {
         _cleanup_json_ json_t *args = NULL, *result = NULL, *ids = NULL;
         _cleanup_secret_ char *password = NULL;
@@ -613,7 +735,7 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
         size_t n_modules = 0;
         int r, uid;
 
-        for (char **m = co->modules; m && *m; m++)
+        for (char **m = t->choice.modules; m && *m; m++)
                 n_modules++;
 
         r = password_generate(&password);
@@ -621,8 +743,8 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
                 return result_from_errno(ret, r, "password_error", "cannot generate a password");
 
         /* db.create_database(master, name, demo, lang, password, login, country_code, phone) */
-        args = json_pack("[s, s, b, s, s, s, s, s]", master, build_db, 0, co->language, password, "admin",
-                         co->iso_code, "");
+        args = json_pack("[s, s, b, s, s, s, s, s]", master, build_db, 0, t->co->language, password, "admin",
+                         t->co->iso_code, "");
         if (!args)
                 return result_oom(ret);
         r = odoo_call_timeout(c, "db", "create_database", args, ODOO_LONG_CALL_TIMEOUT_SEC, &result, &error);
@@ -646,7 +768,7 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
                 return result_oom(ret);
         {
                 json_t *names = json_array_get(json_array_get(json_array_get(json_array_get(args, 5), 0), 0), 2);
-                for (char **m = co->modules; m && *m; m++)
+                for (char **m = t->choice.modules; m && *m; m++)
                         if (json_array_append_new(names, json_string(*m)) < 0)
                                 return result_oom(ret);
         }
@@ -656,7 +778,7 @@ static int build_through_odoo(const Config *c, const Country *co, const char *bu
                 return odoo_failure(r, error, ret);
         if (!json_is_array(ids) || json_array_size(ids) != n_modules)
                 return result_fail(ret, EXIT_SOFTWARE, "modules_missing",
-                                   "Odoo does not offer every module %s needs (%zu of %zu found)", co->name,
+                                   "Odoo does not offer every module %s needs (%zu of %zu found)", t->name,
                                    json_is_array(ids) ? json_array_size(ids) : 0, n_modules);
 
         args = json_pack("[s, i, s, s, s, [O]]", build_db, uid, password, "ir.module.module",
@@ -790,7 +912,7 @@ static bool filestore_exists(const Config *c, const char *name) {
         return fd != -ENOENT;
 }
 
-static int build_locked(const Config *c, PGconn *ctl, const Country *co, const char *build_db, const SealOptions *opts,
+static int build_locked(const Config *c, PGconn *ctl, const Target *t, const char *build_db, const SealOptions *opts,
                         json_t **ret) {
         _cleanup_secret_ char *master = NULL;
         _cleanup_free_ char *error = NULL, *currency_from = NULL, *fiscal_from = NULL;
@@ -803,21 +925,21 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
         if (r < 0)
                 return odoo_failure(r, error, ret);
 
-        status = catalog_lookup(c, ctl, co->template_db, &entry, ret);
+        status = catalog_lookup(c, ctl, t->db, &entry, ret);
         if (status != EXIT_OK)
                 return status;
         if (entry.exists)
                 return result_fail(ret, EXIT_EXISTS, "template_exists",
                                    "%s's template %s exists already: drop or rename it to build a new one",
-                                   co->name, co->template_db);
+                                   t->name, t->db);
         /* Odoo's db.rename moves a filestore only onto nothing: one already there would be
          * mixed up with the new template's. It is no live database's (there is none of that
          * name, and tenants never take a template's name), but whose it was is the admin's
          * call. */
-        if (filestore_exists(c, co->template_db))
+        if (filestore_exists(c, t->db))
                 return result_fail(ret, EXIT_EXISTS, "filestore_exists",
                                    "a filestore for %s exists already in %s/filestore without its database: "
-                                   "move it away to build %s's template", co->template_db, c->odoo_data_dir, co->name);
+                                   "move it away to build %s's template", t->db, c->odoo_data_dir, t->name);
 
         /* A build database is only ever ours: one left by an interrupted build goes, and so does
          * its filestore. */
@@ -826,7 +948,7 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
                 return status;
         if (entry.exists && (!entry.odoo_owned || entry.is_template))
                 return result_fail(ret, EXIT_EXISTS, "db_exists",
-                                   "database %s exists and is not a leftover build of %s", build_db, co->name);
+                                   "database %s exists and is not a leftover build of %s", build_db, t->name);
         if (entry.exists || filestore_exists(c, build_db)) {
                 log_notice("template build: removing %s, left by an interrupted build", build_db);
                 build_discard(c, ctl, master, build_db);
@@ -838,22 +960,22 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
                                            "%s, left by an interrupted build, could not be removed", build_db);
         }
 
-        status = build_through_odoo(c, co, build_db, master, &created, ret);
+        status = build_through_odoo(c, t, build_db, master, &created, ret);
         if (created)
                 made = build_db;
         if (status == EXIT_OK)
-                status = fix_company(c, co, build_db, &currency_from, &fiscal_from, ret);
+                status = fix_company(c, t->co, build_db, &currency_from, &fiscal_from, ret);
         if (status == EXIT_OK) {
                 _cleanup_json_ json_t *ignored = NULL;
 
-                status = build_rename(c, master, build_db, co->template_db, ret);
+                status = build_rename(c, master, build_db, t->db, ret);
                 /* Odoo renames the database first, then its filestore: a failure may come after. */
                 if (status == EXIT_OK ||
-                    (catalog_lookup(c, ctl, co->template_db, &entry, &ignored) == EXIT_OK && entry.exists))
-                        made = co->template_db;
+                    (catalog_lookup(c, ctl, t->db, &entry, &ignored) == EXIT_OK && entry.exists))
+                        made = t->db;
         }
         if (status == EXIT_OK)
-                status = seal_locked(c, ctl, co, co->template_db,
+                status = seal_locked(c, ctl, t, t->db,
                                      &(SealOptions) { .allow_missing_files = opts->allow_missing_files, .source_db = build_db },
                                      ret);
         if (status != EXIT_OK) {
@@ -870,31 +992,44 @@ static int build_locked(const Config *c, PGconn *ctl, const Country *co, const c
 int template_build(const Config *c, json_t *request, json_t **ret) {
         _cleanup_pgconn_ PGconn *ctl = NULL;
         _cleanup_free_ char *build_db = NULL;
-        const Country *co;
+        _cleanup_(target_done) Target target = {};
+        const Target *t = &target;
         SealOptions opts = {};
         char *op;
-        int status, bad = 0;
+        int status;
 
-        opts.allow_missing_files = request_bool(request, "allow_missing_files", false, &bad);
-        if (bad)
-                return result_fail(ret, EXIT_BAD_INPUT, "invalid_allow_missing_files", "allow_missing_files must be a boolean");
-        status = request_country(c, request, &co, ret);
+        status = request_target(c, request, &target, &opts, ret);
         if (status != EXIT_OK)
                 return status;
-        if (asprintf(&build_db, "%s" TEMPLATE_BUILD_SUFFIX, co->template_db) < 0)
+        if (asprintf(&build_db, "%s" TEMPLATE_BUILD_SUFFIX, t->db) < 0)
                 return result_oom(ret);
         if (!db_name_is_valid(build_db))
                 return result_fail(ret, EXIT_CONFIG, "config_error",
-                                   "%s's template name %s is too long to build (%s)", co->name, co->template_db, build_db);
+                                   "%s's template name %s is too long to build (%s)", t->name, t->db, build_db);
         if (isempty(c->odoo_url))
                 return result_fail(ret, EXIT_CONFIG, "odoo_not_configured", "odoo.url is not configured: there is no Odoo to build with");
 
-        status = open_locked(c, co->template_db, build_db, &ctl, ret);
+        status = open_locked(c, t->db, build_db, &ctl, ret);
         if (status != EXIT_OK)
                 return status;
-        op = operation_start(ctl, co->template_db, "template_build");
-        status = build_locked(c, ctl, co, build_db, &opts, ret);
+        op = operation_start(ctl, t->db, "template_build");
+        status = build_locked(c, ctl, t, build_db, &opts, ret);
         return operation_finish(ctl, op, status, *ret);
+}
+
+int template_is_recorded(PGconn *ctl, const TemplateChoice *t) {
+        _cleanup_pgresult_ PGresult *res = NULL;
+        _cleanup_free_ char *apps = strv_json(t->apps);
+        const char *params[3] = { t->country->code, apps, t->db };
+
+        if (!apps)
+                return -ENOMEM;
+        res = pg_exec(ctl, NULL,
+                      "SELECT 1 FROM public.templates WHERE country = $1 AND apps = $2::jsonb AND db_name = $3",
+                      3, params);
+        if (!res)
+                return -EIO;
+        return PQntuples(res) == 1;
 }
 
 int template_main(const Config *c, json_t *request, json_t **ret) {

@@ -13,6 +13,7 @@
 #include "registry-backup.h"
 #include "registry-drill.h"
 #include "result.h"
+#include "template-choice.h"
 #include "tenant.h"
 #include "tenant-cap.h"
 #include "tenant-db.h"
@@ -101,10 +102,19 @@ char *tenant_excluded_names(const Config *c) {
         for (size_t i = 0; (name = db_name_reserved(c, i)); i++)
                 if (json_array_append_new(a, json_string(name)) < 0)
                         return NULL;
-        for (size_t i = 0; i < c->n_countries; i++)
+        for (size_t i = 0; i < c->n_countries; i++) {
                 if (c->countries[i].template_db &&
                     json_array_append_new(a, json_string(c->countries[i].template_db)) < 0)
                         return NULL;
+                /* The templates of the app sets its plans add (template-choice.h). */
+                for (size_t j = 0; j < c->n_plans; j++) {
+                        _cleanup_(template_choice_done) TemplateChoice t = {};
+
+                        if (template_choice(&c->countries[i], &c->plans[j], &t) == 0 && template_choice_has_apps(&t) &&
+                            json_array_append_new(a, json_string(t.db)) < 0)
+                                return NULL;
+                }
+        }
         return json_dumps(a, JSON_COMPACT);
 }
 

@@ -22,7 +22,8 @@ int tenant_list(const Config *c, json_t *request, json_t **ret);
 int tenant_status(const Config *c, json_t *request, json_t **ret);
 
 /* The names that are never tenants even when Odoo's role owns them (the reserved databases of
- * names.h, every country's template), as a JSON array text; NULL on OOM. */
+ * names.h, every country's template and every plan's, template-choice.h), as a JSON array text;
+ * NULL on OOM. */
 char *tenant_excluded_names(const Config *c);
 
 /* Puts back what was changed on any tenant database since vumaerp set it (access.h,

@@ -5,6 +5,7 @@
 #include "macro.h"
 #include "names.h"
 #include "result.h"
+#include "template-choice.h"
 
 bool db_name_is_valid(const char *name) {
         size_t n;
@@ -62,7 +63,7 @@ bool db_name_is_reserved(const Config *c, const char *name) {
 int db_name_check(const Config *c, const char *name) {
         if (!db_name_is_valid(name))
                 return -EINVAL;
-        if (db_name_is_reserved(c, name) || config_find_template(c, name))
+        if (db_name_is_reserved(c, name) || template_choice_is_template(c, name))
                 return -EPERM;
         /* PostgreSQL's own prefix (pg_catalog, pg_toast, roles pg_*), and vumaerp's names (the
          * default control database, the holder role) whatever the configuration says. */

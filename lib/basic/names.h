@@ -27,8 +27,8 @@ const char *db_name_reserved(const Config *c, size_t i);
 /* Whether name is on that list. */
 bool db_name_is_reserved(const Config *c, const char *name);
 
-/* A tenant's name: valid, not reserved, not any country's template database, not "vumaerp" and not
- * beginning pg_ or vumaerp_. Returns 0, -EINVAL (invalid form) or -EPERM (reserved). */
+/* A tenant's name: valid, not reserved, not any country's template database nor any plan's
+ * (template-choice.h), not "vumaerp" and not beginning pg_ or vumaerp_. Returns 0, -EINVAL (invalid form) or -EPERM (reserved). */
 int db_name_check(const Config *c, const char *name);
 
 /* The tenant's URL: the template with {subdomain} replaced by the name with '_' as '-', and

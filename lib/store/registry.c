@@ -180,6 +180,13 @@ static const char *const migrations[] = {
         "  detail jsonb"
         ");"
         "CREATE INDEX drills_db_name_finished_at_idx ON public.drills (db_name, finished_at);",
+
+        /* 8: a template per country and app set (issue 14, template-choice.h): the apps a plan's
+         * template carries beyond the country's modules, sorted ('[]': the country's own
+         * template, every row sealed before). */
+        "ALTER TABLE public.templates ADD COLUMN apps jsonb NOT NULL DEFAULT '[]';"
+        "ALTER TABLE public.templates DROP CONSTRAINT templates_pkey;"
+        "ALTER TABLE public.templates ADD PRIMARY KEY (country, apps);",
 };
 
 int registry_schema_version(void) {
