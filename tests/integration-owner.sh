@@ -185,7 +185,8 @@ downgrade() {
                          CREATE INDEX tenants_whmcs_service_id_idx ON tenants (whmcs_service_id) WHERE whmcs_service_id IS NOT NULL;
                          DROP TABLE IF EXISTS sso_tokens, offsite_objects, drills;
                          ALTER TABLE tenants DROP COLUMN IF EXISTS plan, DROP COLUMN IF EXISTS extra_users,
-                                             DROP COLUMN IF EXISTS max_users, DROP COLUMN IF EXISTS plan_changed_at;
+                                             DROP COLUMN IF EXISTS max_users, DROP COLUMN IF EXISTS plan_changed_at,
+                                             DROP COLUMN IF EXISTS service_uid;
                          DELETE FROM schema_version WHERE version >= 3"
 }
 indexes() { pg_psql vumaerp "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'tenants' AND indexname LIKE '%whmcs%'"; }

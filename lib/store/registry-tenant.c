@@ -155,7 +155,8 @@ void registry_plan_done(RegistryPlan *p) {
 
 int registry_tenant_get_plan(PGconn *conn, const char *db_name, RegistryPlan *ret) {
         static const char sql[] =
-                "SELECT plan, extra_users, coalesce(max_users, 0) FROM public.tenants WHERE db_name = $1";
+                "SELECT plan, extra_users, coalesce(max_users, 0), coalesce(service_uid, 0)"
+                "  FROM public.tenants WHERE db_name = $1";
         _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
         int r;
 
@@ -168,6 +169,7 @@ int registry_tenant_get_plan(PGconn *conn, const char *db_name, RegistryPlan *re
         if (PQntuples(res) == 1) {
                 ret->extra_users = atoi(PQgetvalue(res, 0, 1));
                 ret->max_users = atoi(PQgetvalue(res, 0, 2));
+                ret->service_uid = atoi(PQgetvalue(res, 0, 3));
         }
         return 0;
 }
@@ -185,6 +187,17 @@ int registry_tenant_set_plan(PGconn *conn, const char *db_name, const char *plan
         (void) snprintf(extra, sizeof extra, "%d", extra_users);
         (void) snprintf(max, sizeof max, "%d", max_users);
         return pg_run(conn, sql, 5, (const char *const[]) { db_name, plan, extra, max, state });
+}
+
+int registry_tenant_set_service_uid(PGconn *conn, const char *db_name, int service_uid) {
+        static const char sql[] =
+                "UPDATE public.tenants SET service_uid = nullif($2::int, 0), updated_at = now() WHERE db_name = $1";
+        char uid[16];
+        int r;
+
+        (void) snprintf(uid, sizeof uid, "%d", service_uid);
+        r = pg_run(conn, sql, 2, (const char *const[]) { db_name, uid });
+        return r < 0 ? r : 0;
 }
 
 int registry_tenant_is_live(PGconn *conn, const char *db_name) {

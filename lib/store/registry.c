@@ -180,6 +180,11 @@ static const char *const migrations[] = {
         "  detail jsonb"
         ");"
         "CREATE INDEX drills_db_name_finished_at_idx ON public.drills (db_name, finished_at);",
+
+        /* 8: the service user vumaerp made inside each tenant to install and hide its plan's apps
+         * through Odoo (issue 14, tenant-service.h): its res_users id, so that no user count
+         * counts it and a row the customer put in its place is told apart. NULL: none made yet. */
+        "ALTER TABLE public.tenants ADD COLUMN service_uid int CHECK (service_uid > 0);",
 };
 
 int registry_schema_version(void) {
