@@ -146,8 +146,12 @@ static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
         r = tenant_db_connect(s->config, s->db_name, &tenant, &error);
         if (r < 0)
                 return pg_connect_failure(r, "the tenant's database", error, ret);
-        /* First what can refuse without changing anything (a tampered service user), then the
-         * cap (which can refuse a downgrade, nothing changed), then the apps through Odoo. */
+        /* First what refuses without changing anything: a cap below the users (counted again,
+         * and refused, under the lock of apply_cap), a tampered service user; then the service
+         * user made if need be, the cap, and the apps through Odoo. */
+        if (tenant_cap_count(tenant, before.service_uid) > plan_max_users(change->plan, extra))
+                return apply_cap(s, tenant, change->plan, extra, before.plan, before.max_users, before.service_uid,
+                                 &users, ret);
         status = plan_apps_prepare(s, tenant, before.plan ? config_find_plan(s->config, before.plan) : NULL,
                                    change->plan, before.service_uid, &apps, ret);
         if (status != EXIT_OK)

@@ -10,12 +10,19 @@
 #include "result.h"
 #include "tenant-apps.h"
 
-/* The app's root menus: ir.ui.menu records the module's XML ids name, without a parent. A NULL
- * active is shown, as Odoo's active field reads it. */
+/* The app's root menus: ir.ui.menu records without a parent that XML ids of the module name, or
+ * of a module it depends on that is no application of its own and whose name its own extends
+ * (Odoo's "Sales" menu is sale's, the app is sale_management; base's Settings and mail's Discuss
+ * are never an app's). A NULL active is shown, as Odoo's active field reads it. */
 #define ROOT_MENUS_SQL                                                                             \
-        "SELECT m.id, m.active IS NOT FALSE AS shown FROM public.ir_ui_menu m"                     \
+        "SELECT DISTINCT m.id, m.active IS NOT FALSE AS shown FROM public.ir_ui_menu m"            \
         "  JOIN public.ir_model_data d ON d.res_id = m.id AND d.model = 'ir.ui.menu'"              \
-        " WHERE d.module = $1 AND m.parent_id IS NULL"
+        " WHERE m.parent_id IS NULL AND (d.module = $1 OR d.module IN ("                           \
+        "       SELECT dep.name FROM public.ir_module_module_dependency dep"                      \
+        "         JOIN public.ir_module_module a ON a.id = dep.module_id"                          \
+        "         JOIN public.ir_module_module b ON b.name = dep.name"                             \
+        "        WHERE a.name = $1 AND b.application IS NOT TRUE"                                 \
+        "          AND pg_catalog.starts_with($1, dep.name || '_')))"
 
 static int begin(PGconn *conn) {
         if (pg_run(conn, "BEGIN READ ONLY", 0, NULL) < 0 ||

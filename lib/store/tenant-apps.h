@@ -2,7 +2,8 @@
 /*
  * tenant-apps.h: what a tenant's database says of Odoo apps (issue 14): whether a module is
  * installed, and its root menus (the ir.ui.menu records without a parent that the module's XML
- * ids name in ir_model_data: the app's entries on Odoo's home screen) and whether they are shown.
+ * ids name in ir_model_data, or those of the module it extends, tenant-apps.c: the app's entries
+ * on Odoo's home screen) and whether they are shown.
  * Read only, as Odoo's role (tenant-db.h), with row_security off so that a policy fails a read
  * rather than shortens it; the customer may have changed any of it, so what is read is only ever
  * handed back to Odoo's own ORM (plan-apps.h), never trusted further.
