@@ -149,7 +149,10 @@ static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
         /* First what refuses without changing anything: a cap below the users (counted again,
          * and refused, under the lock of apply_cap), a tampered service user; then the service
          * user made if need be, the cap, and the apps through Odoo. */
-        if (tenant_cap_count(tenant, before.service_uid) > plan_max_users(change->plan, extra))
+        users = tenant_cap_count(tenant, before.service_uid);
+        if (users == -EIO)   /* the transaction is aborted: answered now, with the server's message */
+                return pg_failure(tenant, "applying the plan's user cap in the tenant", ret);
+        if (users < 0 || users > plan_max_users(change->plan, extra))
                 return apply_cap(s, tenant, change->plan, extra, before.plan, before.max_users, before.service_uid,
                                  &users, ret);
         status = plan_apps_prepare(s, tenant, before.plan ? config_find_plan(s->config, before.plan) : NULL,
