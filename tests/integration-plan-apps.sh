@@ -69,7 +69,7 @@ expect 0 '.success == true and .plan == "solo"' "provision"
 as_odoo acme_ltd "UPDATE res_users SET password = 'adminpw' WHERE id = 2"
 [ "$(svc acme_ltd)" = - ] || fail "a service user before any app changed: $(svc acme_ltd)"
 run status acme_ltd
-expect 0 '.users == 1 and .over_cap == false and .cap_guard == true' "status after provision"
+expect 0 '.users == 1 and .over_cap == false and .cap_guard == true and .apps == {"account": "installed"}' "status after provision"
 before_menus=$(menus acme_ltd)
 grep -q "contacts.menu_contacts" <<<"$before_menus" && grep -q "sale.sale_menu_root" <<<"$before_menus" \
         || fail "the home screen lacks Contacts or Sales before any change: $before_menus"
@@ -91,7 +91,7 @@ uid=$(svc acme_ltd)
 [ "$(pg_psql vumaerp "SELECT detail->'apps' FROM operations WHERE db_name = 'acme_ltd' AND action = 'plan' AND outcome = 'ok' ORDER BY id DESC LIMIT 1")" = \
   '{"shown": [], "hidden": [], "installed": ["crm"]}' ] || fail "the upgrade's apps are not journaled"
 run status acme_ltd
-expect 0 '.users == 1 and .over_cap == false and .cap_guard == true and .max_users == 4' "status after the upgrade"
+expect 0 '.users == 1 and .over_cap == false and .cap_guard == true and .max_users == 4 and .apps == {"account": "installed", "contacts": "installed", "sale_management": "installed", "crm": "installed"}' "status after the upgrade"
 
 echo "# the service user is counted nowhere while it has no password"
 as_odoo acme_ltd "UPDATE res_users SET active = true WHERE id = $uid"
@@ -105,6 +105,8 @@ as_odoo acme_ltd "UPDATE res_users SET password = NULL, active = false WHERE id 
 echo "# Odoo's menu cache: an SQL change alone is not seen by a running Odoo"
 as_odoo acme_ltd "UPDATE ir_ui_menu SET active = false WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'contacts' AND name = 'menu_contacts')"
 [ "$(menus acme_ltd)" = "$before_menus" ] || fail "the stand-in keeps no menu cache: $(menus acme_ltd)"
+run status acme_ltd
+expect 0 '.apps.contacts == "hidden" and .apps.crm == "installed"' "status shows a plan's app whose menu is archived"
 as_odoo acme_ltd "UPDATE ir_ui_menu SET active = true WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'contacts' AND name = 'menu_contacts')"
 
 echo "# downgrade: the dropped apps hidden through Odoo, still installed, their data kept"
@@ -123,7 +125,7 @@ done
 [ "$(keys acme_ltd)" = 0 ] || fail "the one-shot key is still there after the downgrade"
 [ "$(pg_psql acme_ltd "SELECT active FROM res_users WHERE id = $uid")" = f ] || fail "the service user was left active"
 run status acme_ltd
-expect 0 '.users == 1 and .over_cap == false and .cap_guard == true and .max_users == 2' "status after the downgrade"
+expect 0 '.users == 1 and .over_cap == false and .cap_guard == true and .max_users == 2 and .apps == {"account": "installed"}' "status after the downgrade"
 
 echo "# upgrade back: shown again, nothing installed"
 run plan --plan team acme_ltd

@@ -11,7 +11,13 @@ PostgreSQL (connecting as the Odoo role, like Odoo):
   Odoo, it restores the country's fixture $FIXTURES_DIR/odoo17/erp/erp_<cc>.pgdump with its
   filestore, sets the admin's login and password, and for Ghana puts back the USD currency and
   US fiscal country Odoo gives it), object.execute_kw on ir.module.module (search, search_read, read,
-  button_immediate_install: the modules are marked installed), with security.check first;
+  button_immediate_install: the modules are marked installed, base.group_system's only) and on
+  ir.ui.menu (load_menus: the root menus a user sees, through _visible_menu_ids's ormcache, stale
+  after an SQL change until the cache is cleared; write {'active': …}: base.group_system's, clears
+  the cache and moves the 'default' cache signal), each install and menu write logged to stderr as
+  "CALL <db> uid=<uid> by=password|apikey <what>" for the tests, with security.check first
+  (passwords, and Odoo 17's API keys: res_users_apikeys, KEY_CRYPT_CONTEXT, scope 'rpc', for RPC
+  only, never for /web/session/authenticate);
   db.rename and db.drop (exp_rename, exp_drop: the registry forgotten, the sessions ended, the
   filestore under --data-dir moved or removed); GET /web/content/<id>?db=<name> (a stored
   attachment's file, HTTP 500 when it is missing, as Odoo 17 answers); /web/session/authenticate

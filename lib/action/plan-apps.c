@@ -222,3 +222,23 @@ int plan_apps_run(TenantSession *s, PGconn *tenant, const PlanApps *a, json_t **
         *ret_done = TAKE_PTR(done);
         return EXIT_OK;
 }
+
+int plan_apps_status(PGconn *tenant, const Plan *p, json_t **ret) {
+        _cleanup_json_ json_t *out = json_object();
+        TenantApp app;
+        int r;
+
+        if (!out)
+                return -ENOMEM;
+        for (char **m = p ? p->apps : NULL; m && *m; m++) {
+                r = tenant_apps_read(tenant, *m, &app);
+                if (r < 0)
+                        return r;
+                if (json_object_set_new(out, *m, json_string(!app.installed ? "not_installed" :
+                                                             app.menus > 0 && app.menus_shown == 0 ? "hidden" :
+                                                             "installed")) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}

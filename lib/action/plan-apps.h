@@ -46,3 +46,8 @@ int plan_apps_prepare(TenantSession *s, PGconn *tenant, const Plan *from, const 
 /* Does it through the tenant's Odoo. EXIT_OK with *ret_done {"installed": [...], "hidden": [...],
  * "shown": [...]} (what was done; empty arrays when nothing), or the failure in *ret. */
 int plan_apps_run(TenantSession *s, PGconn *tenant, const PlanApps *a, json_t **ret_done, json_t **ret);
+
+/* What status shows of plan p's apps in the tenant: {"<app>": "installed" | "hidden" (installed,
+ * its root menus all archived) | "not_installed", …} in *ret; 0 or a negative errno (-EIO: the
+ * message on tenant). */
+int plan_apps_status(PGconn *tenant, const Plan *p, json_t **ret);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "names.h"
 #include "owner.h"
+#include "plan-apps.h"
 #include "pg.h"
 #include "registry.h"
 #include "registry-backup.h"
@@ -277,11 +278,12 @@ static int last_backup(PGconn *conn, const char *name, json_t *obj) {
  * connection, with a statement timeout so a tenant busy with locks cannot hold status up. A
  * database without Odoo's tables, or one that cannot be reached (suspended meanwhile), gives
  * nulls: status describes, it does not fail for what it cannot see. */
-static int odoo_activity(const Config *c, const char *name, int max_users, int service_uid, json_t *obj) {
+static int odoo_activity(const Config *c, const char *name, const char *plan, int max_users, int service_uid,
+                         json_t *obj) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL;
-        json_t *users = NULL, *last_login = NULL, *modules = NULL, *over_cap = NULL, *guard = NULL;
+        json_t *users = NULL, *last_login = NULL, *modules = NULL, *over_cap = NULL, *guard = NULL, *apps = NULL;
         int r = 0, n;
         bool intact;
 
@@ -324,7 +326,17 @@ static int odoo_activity(const Config *c, const char *name, int max_users, int s
                         over_cap = json_boolean(n > max_users);
         } else
                 log_debug("status %s: cannot count its users: %s", name, n == -EIO ? PQerrorMessage(conn) : strerror(-n));
+        /* The plan's apps (plan-apps.h): installed, hidden or not installed. */
+        if (plan && config_find_plan(c, plan)) {
+                n = plan_apps_status(conn, config_find_plan(c, plan), &apps);
+                if (n == -ENOMEM)
+                        r = n;
+                else if (n < 0)
+                        log_debug("status %s: cannot read its apps: %s", name, PQerrorMessage(conn));
+        }
 out:
+        if (json_object_set_new(obj, "apps", apps ? apps : json_null()) < 0)
+                r = -ENOMEM;
         if (json_object_set_new(obj, "over_cap", over_cap ? over_cap : json_null()) < 0)
                 r = -ENOMEM;
         if (json_object_set_new(obj, "cap_guard", guard ? guard : json_null()) < 0)
@@ -387,11 +399,13 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
                 return result_oom(ret);
         /* A suspended tenant refuses connections, and must not be let in to be counted. */
         if (streq(PQgetvalue(res, 0, COL_ALLOWCONN), "t") ?
-            odoo_activity(c, name, PQgetisnull(res, 0, COL_MAX_USERS) ? 0 : atoi(PQgetvalue(res, 0, COL_MAX_USERS)),
+            odoo_activity(c, name, PQgetisnull(res, 0, COL_PLAN) ? NULL : PQgetvalue(res, 0, COL_PLAN),
+                          PQgetisnull(res, 0, COL_MAX_USERS) ? 0 : atoi(PQgetvalue(res, 0, COL_MAX_USERS)),
                           atoi(PQgetvalue(res, 0, COL_SERVICE_UID)), out) < 0 :
             (json_object_set_new(out, "users", json_null()) < 0 ||
              json_object_set_new(out, "over_cap", json_null()) < 0 ||
              json_object_set_new(out, "cap_guard", json_null()) < 0 ||
+             json_object_set_new(out, "apps", json_null()) < 0 ||
              json_object_set_new(out, "last_login", json_null()) < 0 ||
              json_object_set_new(out, "installed_modules", json_null()) < 0))
                 return result_oom(ret);
