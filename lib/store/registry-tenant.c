@@ -37,7 +37,7 @@ int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t) {
                 "     plan = excluded.plan, extra_users = excluded.extra_users, max_users = excluded.max_users,"
                 "     plan_changed_at = excluded.plan_changed_at,"
                 "     created_at = now(), updated_at = now(), suspended_at = NULL, suspend_reason = NULL,"
-                "     unsuspended_at = NULL, terminated_at = NULL"
+                "     unsuspended_at = NULL, terminated_at = NULL, service_uid = NULL"
                 "   WHERE t.state = 'terminated'"
                 " RETURNING 1";
         char extra[16], max[16];
@@ -124,9 +124,9 @@ int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *sta
 int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db) {
         static const char sql[] =
                 "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login,"
-                "                                 plan, extra_users, max_users, plan_changed_at)"
+                "                                 plan, extra_users, max_users, plan_changed_at, service_uid)"
                 "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login,"
-                "            src.plan, coalesce(src.extra_users, 0), src.max_users, src.plan_changed_at"
+                "            src.plan, coalesce(src.extra_users, 0), src.max_users, src.plan_changed_at, src.service_uid"
                 "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
                 /* An old row of the target name (a terminated tenant) describes another company:
                  * the row says what was restored, from the source's row. */
@@ -137,6 +137,9 @@ int registry_tenant_restored(PGconn *conn, const char *db_name, const char *sour
                 /* The plan travels with the data: the dump carries the guard it was made with. */
                 "     plan = excluded.plan, extra_users = excluded.extra_users, max_users = excluded.max_users,"
                 "     plan_changed_at = excluded.plan_changed_at,"
+                /* So does the service user (tenant-service.h); a backup from before the source had
+                 * one lacks it, and the next plan change that needs it says so (deleted). */
+                "     service_uid = excluded.service_uid,"
                 /* Its own owner back, unless that service has another live tenant by now (one
                  * each: the unique index): then the restored tenant has none, to be claimed. */
                 "     whmcs_service_id = CASE WHEN t.db_name = $2 AND NOT EXISTS ("
