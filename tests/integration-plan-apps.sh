@@ -109,6 +109,11 @@ run status acme_ltd
 expect 0 '.apps.contacts == "hidden" and .apps.crm == "installed"' "status shows a plan's app whose menu is archived"
 as_odoo acme_ltd "UPDATE ir_ui_menu SET active = true WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'contacts' AND name = 'menu_contacts')"
 
+echo "# downgrade to a cap the tenant's users fill: the guard lets the service user in, counts it nowhere"
+# A second internal user, as Odoo's ORM writes one (the row, then share computed).
+as_odoo acme_ltd "INSERT INTO res_users (company_id, partner_id, login, notification_type)
+                  VALUES (1, (SELECT partner_id FROM res_users WHERE id = 2), 'u1', 'email');
+                  UPDATE res_users SET share = false WHERE login = 'u1'"
 echo "# downgrade: the dropped apps hidden through Odoo, still installed, their data kept"
 partners=$(pg_psql acme_ltd "SELECT count(*) FROM res_partner")
 run plan --plan solo acme_ltd
@@ -125,7 +130,7 @@ done
 [ "$(keys acme_ltd)" = 0 ] || fail "the one-shot key is still there after the downgrade"
 [ "$(pg_psql acme_ltd "SELECT active FROM res_users WHERE id = $uid")" = f ] || fail "the service user was left active"
 run status acme_ltd
-expect 0 '.users == 1 and .over_cap == false and .cap_guard == true and .max_users == 2 and .apps == {"account": "installed"}' "status after the downgrade"
+expect 0 '.users == 2 and .over_cap == false and .cap_guard == true and .max_users == 2 and .apps == {"account": "installed"}' "status after the downgrade"
 
 echo "# upgrade back: shown again, nothing installed"
 run plan --plan team acme_ltd
