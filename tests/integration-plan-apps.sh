@@ -160,6 +160,21 @@ as_odoo acme_ltd "UPDATE res_users SET login = '__vumaerp__' WHERE id = $uid"
 run plan --plan solo acme_ltd
 expect 0 '.apps.hidden == ["contacts", "sale_management"]' "the service user put back"
 
+echo "# an Odoo 17 API key (as vumaerp stores one) works for RPC, never for the web login"
+key=$(python3 -c 'import secrets; print(secrets.token_hex(20))')
+hash=$("$(odoo_python)" -c 'import sys; from passlib.context import CryptContext as C; print(C(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000).hash(sys.argv[1]))' "$key")
+login=$(pg_psql acme_ltd "SELECT login FROM res_users WHERE id = 2")
+as_odoo acme_ltd "INSERT INTO res_users_apikeys (name, user_id, scope, index, key) VALUES ('test', 2, 'rpc', '${key:0:8}', '$hash')"
+[ "$(odoo_rpc common authenticate "[\"acme_ltd\", \"$login\", \"$key\", {}]" | jq -c .result)" = 2 ] || fail "an API key refused for RPC"
+[ "$(odoo_rpc object execute_kw "[\"acme_ltd\", 2, \"$key\", \"ir.module.module\", \"search\", [[[\"name\", \"=\", \"crm\"]]]]" | jq -c '.result | length')" = 1 ] \
+        || fail "an API key refused for execute_kw"
+web=$(jq -cn --arg l "$login" --arg k "$key" '{jsonrpc: "2.0", method: "call", params: {db: "acme_ltd", login: $l, password: $k}, id: 1}' |
+        curl -sS --max-time 60 -H 'Content-Type: application/json' --data-binary @- "$ODOO_URL/web/session/authenticate")
+jq -e '.error.data.name == "odoo.exceptions.AccessDenied"' >/dev/null <<<"$web" || fail "an API key let into the web login: $web"
+[ "$(odoo_rpc common authenticate "[\"acme_ltd\", \"$login\", \"${key:0:8}0000000000000000000000000000000\", {}]" | jq -c .result)" = false ] \
+        || fail "a key of the same index accepted"
+as_odoo acme_ltd "DELETE FROM res_users_apikeys WHERE name = 'test'"
+
 echo "# a user of the service login that vumaerp did not make is never used"
 run_json provision '{"db_name": "beta_co", "country": "ke", "admin_email": "b@beta.co.ke", "company_name": "Beta", "whmcs_service_id": 102}'
 expect 0 '.success == true' "provision beta_co"
