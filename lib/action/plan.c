@@ -21,22 +21,26 @@ int plan_max_users(const Plan *p, int extra_users) {
         return p ? p->max_users + extra_users : 0;
 }
 
-static int note(TenantSession *s, const Plan *to, int extra_users, const char *from, int max_from, int users) {
-        _cleanup_json_ json_t *n = NULL;
+/* Adds the object n (taken; NULL: out of memory) to the operation's journal. */
+static int journal(TenantSession *s, json_t *n) {
+        _cleanup_json_ json_t *owned = n;
         _cleanup_free_ char *text = NULL;
 
         if (!s->operation_id)
                 return 0;
-        n = json_pack("{s:{s:s?,s:s?,s:i,s:i,s:i,s:i}}", "plan",
-                      "from", from, "to", to ? to->code : NULL,
-                      "max_users_from", max_from, "max_users_to", plan_max_users(to, extra_users),
-                      "extra_users", extra_users, "users", users);
-        if (!n)
+        if (!owned)
                 return -ENOMEM;
-        text = json_dumps(n, JSON_COMPACT);
+        text = json_dumps(owned, JSON_COMPACT);
         if (!text)
                 return -ENOMEM;
         return registry_operation_note(s->conn, s->operation_id, text);
+}
+
+static int note(TenantSession *s, const Plan *to, int extra_users, const char *from, int max_from, int users) {
+        return journal(s, json_pack("{s:{s:s?,s:s?,s:i,s:i,s:i,s:i}}", "plan",
+                                    "from", from, "to", to ? to->code : NULL,
+                                    "max_users_from", max_from, "max_users_to", plan_max_users(to, extra_users),
+                                    "extra_users", extra_users, "users", users));
 }
 
 /* plan_apply() with the service user's id, which the cap leaves out (0: none). */
@@ -73,18 +77,7 @@ int plan_apply(TenantSession *s, PGconn *tenant, const Plan *to, int extra_users
 
 /* The apps' part of the journal: {"apps": {"installed": [...], "hidden": [...], "shown": [...]}}. */
 static int note_apps(TenantSession *s, json_t *done) {
-        _cleanup_json_ json_t *n = NULL;
-        _cleanup_free_ char *text = NULL;
-
-        if (!s->operation_id)
-                return 0;
-        n = json_pack("{s:O}", "apps", done);
-        if (!n)
-                return -ENOMEM;
-        text = json_dumps(n, JSON_COMPACT);
-        if (!text)
-                return -ENOMEM;
-        return registry_operation_note(s->conn, s->operation_id, text);
+        return journal(s, json_pack("{s:O}", "apps", done));
 }
 
 typedef struct PlanChange {

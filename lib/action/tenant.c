@@ -334,19 +334,16 @@ static int odoo_activity(const Config *c, const char *name, const char *plan, in
                 else if (n < 0)
                         log_debug("status %s: cannot read its apps: %s", name, PQerrorMessage(conn));
         }
-out:
-        if (json_object_set_new(obj, "apps", apps ? apps : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "over_cap", over_cap ? over_cap : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "cap_guard", guard ? guard : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "users", users ? users : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "last_login", last_login ? last_login : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "installed_modules", modules ? modules : json_null()) < 0)
-                r = -ENOMEM;
+out:;
+        /* Each value handed over (json_object_set_new() takes it even when it fails); null when
+         * not known. */
+        const struct { const char *key; json_t *value; } found[] = {
+                { "apps", apps }, { "over_cap", over_cap }, { "cap_guard", guard }, { "users", users },
+                { "last_login", last_login }, { "installed_modules", modules },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(found); i++)
+                if (json_object_set_new(obj, found[i].key, found[i].value ? found[i].value : json_null()) < 0)
+                        r = -ENOMEM;
         return r;
 }
 
