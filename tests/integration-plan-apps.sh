@@ -186,4 +186,15 @@ expect 73 '.code == "service_user_taken" and (.error | test("did not record"))' 
 [ "$(row beta_co)" = "solo:2:-" ] || fail "a refused change changed beta_co's plan: $(row beta_co)"
 [ "$(module beta_co crm)" = uninstalled ] && [ "$(grep -c '^CALL' "$ODOO_LOG")" = "$n_calls" ] || fail "a refused change installed crm"
 
+echo "# Odoo unreachable: the cap put back, the plan not recorded, no key left, the service user archived"
+odoo_stop
+src=$(guard_src); before_row=$(row acme_ltd)
+run plan --plan team --extra-users 1 acme_ltd
+expect 69 '.code == "odoo_unavailable"' "a plan change while Odoo is down"
+[ "$(row acme_ltd)" = "$before_row" ] && [ "$(guard_src)" = "$src" ] || fail "a failed change left the plan or the cap changed"
+[ "$(keys acme_ltd)" = 0 ] || fail "a failed change left a key"
+[ "$(pg_psql acme_ltd "SELECT active FROM res_users WHERE id = $uid")" = f ] || fail "a failed change left the service user active"
+[ "$(pg_psql vumaerp "SELECT outcome FROM operations WHERE db_name = 'acme_ltd' AND action = 'plan' ORDER BY id DESC LIMIT 1")" = odoo_unavailable ] \
+        || fail "the failure is not journaled"
+
 echo "PASS"
