@@ -185,7 +185,8 @@ downgrade() {
                          CREATE INDEX tenants_whmcs_service_id_idx ON tenants (whmcs_service_id) WHERE whmcs_service_id IS NOT NULL;
                          DROP TABLE IF EXISTS sso_tokens, offsite_objects, drills;
                          ALTER TABLE tenants DROP COLUMN IF EXISTS plan, DROP COLUMN IF EXISTS extra_users,
-                                             DROP COLUMN IF EXISTS max_users, DROP COLUMN IF EXISTS plan_changed_at;
+                                             DROP COLUMN IF EXISTS max_users, DROP COLUMN IF EXISTS plan_changed_at,
+                                             DROP COLUMN IF EXISTS service_uid;
                          ALTER TABLE templates DROP COLUMN IF EXISTS apps;
                          ALTER TABLE templates DROP CONSTRAINT IF EXISTS templates_pkey;
                          ALTER TABLE templates ADD PRIMARY KEY (country);

@@ -11,7 +11,13 @@ PostgreSQL (connecting as the Odoo role, like Odoo):
   Odoo, it restores the country's fixture $FIXTURES_DIR/odoo17/erp/erp_<cc>.pgdump with its
   filestore, sets the admin's login and password, and for Ghana puts back the USD currency and
   US fiscal country Odoo gives it), object.execute_kw on ir.module.module (search, search_read, read,
-  button_immediate_install: the modules are marked installed), with security.check first;
+  button_immediate_install: the modules are marked installed, base.group_system's only) and on
+  ir.ui.menu (load_menus: the root menus a user sees, through _visible_menu_ids's ormcache, stale
+  after an SQL change until the cache is cleared; write {'active': …}: base.group_system's, clears
+  the cache and moves the 'default' cache signal), each install and menu write logged to stderr as
+  "CALL <db> uid=<uid> by=password|apikey <what>" for the tests, with security.check first
+  (passwords, and Odoo 17's API keys: res_users_apikeys, KEY_CRYPT_CONTEXT, scope 'rpc', for RPC
+  only, never for /web/session/authenticate);
   db.rename and db.drop (exp_rename, exp_drop: the registry forgotten, the sessions ended, the
   filestore under --data-dir moved or removed); GET /web/content/<id>?db=<name> (a stored
   attachment's file, HTTP 500 when it is missing, as Odoo 17 answers); /web/session/authenticate
@@ -70,6 +76,10 @@ VERSION = "17.0"
 # res.users._crypt_context() in Odoo 17.
 CRYPT = CryptContext(["pbkdf2_sha512", "plaintext"], deprecated=["plaintext"],
                      pbkdf2_sha512__rounds=600_000)
+# odoo/addons/base/models/res_users.py (17.0): API keys, hashed with fewer rounds (they are random),
+# found by their first INDEX_SIZE characters.
+KEY_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
+INDEX_SIZE = 8
 
 MAX_BODY = 1024 * 1024
 
@@ -213,12 +223,40 @@ def common_version():
     }
 
 
-def check_credentials(cr, uid, password, reg=None):
-    """res.users._check_credentials: the stored hash verified (and upgraded) with the context;
-    with auth_oauth, its override: on AccessDenied, the user (active) whose stored
-    oauth_access_token equals the password is let in (passwd_allowed: interactive, or no 2FA)."""
+def apikeys_check_credentials(cr, scope, key):
+    """res.users.apikeys._check_credentials (17.0): the keys of active users whose index is the
+    key's first INDEX_SIZE characters and whose scope is NULL or scope, each verified with
+    KEY_CRYPT_CONTEXT; the first that matches gives its user. 17.0 has no expiration column."""
+    index = key[:INDEX_SIZE]
+    cr.execute("SELECT user_id, key FROM res_users_apikeys INNER JOIN res_users u ON (u.id = user_id)"
+               " WHERE u.active AND index = %s AND (scope IS NULL OR scope = %s)", (index, scope))
+    for user_id, current_key in cr.fetchall():
+        if current_key and KEY_CRYPT_CONTEXT.verify(key, current_key):
+            return user_id
+    return None
+
+
+def check_credentials(cr, uid, password, reg=None, interactive=False):
+    """res.users._check_credentials. The API keys' override (17.0, res.users in res_users.py): an
+    interactive login (the web's) is checked by password only; a non-interactive one (RPC:
+    common.authenticate, security.check) by password, then by an API key of scope 'rpc' that
+    belongs to uid. Base's: the stored hash verified (and upgraded) with the context; with
+    auth_oauth, its override: on AccessDenied, the user (active) whose stored oauth_access_token
+    equals the password is let in (passwd_allowed: interactive, or no 2FA)."""
     if not password:
         raise AccessDenied()
+    if interactive:
+        return check_password(cr, uid, password, reg)
+    try:
+        return check_password(cr, uid, password, reg)
+    except AccessDenied:
+        pass
+    if apikeys_check_credentials(cr, "rpc", password) == uid:
+        return
+    raise AccessDenied()
+
+
+def check_password(cr, uid, password, reg=None):
     cr.execute("SELECT COALESCE(password, '') FROM res_users WHERE id = %s", (uid,))
     row = cr.fetchone()
     hashed = row[0] if row else ""
@@ -234,6 +272,11 @@ def check_credentials(cr, uid, password, reg=None):
 
 
 def common_authenticate(db, login, password, user_agent_env=None):
+    # exp_authenticate: {**user_agent_env, 'interactive': False}
+    return authenticate(db, login, password, False)
+
+
+def authenticate(db, login, password, interactive):
     # odoo.registry(db): a database that refuses connections raises psycopg2's OperationalError,
     # which is not AccessDenied and reaches the client as an error.
     conn = connect(db)
@@ -250,7 +293,7 @@ def common_authenticate(db, login, password, user_agent_env=None):
                     if not row:
                         raise AccessDenied()
                     uid = row[0]
-                    check_credentials(cr, uid, password, reg)
+                    check_credentials(cr, uid, password, reg, interactive)
                     # _update_last_login
                     cr.execute("INSERT INTO res_users_log (create_uid, create_date, write_uid, write_date)"
                                " VALUES (%s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')", (uid, uid))
@@ -430,7 +473,47 @@ def domain_sql(domain):
     return (" AND ".join(where) or "TRUE"), params
 
 
-def module_call(cr, method, args, kwargs):
+class AccessError(Exception):
+    pass
+
+
+AccessError.__module__ = "odoo.exceptions"
+
+
+def user_groups(cr, uid):
+    cr.execute("SELECT gid FROM res_groups_users_rel WHERE uid = %s ORDER BY gid", (uid,))
+    return frozenset(r[0] for r in cr.fetchall())
+
+
+def require_group(cr, uid, xmlid, what):
+    """ir.model.access.check: the model's write access is base.group_system's alone (base's
+    ir.model.access.csv for ir.module.module and ir.ui.menu); the superuser passes."""
+    if uid == 1:
+        return
+    module, name = xmlid.split(".")
+    cr.execute("SELECT 1 FROM res_groups_users_rel r JOIN ir_model_data d ON d.res_id = r.gid"
+               " WHERE r.uid = %s AND d.module = %s AND d.name = %s AND d.model = 'res.groups'", (uid, module, name))
+    if not cr.fetchone():
+        raise AccessError("You are not allowed to modify '%s' records." % what)
+
+
+def call_log(db, uid, passwd, what):
+    """What the tests read back: each write call, its user and how it signed in (password or API key)."""
+    by = "password"
+    conn = connect(db)
+    try:
+        with conn, conn.cursor() as cr:
+            try:
+                check_password(cr, uid, passwd)
+            except AccessDenied:
+                by = "apikey"
+    finally:
+        conn.close()
+    sys.stderr.write("CALL %s uid=%s by=%s %s\n" % (db, uid, by, what))
+    sys.stderr.flush()
+
+
+def module_call(cr, method, args, kwargs, uid=1):
     if method == "search":
         where, params = domain_sql(args[0] if args else kwargs.get("domain"))
         cr.execute("SELECT id FROM ir_module_module WHERE %s ORDER BY name, id" % where, params)
@@ -454,6 +537,7 @@ def module_call(cr, method, args, kwargs):
             out.append(rec)
         return out
     if method == "button_immediate_install":
+        require_group(cr, uid, "base.group_system", "Module")
         ids = list(args[0])
         cr.execute("SELECT count(*) FROM ir_module_module WHERE id = ANY(%s)", (ids,))
         if cr.fetchone()[0] != len(set(ids)):
@@ -512,7 +596,7 @@ def compute_session_token(cr, reg, uid, sid):
 
 def session_authenticate(db, login, password):
     """/web/session/authenticate: Session.authenticate, then the session token stored."""
-    uid = common_authenticate(db, login, password)
+    uid = authenticate(db, login, password, True)
     if not uid:
         raise AccessDenied()
     sid = secrets.token_urlsafe(30)
@@ -789,11 +873,66 @@ def object_execute_kw(db, uid, passwd, model, method, args, kw=None):
             check_credentials(cr, uid, passwd, reg)
             if model in MODEL_TABLES and method == "search_read":
                 return model_search_read(cr, reg, model)
-            if model != "ir.module.module":
+            if model == "ir.ui.menu":
+                result = menu_call(cr, reg, uid, method, args or [], kw or {})
+            elif model != "ir.module.module":
                 raise UserError("Object %s doesn't exist" % (model,))
-            return module_call(cr, method, args or [], kw or {})
+            else:
+                result = module_call(cr, method, args or [], kw or {}, uid)
+                if method == "button_immediate_install":
+                    cr.execute("SELECT name FROM ir_module_module WHERE id = ANY(%s) ORDER BY name", (list(args[0]),))
+                    installed = [r[0] for r in cr.fetchall()]
     finally:
         conn.close()
+    if model == "ir.module.module" and method == "button_immediate_install":
+        call_log(db, uid, passwd, "button_immediate_install %s" % ",".join(installed))
+    elif model == "ir.ui.menu" and method == "write":
+        call_log(db, uid, passwd, "ir.ui.menu write %s %s" % (",".join(str(i) for i in args[0]), json.dumps(args[1])))
+    return result
+
+
+def visible_menu_ids(cr, reg, uid):
+    """ir.ui.menu._visible_menu_ids (17.0), an ormcache in the 'default' cache keyed by the user's
+    groups: the active menus whose groups the user has (or that have none). Cached: a menu
+    archived by SQL stays shown until the cache is cleared (ir.ui.menu.write, or a cache signal)."""
+    groups = user_groups(cr, uid)
+    key = ("_visible_menu_ids", groups)
+    if key in reg.cache:
+        return reg.cache[key]
+    cr.execute("SELECT m.id, array_remove(array_agg(g.gid), NULL) FROM ir_ui_menu m"
+               "  LEFT JOIN ir_ui_menu_group_rel g ON g.menu_id = m.id"
+               " WHERE m.active IS NOT FALSE GROUP BY m.id")
+    visible = frozenset(mid for mid, gids in cr.fetchall() if uid == 1 or not gids or groups & set(gids))
+    reg.cache[key] = visible
+    return visible
+
+
+def menu_call(cr, reg, uid, method, args, kwargs):
+    """ir.ui.menu: load_menus(debug) (what the web client shows: the root menus, the apps of the
+    home screen) and write(ids, {'active': bool}), which clears the registry's caches and signals
+    it (Registry.clear_cache then signal_changes: the 'default' cache sequence moves)."""
+    if method == "load_menus":
+        visible = visible_menu_ids(cr, reg, uid)
+        cr.execute("SELECT m.id, m.name->>'en_US', coalesce(d.module || '.' || d.name, '') FROM ir_ui_menu m"
+                   "  LEFT JOIN ir_model_data d ON d.model = 'ir.ui.menu' AND d.res_id = m.id"
+                   " WHERE m.parent_id IS NULL ORDER BY m.sequence, m.id")
+        roots = [(i, n, x) for i, n, x in cr.fetchall() if i in visible]
+        out = {"root": {"id": "root", "name": "root", "children": [i for i, _, _ in roots]}}
+        for i, n, x in roots:
+            out[str(i)] = {"id": i, "name": n, "xmlid": x, "children": []}
+        return out
+    if method == "write":
+        require_group(cr, uid, "base.group_system", "Menu")
+        ids, vals = list(args[0]), args[1]
+        if set(vals) != {"active"}:
+            raise UserError("the stand-in writes only active on ir.ui.menu")
+        cr.execute("UPDATE ir_ui_menu SET active = %s, write_uid = %s, write_date = now() AT TIME ZONE 'UTC'"
+                   " WHERE id = ANY(%s)", (bool(vals["active"]), uid, ids))
+        reg.cache.clear()
+        cr.execute("SELECT nextval('base_cache_signaling_default')")
+        reg.cache_sequences = dict(reg.cache_sequences, default=cr.fetchone()[0])
+        return True
+    raise AttributeError("The method '%s' does not exist on the model 'ir.ui.menu'" % (method,))
 
 
 SERVICES = {

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "owner.h"
+#include "plan-apps.h"
 #include "pg.h"
 #include "plan.h"
 #include "provision-order.h"
@@ -20,29 +21,34 @@ int plan_max_users(const Plan *p, int extra_users) {
         return p ? p->max_users + extra_users : 0;
 }
 
-static int note(TenantSession *s, const Plan *to, int extra_users, const char *from, int max_from, int users) {
-        _cleanup_json_ json_t *n = NULL;
+/* Adds the object n (taken; NULL: out of memory) to the operation's journal. */
+static int journal(TenantSession *s, json_t *n) {
+        _cleanup_json_ json_t *owned = n;
         _cleanup_free_ char *text = NULL;
 
         if (!s->operation_id)
                 return 0;
-        n = json_pack("{s:{s:s?,s:s?,s:i,s:i,s:i,s:i}}", "plan",
-                      "from", from, "to", to ? to->code : NULL,
-                      "max_users_from", max_from, "max_users_to", plan_max_users(to, extra_users),
-                      "extra_users", extra_users, "users", users);
-        if (!n)
+        if (!owned)
                 return -ENOMEM;
-        text = json_dumps(n, JSON_COMPACT);
+        text = json_dumps(owned, JSON_COMPACT);
         if (!text)
                 return -ENOMEM;
         return registry_operation_note(s->conn, s->operation_id, text);
 }
 
-int plan_apply(TenantSession *s, PGconn *tenant, const Plan *to, int extra_users, const char *from, int max_from,
-               int *ret_users, json_t **ret) {
+static int note(TenantSession *s, const Plan *to, int extra_users, const char *from, int max_from, int users) {
+        return journal(s, json_pack("{s:{s:s?,s:s?,s:i,s:i,s:i,s:i}}", "plan",
+                                    "from", from, "to", to ? to->code : NULL,
+                                    "max_users_from", max_from, "max_users_to", plan_max_users(to, extra_users),
+                                    "extra_users", extra_users, "users", users));
+}
+
+/* plan_apply() with the service user's id, which the cap leaves out (0: none). */
+static int apply_cap(TenantSession *s, PGconn *tenant, const Plan *to, int extra_users, const char *from, int max_from,
+                     int service_uid, int *ret_users, json_t **ret) {
         int max = plan_max_users(to, extra_users), r;
 
-        r = tenant_cap_apply(tenant, max, ret_users);
+        r = tenant_cap_apply(tenant, max, service_uid, ret_users);
         if (r == -EUSERS)
                 return result_fail(ret, EXIT_EXISTS, "users_over_cap",
                                    "tenant \"%s\" has %d internal users, more than plan %s allows (%d, with %d extra): "
@@ -64,13 +70,23 @@ int plan_apply(TenantSession *s, PGconn *tenant, const Plan *to, int extra_users
         return EXIT_OK;
 }
 
+int plan_apply(TenantSession *s, PGconn *tenant, const Plan *to, int extra_users, const char *from, int max_from,
+               int *ret_users, json_t **ret) {
+        return apply_cap(s, tenant, to, extra_users, from, max_from, 0, ret_users, ret);
+}
+
+/* The apps' part of the journal: {"apps": {"installed": [...], "hidden": [...], "shown": [...]}}. */
+static int note_apps(TenantSession *s, json_t *done) {
+        return journal(s, json_pack("{s:O}", "apps", done));
+}
+
 typedef struct PlanChange {
         const Plan *plan;
         int extra_users;   /* -1: keep the tenant's */
 } PlanChange;
 
 static int answer(const char *db_name, const Plan *plan, int extra_users, int users, const RegistryPlan *before,
-                  json_t **ret) {
+                  json_t *apps, json_t **ret) {
         _cleanup_json_ json_t *out = result_ok();
         int max = plan_max_users(plan, extra_users);
 
@@ -85,6 +101,7 @@ static int answer(const char *db_name, const Plan *plan, int extra_users, int us
             json_object_set_new(out, "previous_plan", before->plan ? json_string(before->plan) : json_null()) < 0 ||
             json_object_set_new(out, "previous_max_users",
                                 before->max_users > 0 ? json_integer(before->max_users) : json_null()) < 0 ||
+            json_object_set_new(out, "apps", json_incref(apps)) < 0 ||
             json_object_set_new(out, "changed", json_boolean(!streq_ptr(before->plan, plan->code) ||
                                                              before->max_users != max)) < 0)
                 return result_oom(ret);
@@ -95,6 +112,8 @@ static int answer(const char *db_name, const Plan *plan, int extra_users, int us
 static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
         const PlanChange *change = userdata;
         _cleanup_(registry_plan_done) RegistryPlan before = {};
+        _cleanup_(plan_apps_done) PlanApps apps = {};
+        _cleanup_json_ json_t *done = NULL;
         _cleanup_pgconn_ PGconn *tenant = NULL;
         _cleanup_free_ char *error = NULL;
         int extra, users = -1, status, r;
@@ -120,9 +139,39 @@ static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
         r = tenant_db_connect(s->config, s->db_name, &tenant, &error);
         if (r < 0)
                 return pg_connect_failure(r, "the tenant's database", error, ret);
-        status = plan_apply(s, tenant, change->plan, extra, before.plan, before.max_users, &users, ret);
+        /* First what refuses without changing anything: a cap below the users (counted again,
+         * and refused, under the lock of apply_cap), a tampered service user; then the service
+         * user made if need be, the cap, and the apps through Odoo. */
+        users = tenant_cap_count(tenant, before.service_uid);
+        if (users == -EIO)   /* the transaction is aborted: answered now, with the server's message */
+                return pg_failure(tenant, "applying the plan's user cap in the tenant", ret);
+        if (users < 0 || users > plan_max_users(change->plan, extra))
+                return apply_cap(s, tenant, change->plan, extra, before.plan, before.max_users, before.service_uid,
+                                 &users, ret);
+        status = plan_apps_prepare(s, tenant, before.plan ? config_find_plan(s->config, before.plan) : NULL,
+                                   change->plan, before.service_uid, &apps, ret);
         if (status != EXIT_OK)
                 return status;
+        status = apply_cap(s, tenant, change->plan, extra, before.plan, before.max_users, apps.service_uid, &users, ret);
+        if (status != EXIT_OK)
+                return status;
+        status = plan_apps_run(s, tenant, &apps, &done, ret);
+        if (status != EXIT_OK) {
+                int k, n;
+
+                /* The tenant keeps the cap the registry says; an app Odoo installed before the
+                 * failure stays installed (installing again is a no-op, uninstalling loses data). */
+                k = tenant_cap_apply(tenant, before.max_users, apps.service_uid, &n);
+                if (k < 0 && k != -EUSERS)
+                        log_error("%s: cannot put its user cap back to %d after the plan's apps failed: %s",
+                                  s->db_name, before.max_users, strerror(-k));
+                return status;
+        }
+        r = note_apps(s, done);
+        if (r == -ENOMEM)
+                return result_oom(ret);
+        if (r < 0)
+                return pg_failure(s->conn, "journaling the plan's apps", ret);
 
         r = registry_tenant_set_plan(s->conn, s->db_name, change->plan->code, extra,
                                      plan_max_users(change->plan, extra), "active");
@@ -132,13 +181,13 @@ static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
                 status = pg_failure(s->conn, "recording the plan in the registry", ret);
                 /* The registry is what status and the bill read: the tenant goes back to the cap it
                  * says, or the two would disagree. */
-                k = tenant_cap_apply(tenant, before.max_users, &n);
+                k = tenant_cap_apply(tenant, before.max_users, apps.service_uid, &n);
                 if (k < 0 && k != -EUSERS)
                         log_error("%s: cannot put its user cap back to %d after the registry refused the plan: %s",
                                   s->db_name, before.max_users, strerror(-k));
                 return status;
         }
-        return answer(s->db_name, change->plan, extra, users, &before, ret);
+        return answer(s->db_name, change->plan, extra, users, &before, done, ret);
 }
 
 int tenant_plan(const Config *c, json_t *request, json_t **ret) {

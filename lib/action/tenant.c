@@ -8,6 +8,7 @@
 #include "log.h"
 #include "names.h"
 #include "owner.h"
+#include "plan-apps.h"
 #include "pg.h"
 #include "registry.h"
 #include "registry-backup.h"
@@ -62,7 +63,7 @@ static const char tenant_query[] =
         "       t.suspend_reason,"
         "       to_char(CASE WHEN d.fresh IS NOT NULL THEN now() ELSE d.measured_at END AT TIME ZONE 'UTC',"
         "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "       t.state, d.drift, t.plan, t.extra_users, t.max_users"
+        "       t.state, d.drift, t.plan, t.extra_users, t.max_users, t.service_uid"
         "  FROM d"
         "  CROSS JOIN LATERAL (SELECT coalesce(d.fresh, d.cached) AS size) s"
         "  LEFT JOIN public.tenants t ON t.db_name = d.datname"
@@ -90,6 +91,7 @@ enum {
         COL_PLAN,
         COL_EXTRA_USERS,
         COL_MAX_USERS,
+        COL_SERVICE_UID,
 };
 
 /* The names that are never tenants even when the Odoo role owns them, as a JSON array text. */
@@ -286,11 +288,12 @@ static int last_backup(PGconn *conn, const char *name, json_t *obj) {
  * connection, with a statement timeout so a tenant busy with locks cannot hold status up. A
  * database without Odoo's tables, or one that cannot be reached (suspended meanwhile), gives
  * nulls: status describes, it does not fail for what it cannot see. */
-static int odoo_activity(const Config *c, const char *name, int max_users, json_t *obj) {
+static int odoo_activity(const Config *c, const char *name, const char *plan, int max_users, int service_uid,
+                         json_t *obj) {
         _cleanup_pgconn_ PGconn *conn = NULL;
         _cleanup_pgresult_ PGresult *res = NULL;
         _cleanup_free_ char *error = NULL;
-        json_t *users = NULL, *last_login = NULL, *modules = NULL, *over_cap = NULL, *guard = NULL;
+        json_t *users = NULL, *last_login = NULL, *modules = NULL, *over_cap = NULL, *guard = NULL, *apps = NULL;
         int r = 0, n;
         bool intact;
 
@@ -320,30 +323,37 @@ static int odoo_activity(const Config *c, const char *name, int max_users, json_
         last_login = column_string(res, 0, 0);
         modules = column_integer(res, 0, 1);
         if (max_users > 0) {
-                r = tenant_cap_guard_intact(conn, max_users, &intact);
+                r = tenant_cap_guard_intact(conn, max_users, service_uid, &intact);
                 if (r == -ENOMEM)
                         goto out;
                 guard = r < 0 ? NULL : json_boolean(intact);
                 r = 0;
         }
-        n = tenant_cap_count(conn);
+        n = tenant_cap_count(conn, service_uid);
         if (n >= 0) {
                 users = json_integer(n);
                 if (max_users > 0)
                         over_cap = json_boolean(n > max_users);
         } else
                 log_debug("status %s: cannot count its users: %s", name, n == -EIO ? PQerrorMessage(conn) : strerror(-n));
-out:
-        if (json_object_set_new(obj, "over_cap", over_cap ? over_cap : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "cap_guard", guard ? guard : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "users", users ? users : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "last_login", last_login ? last_login : json_null()) < 0)
-                r = -ENOMEM;
-        if (json_object_set_new(obj, "installed_modules", modules ? modules : json_null()) < 0)
-                r = -ENOMEM;
+        /* The plan's apps (plan-apps.h): installed, hidden or not installed. */
+        if (plan && config_find_plan(c, plan)) {
+                n = plan_apps_status(conn, config_find_plan(c, plan), &apps);
+                if (n == -ENOMEM)
+                        r = n;
+                else if (n < 0)
+                        log_debug("status %s: cannot read its apps: %s", name, PQerrorMessage(conn));
+        }
+out:;
+        /* Each value handed over (json_object_set_new() takes it even when it fails); null when
+         * not known. */
+        const struct { const char *key; json_t *value; } found[] = {
+                { "apps", apps }, { "over_cap", over_cap }, { "cap_guard", guard }, { "users", users },
+                { "last_login", last_login }, { "installed_modules", modules },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(found); i++)
+                if (json_object_set_new(obj, found[i].key, found[i].value ? found[i].value : json_null()) < 0)
+                        r = -ENOMEM;
         return r;
 }
 
@@ -396,10 +406,13 @@ int tenant_status(const Config *c, json_t *request, json_t **ret) {
                 return result_oom(ret);
         /* A suspended tenant refuses connections, and must not be let in to be counted. */
         if (streq(PQgetvalue(res, 0, COL_ALLOWCONN), "t") ?
-            odoo_activity(c, name, PQgetisnull(res, 0, COL_MAX_USERS) ? 0 : atoi(PQgetvalue(res, 0, COL_MAX_USERS)), out) < 0 :
+            odoo_activity(c, name, PQgetisnull(res, 0, COL_PLAN) ? NULL : PQgetvalue(res, 0, COL_PLAN),
+                          PQgetisnull(res, 0, COL_MAX_USERS) ? 0 : atoi(PQgetvalue(res, 0, COL_MAX_USERS)),
+                          atoi(PQgetvalue(res, 0, COL_SERVICE_UID)), out) < 0 :
             (json_object_set_new(out, "users", json_null()) < 0 ||
              json_object_set_new(out, "over_cap", json_null()) < 0 ||
              json_object_set_new(out, "cap_guard", json_null()) < 0 ||
+             json_object_set_new(out, "apps", json_null()) < 0 ||
              json_object_set_new(out, "last_login", json_null()) < 0 ||
              json_object_set_new(out, "installed_modules", json_null()) < 0))
                 return result_oom(ret);

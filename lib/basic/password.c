@@ -128,7 +128,7 @@ static int password_check(const char *password) {
         return 0;
 }
 
-int password_hash(const char *password, char **ret) {
+int password_hash_rounds(const char *password, unsigned rounds, char **ret) {
         uint8_t salt[SALT_SIZE], sum[CHECKSUM_SIZE];
         _cleanup_free_ char *salt64 = NULL, *sum64 = NULL;
         char *out;
@@ -140,7 +140,9 @@ int password_hash(const char *password, char **ret) {
         r = random_bytes(salt, sizeof salt);
         if (r < 0)
                 return r;
-        r = pbkdf2(password, salt, sizeof salt, PASSWORD_PBKDF2_ROUNDS, sum);
+        if (rounds == 0)
+                return -EINVAL;
+        r = pbkdf2(password, salt, sizeof salt, rounds, sum);
         if (r < 0)
                 return r;
 
@@ -149,10 +151,14 @@ int password_hash(const char *password, char **ret) {
         OPENSSL_cleanse(sum, sizeof sum);
         if (!salt64 || !sum64)
                 return -ENOMEM;
-        if (asprintf(&out, PREFIX "%u$%s$%s", (unsigned) PASSWORD_PBKDF2_ROUNDS, salt64, sum64) < 0)
+        if (asprintf(&out, PREFIX "%u$%s$%s", rounds, salt64, sum64) < 0)
                 return -ENOMEM;
         *ret = out;
         return 0;
+}
+
+int password_hash(const char *password, char **ret) {
+        return password_hash_rounds(password, PASSWORD_PBKDF2_ROUNDS, ret);
 }
 
 int password_verify(const char *password, const char *hash) {
@@ -226,5 +232,35 @@ int password_generate(char **ret) {
         }
         out[have] = '\0';
         *ret = out;
+        return 0;
+}
+
+int password_apikey(char **ret_key, char **ret_hash) {
+        static const char hex[] = "0123456789abcdef";
+        uint8_t raw[PASSWORD_APIKEY_BYTES];
+        char *key;
+        int r;
+
+        key = malloc(PASSWORD_APIKEY_LENGTH + 1);
+        if (!key)
+                return -ENOMEM;
+        r = random_bytes(raw, sizeof raw);
+        if (r < 0) {
+                free(key);
+                return r;
+        }
+        /* binascii.hexlify(os.urandom(API_KEY_SIZE)).decode(): lower-case hex. */
+        for (size_t i = 0; i < sizeof raw; i++) {
+                key[2 * i] = hex[raw[i] >> 4];
+                key[2 * i + 1] = hex[raw[i] & 15];
+        }
+        key[PASSWORD_APIKEY_LENGTH] = '\0';
+        OPENSSL_cleanse(raw, sizeof raw);
+        r = password_hash_rounds(key, PASSWORD_APIKEY_ROUNDS, ret_hash);
+        if (r < 0) {
+                wipe_free(key, PASSWORD_APIKEY_LENGTH + 1);
+                return r;
+        }
+        *ret_key = key;
         return 0;
 }

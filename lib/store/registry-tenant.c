@@ -37,7 +37,7 @@ int registry_tenant_reserve(PGconn *conn, const RegistryTenant *t) {
                 "     plan = excluded.plan, extra_users = excluded.extra_users, max_users = excluded.max_users,"
                 "     plan_changed_at = excluded.plan_changed_at,"
                 "     created_at = now(), updated_at = now(), suspended_at = NULL, suspend_reason = NULL,"
-                "     unsuspended_at = NULL, terminated_at = NULL"
+                "     unsuspended_at = NULL, terminated_at = NULL, service_uid = NULL"
                 "   WHERE t.state = 'terminated'"
                 " RETURNING 1";
         char extra[16], max[16];
@@ -124,9 +124,9 @@ int registry_tenant_set_state(PGconn *conn, const char *db_name, const char *sta
 int registry_tenant_restored(PGconn *conn, const char *db_name, const char *source_db) {
         static const char sql[] =
                 "INSERT INTO public.tenants AS t (db_name, state, country, company_name, admin_email, admin_login,"
-                "                                 plan, extra_users, max_users, plan_changed_at)"
+                "                                 plan, extra_users, max_users, plan_changed_at, service_uid)"
                 "     SELECT $1, 'active', src.country, src.company_name, src.admin_email, src.admin_login,"
-                "            src.plan, coalesce(src.extra_users, 0), src.max_users, src.plan_changed_at"
+                "            src.plan, coalesce(src.extra_users, 0), src.max_users, src.plan_changed_at, src.service_uid"
                 "       FROM (SELECT NULL) x LEFT JOIN public.tenants src ON src.db_name = $2"
                 /* An old row of the target name (a terminated tenant) describes another company:
                  * the row says what was restored, from the source's row. */
@@ -137,6 +137,9 @@ int registry_tenant_restored(PGconn *conn, const char *db_name, const char *sour
                 /* The plan travels with the data: the dump carries the guard it was made with. */
                 "     plan = excluded.plan, extra_users = excluded.extra_users, max_users = excluded.max_users,"
                 "     plan_changed_at = excluded.plan_changed_at,"
+                /* So does the service user (tenant-service.h); a backup from before the source had
+                 * one lacks it, and the next plan change that needs it says so (deleted). */
+                "     service_uid = excluded.service_uid,"
                 /* Its own owner back, unless that service has another live tenant by now (one
                  * each: the unique index): then the restored tenant has none, to be claimed. */
                 "     whmcs_service_id = CASE WHEN t.db_name = $2 AND NOT EXISTS ("
@@ -155,7 +158,8 @@ void registry_plan_done(RegistryPlan *p) {
 
 int registry_tenant_get_plan(PGconn *conn, const char *db_name, RegistryPlan *ret) {
         static const char sql[] =
-                "SELECT plan, extra_users, coalesce(max_users, 0) FROM public.tenants WHERE db_name = $1";
+                "SELECT plan, extra_users, coalesce(max_users, 0), coalesce(service_uid, 0)"
+                "  FROM public.tenants WHERE db_name = $1";
         _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, sql, 1, (const char *const[]) { db_name });
         int r;
 
@@ -168,6 +172,7 @@ int registry_tenant_get_plan(PGconn *conn, const char *db_name, RegistryPlan *re
         if (PQntuples(res) == 1) {
                 ret->extra_users = atoi(PQgetvalue(res, 0, 1));
                 ret->max_users = atoi(PQgetvalue(res, 0, 2));
+                ret->service_uid = atoi(PQgetvalue(res, 0, 3));
         }
         return 0;
 }
@@ -185,6 +190,17 @@ int registry_tenant_set_plan(PGconn *conn, const char *db_name, const char *plan
         (void) snprintf(extra, sizeof extra, "%d", extra_users);
         (void) snprintf(max, sizeof max, "%d", max_users);
         return pg_run(conn, sql, 5, (const char *const[]) { db_name, plan, extra, max, state });
+}
+
+int registry_tenant_set_service_uid(PGconn *conn, const char *db_name, int service_uid) {
+        static const char sql[] =
+                "UPDATE public.tenants SET service_uid = nullif($2::int, 0), updated_at = now() WHERE db_name = $1";
+        char uid[16];
+        int r;
+
+        (void) snprintf(uid, sizeof uid, "%d", service_uid);
+        r = pg_run(conn, sql, 2, (const char *const[]) { db_name, uid });
+        return r < 0 ? r : 0;
 }
 
 int registry_tenant_is_live(PGconn *conn, const char *db_name) {

@@ -45,6 +45,7 @@ typedef struct RegistryPlan {
         char *plan;          /* malloc'd; NULL: none */
         int extra_users;
         int max_users;       /* the cap applied in the tenant; 0: none */
+        int service_uid;     /* vumaerp's service user in the tenant (tenant-service.h); 0: none */
 } RegistryPlan;
 
 void registry_plan_done(RegistryPlan *p);
@@ -86,6 +87,9 @@ int registry_tenant_get_plan(PGconn *conn, const char *db_name, RegistryPlan *re
  * before vumaerp) gets one in state (what the catalog says: "active" or "suspended"). */
 int registry_tenant_set_plan(PGconn *conn, const char *db_name, const char *plan, int extra_users, int max_users,
                              const char *state);
+
+/* Records the res_users id of the service user vumaerp made in db_name (schema version 9). */
+int registry_tenant_set_service_uid(PGconn *conn, const char *db_name, int service_uid);
 
 /* Whether db_name is a tenant to the registry (a row not terminated): 1, 0, or a negative errno. */
 int registry_tenant_is_live(PGconn *conn, const char *db_name);

@@ -187,6 +187,11 @@ static const char *const migrations[] = {
         "ALTER TABLE public.templates ADD COLUMN apps jsonb NOT NULL DEFAULT '[]';"
         "ALTER TABLE public.templates DROP CONSTRAINT templates_pkey;"
         "ALTER TABLE public.templates ADD PRIMARY KEY (country, apps);",
+
+        /* 9: the service user vumaerp made inside each tenant to install and hide its plan's apps
+         * through Odoo (issue 14, tenant-service.h): its res_users id, so that no user count
+         * counts it and a row the customer put in its place is told apart. NULL: none made yet. */
+        "ALTER TABLE public.tenants ADD COLUMN service_uid int CHECK (service_uid > 0);",
 };
 
 int registry_schema_version(void) {

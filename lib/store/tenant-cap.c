@@ -25,7 +25,7 @@ char *tenant_cap_message(int max_users) {
  * itself out. Two transactions adding a user at the same moment can both pass: a courtesy, the
  * outside count says so. Only our constants are formatted in (the cap, the sentence, which has no
  * quote). */
-char *tenant_cap_guard_body(int max_users) {
+char *tenant_cap_guard_body(int max_users, int service_uid) {
         _cleanup_free_ char *msg = tenant_cap_message(max_users);
         char *s;
 
@@ -34,24 +34,27 @@ char *tenant_cap_guard_body(int max_users) {
         if (asprintf(&s,
                      "\nDECLARE n bigint;\n"
                      "BEGIN\n"
-                     "  IF NEW.active IS NOT TRUE OR NEW.share IS TRUE OR NEW.id = 1 THEN RETURN NEW; END IF;\n"
+                     "  IF NEW.active IS NOT TRUE OR NEW.share IS TRUE OR NEW.id = 1 OR NEW.id = %d THEN RETURN NEW; END IF;\n"
                      "  IF TG_OP = 'INSERT' AND NEW.share IS NULL THEN RETURN NEW; END IF;\n"
                      "  IF TG_OP = 'UPDATE' AND OLD.active IS TRUE AND OLD.share IS FALSE THEN RETURN NEW; END IF;\n"
                      "  SELECT count(*) INTO n FROM public.res_users u\n"
-                     "   WHERE u.active AND u.share IS NOT TRUE AND u.id <> 1 AND u.id <> NEW.id;\n"
+                     "   WHERE u.active AND u.share IS NOT TRUE AND u.id <> 1 AND u.id <> %d AND u.id <> NEW.id;\n"
                      "  IF n >= %d THEN\n"
                      "    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '%s';\n"
                      "  END IF;\n"
                      "  RETURN NEW;\n"
                      "END\n",
-                     max_users, msg) < 0)
+                     service_uid, service_uid, max_users, msg) < 0)
                 return NULL;
         return s;
 }
 
-/* row_security off: a policy on res_users fails the count instead of shortening it. */
+/* row_security off: a policy on res_users fails the count instead of shortening it. vumaerp's
+ * service user ($1) is left out while it is what vumaerp made: without a password (it signs in
+ * only with one-shot API keys, tenant-service.h); given one, it is a user like any other. */
 static const char count_sql[] =
-        "SELECT count(*) FROM public.res_users u WHERE u.active AND u.share IS NOT TRUE AND u.id <> 1";
+        "SELECT count(*) FROM public.res_users u WHERE u.active AND u.share IS NOT TRUE AND u.id <> 1"
+        "   AND NOT (u.id = $1::int AND coalesce(u.password, '') = '')";
 
 /* In a transaction: row_security off for it, and whether res_users is there. */
 static int begin(PGconn *conn) {
@@ -70,8 +73,12 @@ static int begin(PGconn *conn) {
         return streq(PQgetvalue(res, 0, 2), "t") ? 0 : -ENOENT;
 }
 
-static int count_users(PGconn *conn) {
-        _cleanup_pgresult_ PGresult *res = pg_exec(conn, NULL, count_sql, 0, NULL);
+static int count_users(PGconn *conn, int service_uid) {
+        char uid[16];
+        _cleanup_pgresult_ PGresult *res = NULL;
+
+        (void) snprintf(uid, sizeof uid, "%d", service_uid);
+        res = pg_exec(conn, NULL, count_sql, 1, (const char *const[]) { uid });
 
         if (!res)
                 return -EIO;
@@ -87,20 +94,20 @@ static int abandon(PGconn *conn, int r) {
         return r;
 }
 
-int tenant_cap_count(PGconn *conn) {
+int tenant_cap_count(PGconn *conn, int service_uid) {
         int r, n;
 
         r = begin(conn);
         if (r < 0)
                 return abandon(conn, r);
-        n = count_users(conn);
+        n = count_users(conn, service_uid);
         if (n < 0)
                 return abandon(conn, n);
         r = pg_run(conn, "COMMIT", 0, NULL);
         return r < 0 ? r : n;
 }
 
-int tenant_cap_apply(PGconn *conn, int max_users, int *ret_users) {
+int tenant_cap_apply(PGconn *conn, int max_users, int service_uid, int *ret_users) {
         static const char drop_sql[] =
                 "DROP TRIGGER IF EXISTS " TENANT_CAP_GUARD " ON public.res_users";
         static const char trigger_sql[] =
@@ -111,7 +118,7 @@ int tenant_cap_apply(PGconn *conn, int max_users, int *ret_users) {
 
         *ret_users = -1;
         if (max_users > 0) {
-                body = tenant_cap_guard_body(max_users);
+                body = tenant_cap_guard_body(max_users, service_uid);
                 if (!body)
                         return -ENOMEM;
                 /* Dollar quoting with a tag the body cannot contain: it holds only our text. */
@@ -129,7 +136,7 @@ int tenant_cap_apply(PGconn *conn, int max_users, int *ret_users) {
         if (pg_run(conn, "SELECT pg_catalog.set_config('lock_timeout', '10s', true)", 0, NULL) < 0 ||
             pg_run(conn, "LOCK TABLE public.res_users IN SHARE ROW EXCLUSIVE MODE", 0, NULL) < 0)
                 return -EIO;
-        n = count_users(conn);
+        n = count_users(conn, service_uid);
         if (n < 0)
                 return abandon(conn, n);
         *ret_users = n;
@@ -147,7 +154,7 @@ int tenant_cap_apply(PGconn *conn, int max_users, int *ret_users) {
         return pg_run(conn, "COMMIT", 0, NULL);
 }
 
-int tenant_cap_guard_intact(PGconn *conn, int max_users, bool *ret) {
+int tenant_cap_guard_intact(PGconn *conn, int max_users, int service_uid, bool *ret) {
         /* tgtype 7: ROW | BEFORE | INSERT; 16: UPDATE; the columns are active and share. */
         static const char sql[] =
                 "SELECT p.prosrc, t.tgtype::int, t.tgenabled::text,"
@@ -169,7 +176,7 @@ int tenant_cap_guard_intact(PGconn *conn, int max_users, bool *ret) {
                 return -EIO;
         if (PQntuples(res) != 1 || max_users <= 0)
                 return 0;
-        body = tenant_cap_guard_body(max_users);
+        body = tenant_cap_guard_body(max_users, service_uid);
         if (!body)
                 return -ENOMEM;
         *ret = streq(PQgetvalue(res, 0, 0), body) && atoi(PQgetvalue(res, 0, 1)) == (1 | 2 | 4 | 16) &&

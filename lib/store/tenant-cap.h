@@ -4,7 +4,8 @@
  * internal users, and the guard that stops Odoo from going past the cap.
  *
  * The count is the authority: Odoo's users that are active and not "share" (portal and public
- * users are), not counting Odoo's superuser (id 1, __system__). A NULL share counts: Odoo reads it
+ * users are), not counting Odoo's superuser (id 1, __system__) nor vumaerp's service user
+ * (service_uid below, tenant-service.h; 0: none) while it has no password. A NULL share counts: Odoo reads it
  * as internal, and a customer must not hide a user by clearing it. The count runs with
  * row_security off, so a row-level security policy that the customer (who owns res_users) wrote to
  * hide rows from vumaerp's session makes it fail rather than come out short.
@@ -30,19 +31,19 @@
 #define TENANT_CAP_GUARD "vumaerp_user_cap"
 
 /* The number of internal users (>= 0); -ENOENT: the database has no res_users (not an Odoo). */
-int tenant_cap_count(PGconn *conn);
+int tenant_cap_count(PGconn *conn, int service_uid);
 
 /* Applies a cap of max_users, in one transaction that holds res_users against writes
  * (SHARE ROW EXCLUSIVE, waiting at most 10 s): counts the internal users into *ret_users and, when
  * they fit (at most max_users), installs the guard for max_users, replacing any earlier one
  * whatever it was (max_users 0: removes it). -EUSERS: more users than that, nothing changed;
  * -ENOENT: no res_users. */
-int tenant_cap_apply(PGconn *conn, int max_users, int *ret_users);
+int tenant_cap_apply(PGconn *conn, int max_users, int service_uid, int *ret_users);
 
 /* Whether the guard for max_users is in place as vumaerp made it: the trigger on res_users,
  * enabled, on INSERT and UPDATE OF active, share, calling the function whose body is ours. */
-int tenant_cap_guard_intact(PGconn *conn, int max_users, bool *ret);
+int tenant_cap_guard_intact(PGconn *conn, int max_users, int service_uid, bool *ret);
 
 /* The function's body for max_users (malloc'd), and the sentence it raises: pure, for tests. */
-char *tenant_cap_guard_body(int max_users);
+char *tenant_cap_guard_body(int max_users, int service_uid);
 char *tenant_cap_message(int max_users);
