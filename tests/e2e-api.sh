@@ -181,6 +181,45 @@ for mode in accept inetd; do
         api_stop
 done
 
+echo "== plans: what WHMCS's Plan dropdown is filled from (GET /api/v1/plans)"
+# Without plans: a success with nothing in it (a 404 would read as an older vumaerp-api).
+api_start "$CONF" inetd
+call GET /api/v1/plans
+check_eq "$STATUS" 401 "plans without a token"
+call GET /api/v1/plans "${auth[@]}"
+check_eq "$STATUS" 200 "plans when none are configured"
+check_eq "$(jq -c '[.success, .configured, .count, .default, .plans]' <<<"$BODY")" '[true,false,0,null,[]]' "no plans configured"
+api_stop
+cp "$CONF" "$T/conf/plans-vumaerp.yaml"
+cat >"$T/conf/plans.yaml" <<'YAML'
+solo:
+  name: Solo
+  max_users: 1
+  apps: []
+  storage_mb: 512
+team:
+  name: "Team & Co"
+  max_users: 12
+  apps: [sale_management, crm]
+  storage_mb: 4096
+  default: true
+YAML
+printf 'plans: plans.yaml\n' >>"$T/conf/plans-vumaerp.yaml"
+api_start "$T/conf/plans-vumaerp.yaml" accept
+call GET /api/v1/plans "${auth[@]}"
+check_eq "$STATUS" 200 "plans"
+check_eq "$(jq -c '[.configured, .count, .default]' <<<"$BODY")" '[true,2,"team"]' "plans: configured, count, default"
+# In plans.yaml's order, every field as written.
+check_eq "$(jq -c '.plans' <<<"$BODY")" \
+        '[{"code":"solo","name":"Solo","max_users":1,"apps":[],"storage_mb":512,"default":false},{"code":"team","name":"Team & Co","max_users":12,"apps":["sale_management","crm"],"storage_mb":4096,"default":true}]' \
+        "plans as plans.yaml says them"
+call POST /api/v1/plans --data-urlencode "api_token=$TOKEN"
+check_eq "$STATUS:$(jq -r .count <<<"$BODY")" 200:2 "plans by POST with the api_token form field"
+api_stop
+# The command line answers the same.
+check_eq "$("$BUILD_DIR/bin/vumaerp-plans" --config "$T/conf/plans-vumaerp.yaml" | jq -c '[.count, [.plans[].code]]')" \
+        '[2,["solo","team"]]' "vumaerp-plans"
+
 echo "== token rotation and the systemd credentials directory"
 mkdir -p "$T/creds"
 OLD=old-token-0123456789abcdef NEW=new-token-fedcba9876543210

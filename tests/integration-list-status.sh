@@ -100,6 +100,43 @@ expect 0 '.filestore_bytes == 3500 and .disk_bytes == .size_bytes + 3500' "statu
 run_tool "$LIST" --config "$CONF"
 expect 0 '(.tenants[] | select(.db_name == "acme_ltd") | .disk_bytes == .size_bytes + 3500)
           and (.tenants[] | select(.db_name == "beta_co") | .filestore_bytes == 0 and .disk_bytes == .size_bytes)' "list too; no filestore is 0"
+
+echo "# storage quota: the plan's storage_mb against disk_bytes (database and filestore), reported"
+run_tool "$STATUS" --config "$CONF" acme_ltd
+expect 0 '.storage_mb == null and .over_quota == null' "no plans: no quota"
+cp "$CONF" "$tmp/conf/quota.yaml"
+printf 'plans: plans.yaml\n' >>"$tmp/conf/quota.yaml"
+# plans_yaml MB: a plan "roomy" whose quota is MB MiB, and "tiny" (1 MiB, less than any database).
+plans_yaml() {
+        printf 'tiny:\n  name: Tiny\n  max_users: 1\n  apps: []\n  storage_mb: 1\n  default: true\n' >"$tmp/conf/plans.yaml"
+        printf 'roomy:\n  name: Roomy\n  max_users: 5\n  apps: []\n  storage_mb: %s\n' "$1" >>"$tmp/conf/plans.yaml"
+}
+plans_yaml 16777216
+pg_psql vumaerp "UPDATE tenants SET plan = 'tiny', max_users = 1 WHERE db_name = 'acme_ltd'"
+run_tool "$STATUS" --config "$tmp/conf/quota.yaml" acme_ltd
+expect 0 '.plan == "tiny" and .storage_mb == 1 and .over_quota == true and .disk_bytes > 1048576' "over a 1 MiB quota"
+run_tool "$LIST" --config "$tmp/conf/quota.yaml"
+expect 0 '(.tenants[] | select(.db_name == "acme_ltd") | .storage_mb == 1 and .over_quota == true)
+          and (.tenants[] | select(.db_name == "beta_co") | .storage_mb == null and .over_quota == null)' "list: over quota; no plan, no quota"
+run_tool "$STATUS" --config "$tmp/conf/quota.yaml" acme_ltd
+[ "$(pg_psql postgres "SELECT 1 FROM pg_database WHERE datname = 'acme_ltd'")" = 1 ] || fail "over quota, the tenant was removed"
+expect 0 '.state == "active"' "over quota, the tenant stays active"
+# A quota just above what it takes, then a filestore file that takes it past: the files count.
+disk=$(jq -r .disk_bytes <<<"$OUT")
+quota=$(( disk / 1048576 + 1 ))
+plans_yaml "$quota"
+pg_psql vumaerp "UPDATE tenants SET plan = 'roomy', max_users = 5 WHERE db_name = 'acme_ltd'"
+run_tool "$STATUS" --config "$tmp/conf/quota.yaml" acme_ltd
+expect 0 ".storage_mb == $quota and .over_quota == false" "under a quota of $quota MiB"
+head -c $(( quota * 1048576 - $(jq -r .disk_bytes <<<"$OUT") + 4096 )) /dev/zero >"$fs/acme_ltd/ab/big"
+run_tool "$STATUS" --config "$tmp/conf/quota.yaml" acme_ltd
+expect 0 ".storage_mb == $quota and .over_quota == true and .disk_bytes > $quota * 1048576" "the filestore's files take it over the quota"
+rm "$fs/acme_ltd/ab/big"
+pg_psql vumaerp "UPDATE tenants SET plan = 'gone' WHERE db_name = 'acme_ltd'"
+run_tool "$STATUS" --config "$tmp/conf/quota.yaml" acme_ltd
+expect 0 '.plan == "gone" and .storage_mb == null and .over_quota == null' "a plan plans.yaml no longer has: no quota"
+pg_psql vumaerp "UPDATE tenants SET plan = NULL, max_users = NULL WHERE db_name = 'acme_ltd'"
+
 status_json '{"db_name":"susp_co"}'
 expect 0 '.success == true and .db_name == "susp_co" and .state == "suspended" and .accepting_connections == false' "status --json susp_co"
 run_tool "$STATUS" --config "$CONF" --db-name beta_co

@@ -31,6 +31,8 @@ static const Endpoint documented[] = {
         { "/api/v1/backup",    false, true,  "backup",    "prune", "Allow: POST\r\n", 0 },
         { "/api/v1/password",  false, true,  "password",  NULL,    "Allow: POST\r\n", 0 },
         { "/api/v1/sso",       false, true,  "sso",       NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/plan",      false, true,  "plan",      NULL,    "Allow: POST\r\n", 0 },
+        { "/api/v1/plans",     true,  true,  "plans",     NULL,    "Allow: GET, POST\r\n", 0 },
         { "/api/v1/sso/enter", true,  false, "sso-enter", NULL,    "Allow: GET\r\n",
           API_ROUTE_OWN_TOKEN | API_ROUTE_HOST | API_ROUTE_REDIRECT },
         { "/api/v1/sso/validate", true, false, "sso-validate", NULL, "Allow: GET\r\n",

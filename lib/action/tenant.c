@@ -181,8 +181,10 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
                 { "extra_users", PQgetisnull(res, row, COL_EXTRA_USERS) ? json_integer(0) :
                                  column_integer(res, row, COL_EXTRA_USERS) },
         };
+        const Plan *plan = PQgetisnull(res, row, COL_PLAN) ? NULL : config_find_plan(c, PQgetvalue(res, row, COL_PLAN));
         int r = 0;
         int64_t files = 0;
+        json_t *disk;
 
         /* json_object_set_new() takes (and on failure frees) every value, so all are handed
          * over even after one fails; a NULL value (OOM, or a name not in UTF-8) fails the row. */
@@ -199,6 +201,15 @@ static int tenant_fill(const Config *c, PGresult *res, int row, json_t *obj) {
                         r = -ENOMEM;
         } else if (json_object_set_new(obj, "filestore_bytes", json_null()) < 0 ||
                    json_object_set_new(obj, "disk_bytes", json_null()) < 0)
+                r = -ENOMEM;
+        /* The plan's storage quota, and whether what it takes on disk is past it: reported, never
+         * acted on (the host bills or asks; vumaerp deletes nothing). Null without a plan (or one
+         * plans.yaml no longer has) or without a disk size. */
+        disk = json_object_get(obj, "disk_bytes");
+        if (json_object_set_new(obj, "storage_mb", plan ? json_integer(plan->storage_mb) : json_null()) < 0 ||
+            json_object_set_new(obj, "over_quota", plan && json_is_integer(disk) ?
+                                json_boolean(json_integer_value(disk) > (json_int_t) plan->storage_mb * 1024 * 1024) :
+                                json_null()) < 0)
                 r = -ENOMEM;
         return r;
 }

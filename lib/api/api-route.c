@@ -32,6 +32,8 @@ static const ApiRoute routes[] = {
           API_ROUTE_OWN_TOKEN | API_ROUTE_BEARER },
         /* WHMCS's ChangePackage. */
         { "/api/v1/plan",       API_METHOD_POST,                  "plan", {}, 0 },
+        /* What ChangePackage and the Plan dropdown (WHMCS's Loader) can choose from. */
+        { "/api/v1/plans",      API_METHOD_GET | API_METHOD_POST, "plans", {}, 0 },
 };
 
 static const ApiRoute *find_route(const char *path) {

@@ -49,7 +49,7 @@ typedef struct Plan {
         char *name;          /* "Starter" */
         int max_users;       /* internal users (res_users active AND NOT share), 1..PLAN_MAX_USERS */
         char **apps;         /* NULL-terminated Odoo module names (may be empty: just the country's) */
-        int storage_mb;      /* storage quota in MiB (the database, as status measures it) */
+        int storage_mb;      /* storage quota in MiB (database and filestore: status's disk_bytes; reported, not enforced) */
         bool is_default;     /* the plan of a tenant provisioned without one */
 } Plan;
 

@@ -477,7 +477,20 @@ header("Content-Type: application/json");
 $req = json_decode(file_get_contents("php://input"), true);
 $path = parse_url($_SERVER["REQUEST_URI"], PHP_URL_PATH);
 $kind = explode("/", $path)[1];
-if (preg_match("#/api/v1/status\$#", $path)) {
+if (preg_match("#/api/v1/plans\$#", $path)) {
+    if ($kind === "old") {
+        http_response_code(404);
+        echo json_encode(array("success" => false, "code" => "not_found", "error" => "no such endpoint"));
+    } elseif ($kind === "garbled") {
+        echo json_encode(array("success" => true, "configured" => true, "count" => 1, "plans" => array(array("code" => "<b>x</b>", "name" => "X", "max_users" => 1, "storage_mb" => 1))));
+    } elseif ($kind === "plans") {
+        echo json_encode(array("success" => true, "configured" => true, "count" => 2, "default" => "team", "plans" => array(
+            array("code" => "solo", "name" => "Solo", "max_users" => 1, "apps" => array(), "storage_mb" => 512, "default" => false),
+            array("code" => "team", "name" => "Team", "max_users" => 12, "apps" => array("crm"), "storage_mb" => 4096, "default" => true))));
+    } else {
+        echo json_encode(array("success" => true, "configured" => false, "count" => 0, "default" => null, "plans" => array()));
+    }
+} elseif (preg_match("#/api/v1/status\$#", $path)) {
     echo json_encode($kind === "plans" ? array("success" => true, "db_name" => "acme_ltd", "state" => "active", "plan" => "solo", "max_users" => 2, "users" => 2)
         : array("success" => true, "db_name" => "acme_ltd", "state" => "active", "plan" => null, "max_users" => null, "users" => 2));
 } elseif (preg_match("#/api/v1/plan\$#", $path) && $req["plan"] === "tiny") {
@@ -588,6 +601,45 @@ PHP
         $this->assertStringContainsString('on the plan solo', $r);
         $this->assertCount(1, self::apiCalls(), 'no plan change sent');
         $this->assertCount(2, $GLOBALS['vumaerp_logged_calls'], 'the refusal is logged too');
+    }
+
+    /* The Plan option's Loader: the server's plans in its order, labelled; an unreachable server,
+     * an old one, one without plans and a garbled answer each throw one sentence, logged. */
+    public function testPlanLoaderFillsThePlanDropdown()
+    {
+        $o = vumaerp_ConfigOptions();
+        $this->assertSame('vumaerp_PlanLoader', $o['Plan']['Loader']);
+        $this->assertTrue($o['Plan']['SimpleMode']);
+        $this->assertTrue(function_exists($o['Plan']['Loader']));
+        $p = function ($kind) {
+            return $this->params(array('serverhostname' => '127.0.0.1/' . $kind, 'serverport' => $this->planStub()));
+        };
+
+        $this->assertSame(array('solo' => 'Solo: 1 user, 512 MB', 'team' => 'Team: 12 users, 4096 MB (the default)'),
+            vumaerp_PlanLoader($p('plans')));
+        $calls = self::apiCalls();
+        $this->assertCount(1, $calls);
+        $this->assertSame('GET', $calls[0]['request']['method']);
+        $this->assertStringEndsWith('/plans/api/v1/plans', $calls[0]['request']['url']);
+        $this->assertSame(ApiClient::VIEW_TIMEOUT, $calls[0]['request']['timeout'], 'a page view waits seconds, not the API\'s deadline');
+
+        $cases = array(
+            array($this->params(), 'Cannot list the VumaERP server\'s plans: Cannot connect'),
+            array($p('old'), 'too old to list its plans'),
+            array($p('noplans'), 'has no plans: name a plans file in its vumaerp.yaml'),
+            array($p('garbled'), 'holds something that is not a plan'),
+        );
+        foreach ($cases as $i => $case) {
+            $GLOBALS['vumaerp_logged_calls'] = array();
+            try {
+                vumaerp_PlanLoader($case[0]);
+                $this->fail("case $i: no exception");
+            } catch (\Exception $e) {
+                $this->assertStringContainsString($case[1], $e->getMessage(), "case $i");
+                $this->assertStringNotContainsString('contract-token', $e->getMessage(), "case $i: the token is not shown");
+            }
+            $this->assertNotEmpty($GLOBALS['vumaerp_logged_calls'], "case $i: logged");
+        }
     }
 
     /* UsageUpdate writes each tenant's disk use with its product's disk limit, as WHMCS documents

@@ -325,6 +325,24 @@ class IntegrationTest extends TestCase
         return self::psql('vumaerp', "SELECT coalesce(plan, '-') || ':' || extra_users || ':' || coalesce(max_users::text, '-') FROM tenants WHERE db_name = '$db'");
     }
 
+    /* The Plan dropdown, filled by its Loader from the real API's plans.yaml (whmcs-module.sh
+     * writes three plans), in its order; a wrong token says so instead. */
+    public function testPlanLoaderListsTheServersPlans()
+    {
+        $this->assertSame(array(
+            'solo' => 'Solo: 1 user, 1024 MB (the default)',
+            'team' => 'Team: 3 users, 2048 MB',
+            'big' => 'Big: 10 users, 4096 MB',
+        ), vumaerp_PlanLoader($this->params()));
+        try {
+            vumaerp_PlanLoader($this->params(array('serveraccesshash' => 'wrong-token-0123456789abcdef')));
+            $this->fail('a wrong token filled the dropdown');
+        } catch (\Exception $e) {
+            $this->assertStringStartsWith('Cannot list the VumaERP server\'s plans: ', $e->getMessage());
+            $this->assertStringContainsString('token', $e->getMessage());
+        }
+    }
+
     /* Plans through WHMCS: provisioning on the product's plan with the service's extra users,
      * then ChangePackage: a downgrade below the tenant's users refused (409) with nothing
      * changed, an upgrade applied at once, extra users that make a smaller plan fit, and a new

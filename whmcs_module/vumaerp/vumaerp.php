@@ -95,11 +95,16 @@ function vumaerp_ConfigOptions()
             'Default' => '',
             'Description' => 'The disk limit of each service (database and files), written with its usage; empty or 0: unlimited',
         ),
+        /* A text field that WHMCS turns into a dropdown of the server's plans (the Loader, in
+         * the product's simple mode); the field stays text, so a code can still be typed when
+         * the server cannot be asked. */
         'Plan' => array(
             'Type' => 'text',
             'Size' => '16',
             'Default' => '',
-            'Description' => 'A plan code of the server\'s plans.yaml (its user cap); empty: the server\'s default plan. '
+            'Loader' => 'vumaerp_PlanLoader',
+            'SimpleMode' => true,
+            'Description' => 'A plan of the server\'s plans.yaml (its user cap and storage quota); empty: the server\'s default plan. '
                 . 'A configurable option "Extra Users" (a quantity) adds users to its cap',
         ),
     );
@@ -465,6 +470,52 @@ function vumaerp_extra_users(array $params)
         return (int) $text;
     }
     return null;
+}
+
+/* What a plan code from the server may be (plan_code_is_valid() in vumaerp's config.c). */
+const VUMAERP_PLAN_CODE = '/^[a-z][a-z0-9_]{0,31}$/';
+
+/**
+ * The Plan option's Loader: WHMCS calls it with the product's server to fill the dropdown, and
+ * shows the message of what it throws beside the field. GET /api/v1/plans, in plans.yaml's order,
+ * as code => "Name: N users, M MB" (the default plan says so). A server that cannot be reached,
+ * one too old to list plans, and one without plans each throw a sentence saying what to do.
+ *
+ * @return array plan code => label
+ * @throws \Exception
+ */
+function vumaerp_PlanLoader(array $params)
+{
+    try {
+        $answer = vumaerp_call($params, __FUNCTION__, 'GET', '/api/v1/plans', array(), true, true);
+    } catch (\Throwable $e) {
+        $message = vumaerp_fail(__FUNCTION__, $params, $e);
+        if ($e instanceof ApiException && $e->httpStatus === 404 && $e->apiCode === 'not_found') {
+            $message = 'This VumaERP server is too old to list its plans (it has no /api/v1/plans): update it, or type a plan code of its plans.yaml.';
+        }
+        throw new \Exception('Cannot list the VumaERP server\'s plans: ' . $message);
+    }
+    if (!isset($answer['plans']) || !is_array($answer['plans'])) {
+        throw new \Exception(vumaerp_fail(__FUNCTION__, $params,
+            new ApiException('The VumaERP server\'s answer to /api/v1/plans has no list of plans; is it vumaerp-api?')));
+    }
+    if (count($answer['plans']) === 0) {
+        throw new \Exception(vumaerp_fail(__FUNCTION__, $params, new ApiException(
+            'The VumaERP server has no plans: name a plans file in its vumaerp.yaml ("plans: plans.yaml", see vumaerp.yaml(5)), '
+            . 'or leave Plan empty for tenants without a user cap.')));
+    }
+    $options = array();
+    foreach ($answer['plans'] as $plan) {
+        if (!is_array($plan) || !isset($plan['code'], $plan['name'], $plan['max_users'], $plan['storage_mb'])
+            || !is_string($plan['code']) || !preg_match(VUMAERP_PLAN_CODE, $plan['code']) || !is_string($plan['name'])
+            || !is_int($plan['max_users']) || !is_int($plan['storage_mb'])) {
+            throw new \Exception(vumaerp_fail(__FUNCTION__, $params,
+                new ApiException('The VumaERP server\'s answer to /api/v1/plans holds something that is not a plan.')));
+        }
+        $options[$plan['code']] = $plan['name'] . ': ' . $plan['max_users'] . ($plan['max_users'] === 1 ? ' user, ' : ' users, ')
+            . $plan['storage_mb'] . ' MB' . (!empty($plan['default']) ? ' (the default)' : '');
+    }
+    return $options;
 }
 
 /* What provisioning and a plan change send of the plan: plan when the product names one,
