@@ -92,6 +92,18 @@ expect 0 '.uploaded == [] and .deleted == []' "push with nothing to do"
 run offsite push --if-configured
 expect 0 '.uploaded == [] and .deleted == [] and .note == null' "push --if-configured with an offsite: section pushes"
 
+echo "# a backup run by vumaerp-api (a request id in its environment) leaves the upload to the next push"
+VUMAERP_REQUEST_ID=req-offsite-1 run backup acme_ltd
+expect 0 '.success == true and .backup.offsite.pending == true and .backup.offsite.deferred == true
+          and .backup.offsite.error == null' "a backup during an API request"
+api_dump=$(jq -r .backup.path <<<"$OUT")
+[ "$(reg "SELECT count(*) FROM offsite_objects o JOIN backups b ON b.id = o.backup_id WHERE b.path = '$api_dump'")" = 0 ] ||
+        fail "a backup during an API request was uploaded"
+run offsite push
+expect 0 "(.uploaded | length) == 1 and .uploaded[0].path == \"$api_dump\"" "the next push uploads it"
+[ "$(reg "SELECT count(*) FROM offsite_objects o JOIN backups b ON b.id = o.backup_id WHERE b.path = '$api_dump'")" = 2 ] ||
+        fail "the push did not record both objects of the deferred backup"
+
 echo "# a wrong secret: refused by the server's signature check; the local backup is kept"
 RUN_CONF=$tmp/conf/wrong.yaml run offsite list
 expect 78 '.code == "offsite_refused" and (.error | test("SignatureDoesNotMatch"))' "list with a wrong secret"
@@ -121,13 +133,13 @@ s3_start
 run offsite push
 expect 0 "(.uploaded | length) == 1 and .uploaded[0].path == \"$cut\"" "push once the server is back"
 run offsite list --db-name acme_ltd
-expect 0 '.count == 6' "three backups, six objects"
+expect 0 '.count == 8' "four backups, eight objects"
 
 echo "# retention on both sides (400 days old: out of every window of the 7/4/3 retention)"
 pg_psql vumaerp "UPDATE backups SET created_at = now() - interval '400 days' WHERE path <> '$cut'"
 run_json backup '{"prune": true}'
-expect 0 '.count == 2 and (.offsite.deleted | length) == 4 and .offsite.not_deleted == []' "prune"
-[ ! -e "$dump" ] && [ ! -e "$wrong" ] && [ -f "$cut" ] || fail "the local retention"
+expect 0 '.count == 3 and (.offsite.deleted | length) == 6 and .offsite.not_deleted == []' "prune"
+[ ! -e "$dump" ] && [ ! -e "$wrong" ] && [ ! -e "$api_dump" ] && [ -f "$cut" ] || fail "the local retention"
 run offsite list
 expect 0 ".count == 2 and all(.objects[]; .key | startswith(\"host-a/acme_ltd/$(basename "${cut%.dump}")\"))" \
         "only the kept backup's objects are left"

@@ -96,6 +96,19 @@ json_t *offsite_after_backup(const Config *c, PGconn *conn, const char *db_name,
 
         if (!c->offsite_endpoint)
                 return NULL;
+        /* Run by vumaerp-api for a request (terminate, WHMCS's "Back up now"): the upload is left to
+         * vumaerp-offsite-push.timer. A dump of many GB would outlast the API's deadline and hold
+         * WHMCS's call, and vumaerp-api@.service has neither the offsite credential nor a way out
+         * (IPAddressDeny=any): tried there it could only fail, as a warning at every terminate. */
+        if (getenv("VUMAERP_REQUEST_ID")) {
+                ctx.action = "backup";
+                ctx.db = db_name;
+                ctx.request_id = getenv("VUMAERP_REQUEST_ID");
+                ctx.outcome = "offsite_deferred";
+                log_event(LOG_INFO, NULL, &ctx, "%s: the backup %s is uploaded offsite by the next vumaerp-offsite push, not during an API request",
+                          db_name, path);
+                return json_pack("{s:b,s:b}", "pending", true, "deferred", true);
+        }
         r = s3_new(c, &s, &error);
         if (r >= 0) {
                 r = registry_offsite_pending(conn, db_name, path, &l);

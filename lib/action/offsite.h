@@ -20,7 +20,9 @@
 /* After backup_make() made the backup whose dump is path (the tenant's lock held): uploads it when
  * offsite is configured. Never fails the backup: the answer's "offsite" is {"key","filestore_key"}
  * or {"pending":true,"error":…}, the failure a journal entry (MESSAGE_ID_OFFSITE_FAILED) and the
- * next push's to finish. NULL when offsite is not configured (or on OOM). */
+ * next push's to finish. Run by vumaerp-api ($VUMAERP_REQUEST_ID set) nothing is uploaded:
+ * {"pending":true,"deferred":true}, for the next push. NULL when offsite is not configured (or on
+ * OOM). */
 json_t *offsite_after_backup(const Config *c, PGconn *conn, const char *db_name, const char *path);
 
 /* The remote retention, after the local one: deletes the objects whose backup is gone. *ret is
