@@ -5,9 +5,9 @@
 # visible menus in a registry cache as Odoo 17 does): an upgrade installs the app the new plan adds
 # through Odoo's button_immediate_install, called by vumaerp's service user with a one-shot API key
 # that is gone afterwards; the service user is counted nowhere (the cap, status's users and
-# over_cap unchanged) until it is given a password; a downgrade hides the dropped apps' root menus
-# through Odoo's ORM, so that a running Odoo stops showing them at once (an SQL change alone does
-# not: the menu cache), while the modules and their data stay; an upgrade back shows them again;
+# over_cap unchanged) until it is given a password or an API key of the customer's; a downgrade
+# hides the dropped apps' root menus through Odoo's ORM, so that a running Odoo stops showing
+# them at once (an SQL change alone does not: the menu cache), while the modules and their data stay; an upgrade back shows them again;
 # every change is journaled; a service user the tenant's administrator tampered with (its group
 # removed, its login changed) and a user of its login that vumaerp did not make are refused with
 # a clear error and nothing else changed.
@@ -93,14 +93,19 @@ uid=$(svc acme_ltd)
 run status acme_ltd
 expect 0 '.users == 1 and .over_cap == false and .cap_guard == true and .max_users == 4 and .apps == {"account": "installed", "contacts": "installed", "sale_management": "installed", "crm": "installed"}' "status after the upgrade"
 
-echo "# the service user is counted nowhere while it has no password"
+echo "# the service user is counted nowhere while nobody can sign in as it (no password, no API key)"
 as_odoo acme_ltd "UPDATE res_users SET active = true WHERE id = $uid"
 run status acme_ltd
-expect 0 '.users == 1' "an active service user without a password"
+expect 0 '.users == 1' "an active service user without a password or a key"
 as_odoo acme_ltd "UPDATE res_users SET password = 'x' WHERE id = $uid"
 run status acme_ltd
 expect 0 '.users == 2' "a service user given a password is a user"
-as_odoo acme_ltd "UPDATE res_users SET password = NULL, active = false WHERE id = $uid"
+as_odoo acme_ltd "UPDATE res_users SET password = NULL WHERE id = $uid;
+                  INSERT INTO res_users_apikeys (name, user_id, scope, index, key, create_date)
+                  VALUES ('the customer''s', $uid, 'rpc', 'abcdefgh', 'x', now())"
+run status acme_ltd
+expect 0 '.users == 2' "a service user given an API key of the customer's is a user"
+as_odoo acme_ltd "DELETE FROM res_users_apikeys WHERE user_id = $uid; UPDATE res_users SET active = false WHERE id = $uid"
 
 echo "# Odoo's menu cache: an SQL change alone is not seen by a running Odoo"
 as_odoo acme_ltd "UPDATE ir_ui_menu SET active = false WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'contacts' AND name = 'menu_contacts')"
@@ -196,5 +201,15 @@ expect 69 '.code == "odoo_unavailable"' "a plan change while Odoo is down"
 [ "$(pg_psql acme_ltd "SELECT active FROM res_users WHERE id = $uid")" = f ] || fail "a failed change left the service user active"
 [ "$(pg_psql vumaerp "SELECT outcome FROM operations WHERE db_name = 'acme_ltd' AND action = 'plan' ORDER BY id DESC LIMIT 1")" = odoo_unavailable ] \
         || fail "the failure is not journaled"
+
+echo "# a customer's trigger refusing the service user its key: the cap put back all the same"
+as_odoo acme_ltd "CREATE FUNCTION public.no_keys() RETURNS trigger LANGUAGE plpgsql AS \$\$
+                  BEGIN RAISE EXCEPTION 'no keys here'; END \$\$;
+                  CREATE TRIGGER no_keys BEFORE INSERT ON res_users_apikeys FOR EACH ROW EXECUTE FUNCTION public.no_keys()"
+run plan --plan team --extra-users 1 acme_ltd
+expect 70 '.code == "database_error" and (.error | test("no keys here"))' "a plan change whose key the tenant refuses"
+[ "$(row acme_ltd)" = "$before_row" ] && [ "$(guard_src)" = "$src" ] || fail "a refused key left the plan or the cap changed"
+[ "$(keys acme_ltd)" = 0 ] || fail "a refused key left a key"
+as_odoo acme_ltd "DROP TRIGGER no_keys ON res_users_apikeys; DROP FUNCTION public.no_keys()"
 
 echo "PASS"

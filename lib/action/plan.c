@@ -109,6 +109,20 @@ static int answer(const char *db_name, const Plan *plan, int extra_users, int us
         return EXIT_OK;
 }
 
+/* After a failure that already answered: the tenant goes back to the cap the registry says. A
+ * statement that failed inside a transaction (a customer's trigger refusing vumaerp's service user
+ * its key) left it aborted, and tenant_cap_apply()'s BEGIN would fail too: rolled back first. */
+static void cap_put_back(TenantSession *s, PGconn *tenant, int max_users, int service_uid, const char *after) {
+        int r, n;
+
+        if (PQtransactionStatus(tenant) != PQTRANS_IDLE)
+                (void) pg_run(tenant, "ROLLBACK", 0, NULL);
+        r = tenant_cap_apply(tenant, max_users, service_uid, &n);
+        if (r < 0 && r != -EUSERS)
+                log_error("%s: cannot put its user cap back to %d after %s: %s", s->db_name, max_users, after,
+                          r == -EIO ? PQerrorMessage(tenant) : strerror(-r));
+}
+
 static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
         const PlanChange *change = userdata;
         _cleanup_(registry_plan_done) RegistryPlan before = {};
@@ -145,9 +159,15 @@ static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
         users = tenant_cap_count(tenant, before.service_uid);
         if (users == -EIO)   /* the transaction is aborted: answered now, with the server's message */
                 return pg_failure(tenant, "applying the plan's user cap in the tenant", ret);
-        if (users < 0 || users > plan_max_users(change->plan, extra))
-                return apply_cap(s, tenant, change->plan, extra, before.plan, before.max_users, before.service_uid,
-                                 &users, ret);
+        if (users < 0 || users > plan_max_users(change->plan, extra)) {
+                /* Counted again under apply_cap's lock: refused there, or (a user archived in
+                 * between) the cap fits after all, and the change goes on; the cap is applied
+                 * and journaled once more below, with the service user's id. */
+                status = apply_cap(s, tenant, change->plan, extra, before.plan, before.max_users, before.service_uid,
+                                   &users, ret);
+                if (status != EXIT_OK)
+                        return status;
+        }
         status = plan_apps_prepare(s, tenant, before.plan ? config_find_plan(s->config, before.plan) : NULL,
                                    change->plan, before.service_uid, &apps, ret);
         if (status != EXIT_OK)
@@ -157,14 +177,9 @@ static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
                 return status;
         status = plan_apps_run(s, tenant, &apps, &done, ret);
         if (status != EXIT_OK) {
-                int k, n;
-
                 /* The tenant keeps the cap the registry says; an app Odoo installed before the
                  * failure stays installed (installing again is a no-op, uninstalling loses data). */
-                k = tenant_cap_apply(tenant, before.max_users, apps.service_uid, &n);
-                if (k < 0 && k != -EUSERS)
-                        log_error("%s: cannot put its user cap back to %d after the plan's apps failed: %s",
-                                  s->db_name, before.max_users, strerror(-k));
+                cap_put_back(s, tenant, before.max_users, apps.service_uid, "the plan's apps failed");
                 return status;
         }
         r = note_apps(s, done);
@@ -176,15 +191,10 @@ static int plan_locked(TenantSession *s, void *userdata, json_t **ret) {
         r = registry_tenant_set_plan(s->conn, s->db_name, change->plan->code, extra,
                                      plan_max_users(change->plan, extra), "active");
         if (r < 0) {
-                int k, n;
-
                 status = pg_failure(s->conn, "recording the plan in the registry", ret);
                 /* The registry is what status and the bill read: the tenant goes back to the cap it
                  * says, or the two would disagree. */
-                k = tenant_cap_apply(tenant, before.max_users, apps.service_uid, &n);
-                if (k < 0 && k != -EUSERS)
-                        log_error("%s: cannot put its user cap back to %d after the registry refused the plan: %s",
-                                  s->db_name, before.max_users, strerror(-k));
+                cap_put_back(s, tenant, before.max_users, apps.service_uid, "the registry refused the plan");
                 return status;
         }
         return answer(s->db_name, change->plan, extra, users, &before, done, ret);

@@ -26,7 +26,10 @@
 
 static int begin(PGconn *conn) {
         if (pg_run(conn, "BEGIN READ ONLY", 0, NULL) < 0 ||
-            pg_run(conn, "SELECT pg_catalog.set_config('row_security', 'off', true)", 0, NULL) < 0)
+            /* search_path again: a customer's trigger fired by an earlier write of this session
+             * (tenant-service.c) may have changed what tenant-db.c checked at connect. */
+            pg_run(conn, "SELECT pg_catalog.set_config('row_security', 'off', true),"
+                         "       pg_catalog.set_config('search_path', 'pg_catalog', true)", 0, NULL) < 0)
                 return -EIO;
         return 0;
 }

@@ -50,16 +50,21 @@ char *tenant_cap_guard_body(int max_users, int service_uid) {
 }
 
 /* row_security off: a policy on res_users fails the count instead of shortening it. vumaerp's
- * service user ($1) is left out while it is what vumaerp made: without a password (it signs in
- * only with one-shot API keys, tenant-service.h); given one, it is a user like any other. */
+ * service user ($1) is left out only while nobody can sign in as it: no password and no API key
+ * (vumaerp's one-shot keys live only during a plan change, tenant-service.h). Switched on by the
+ * customer with a password or a key of their own, it is a user like any other. */
 static const char count_sql[] =
         "SELECT count(*) FROM public.res_users u WHERE u.active AND u.share IS NOT TRUE AND u.id <> 1"
-        "   AND NOT (u.id = $1::int AND coalesce(u.password, '') = '')";
+        "   AND NOT (u.id = $1::int AND coalesce(u.password, '') = ''"
+        "            AND NOT EXISTS (SELECT 1 FROM public.res_users_apikeys k WHERE k.user_id = u.id))";
 
 /* In a transaction: row_security off for it, and whether res_users is there. */
 static int begin(PGconn *conn) {
         static const char sql[] =
                 "SELECT pg_catalog.set_config('row_security', 'off', true),"
+                /* tenant-db.c checked search_path at connect; a customer's trigger fired by an
+                 * earlier write of this session may have changed it since, for the session. */
+                "       pg_catalog.set_config('search_path', 'pg_catalog', true),"
                 /* No "does not exist, skipping" notice from the DROP … IF EXISTS below. */
                 "       pg_catalog.set_config('client_min_messages', 'warning', true),"
                 "       pg_catalog.to_regclass('public.res_users') IS NOT NULL";
@@ -70,7 +75,7 @@ static int begin(PGconn *conn) {
         res = pg_exec(conn, NULL, sql, 0, NULL);
         if (!res)
                 return -EIO;
-        return streq(PQgetvalue(res, 0, 2), "t") ? 0 : -ENOENT;
+        return streq(PQgetvalue(res, 0, 3), "t") ? 0 : -ENOENT;
 }
 
 static int count_users(PGconn *conn, int service_uid) {

@@ -5,7 +5,8 @@
  *
  * The count is the authority: Odoo's users that are active and not "share" (portal and public
  * users are), not counting Odoo's superuser (id 1, __system__) nor vumaerp's service user
- * (service_uid below, tenant-service.h; 0: none) while it has no password. A NULL share counts: Odoo reads it
+ * (service_uid below, tenant-service.h; 0: none) while nobody can sign in as it (no password, no
+ * API key: vumaerp's one-shot keys exist only during a plan change). A NULL share counts: Odoo reads it
  * as internal, and a customer must not hide a user by clearing it. The count runs with
  * row_security off, so a row-level security policy that the customer (who owns res_users) wrote to
  * hide rows from vumaerp's session makes it fail rather than come out short.

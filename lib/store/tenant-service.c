@@ -14,6 +14,11 @@
 #include "tenant-service.h"
 #include "result.h"
 
+/* First in each transaction: tenant-db.c checked search_path at connect, but a customer's trigger
+ * fired by one of this session's writes (the res_users updates below) may have changed it since,
+ * for the session; the statements after it must resolve operators in pg_catalog only. */
+#define SEARCH_PATH_SQL "SELECT pg_catalog.set_config('search_path', 'pg_catalog', true)"
+
 /* Odoo writes its timestamps as UTC without a time zone. */
 #define NOW_UTC "pg_catalog.timezone('UTC', pg_catalog.now())"
 
@@ -59,7 +64,8 @@ int tenant_service_create(PGconn *conn, int *ret_uid, char **ret_error) {
 
         *ret_uid = 0;
         if (pg_run(conn, "BEGIN", 0, NULL) < 0 ||
-            pg_run(conn, "SELECT pg_catalog.set_config('row_security', 'off', true)", 0, NULL) < 0)
+            pg_run(conn, "SELECT pg_catalog.set_config('row_security', 'off', true)", 0, NULL) < 0 ||
+            pg_run(conn, SEARCH_PATH_SQL, 0, NULL) < 0)
                 return -EIO;
         res = pg_exec(conn, NULL, "SELECT pg_catalog.to_regclass('public.res_users') IS NOT NULL"
                                   "   AND pg_catalog.to_regclass('public.res_groups_implied_rel') IS NOT NULL", 0, NULL);
@@ -147,6 +153,7 @@ int tenant_service_open(PGconn *conn, int uid, char **ret_key) {
         memcpy(index, key, PASSWORD_APIKEY_INDEX);
         index[PASSWORD_APIKEY_INDEX] = '\0';
         if (pg_run(conn, "BEGIN", 0, NULL) < 0 ||
+            pg_run(conn, SEARCH_PATH_SQL, 0, NULL) < 0 ||
             pg_run(conn, "DELETE FROM public.res_users_apikeys WHERE user_id = $1::int", 1, (const char *const[]) { id }) < 0 ||
             pg_run(conn, "UPDATE public.res_users SET active = true WHERE id = $1::int", 1, (const char *const[]) { id }) < 0 ||
             pg_run(conn, key_sql, 3, (const char *const[]) { id, index, hash }) < 0 ||
@@ -165,6 +172,7 @@ int tenant_service_close(PGconn *conn, int uid) {
         if (PQtransactionStatus(conn) != PQTRANS_IDLE)
                 (void) pg_run(conn, "ROLLBACK", 0, NULL);
         if (pg_run(conn, "BEGIN", 0, NULL) < 0 ||
+            pg_run(conn, SEARCH_PATH_SQL, 0, NULL) < 0 ||
             pg_run(conn, "DELETE FROM public.res_users_apikeys WHERE user_id = $1::int", 1, (const char *const[]) { id }) < 0 ||
             pg_run(conn, "UPDATE public.res_users SET active = false WHERE id = $1::int", 1, (const char *const[]) { id }) < 0 ||
             pg_run(conn, "COMMIT", 0, NULL) < 0)
